@@ -1,0 +1,1 @@
+"""The central application server: owns the database and every permission check."""

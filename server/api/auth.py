@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+
+from server.api.deps import DbSession, SettingsDep, require
+from server.context import Actor
+from server.models import Org, User
+from server.services import auth
+from shared.permissions import Action, allowed_actions
+from shared.schemas import LoginRequest, LoginResponse, Me, OrgRead, PasswordChange, UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _login_response(token: str, session, user: User, settings) -> LoginResponse:  # type: ignore[no-untyped-def]
+    return LoginResponse(access_token=token, expires_at=auth.session_expiry(settings, session),
+                         user=UserRead.model_validate(user),
+                         password_change_required=session.password_change_required)
+
+
+@router.post("/login", response_model=LoginResponse)
+def login(body: LoginRequest, request: Request, db: DbSession, settings: SettingsDep) -> LoginResponse:
+    source = request.client.host if request.client else None
+    token, session, user = auth.login(db, settings, request.app.state.address_throttle, body.username,
+                                      body.password, source)
+    return _login_response(token, session, user, settings)
+
+
+@router.post("/logout", status_code=204)
+def logout(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession) -> Response:
+    auth.logout(db, actor.principal)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=Me)
+def me(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession) -> Me:
+    user = db.get(User, actor.user_id)
+    org = db.get(Org, actor.org_id)
+    return Me(user=UserRead.model_validate(user), org=OrgRead.model_validate(org),
+              permissions=allowed_actions(actor.role), expires_at=actor.principal.expires_at,
+              password_change_required=actor.principal.password_change_required)
+
+
+@router.post("/password", response_model=LoginResponse)
+def change_password(body: PasswordChange, request: Request, actor: Annotated[Actor, require(Action.SESSION_SELF)],
+                    db: DbSession, settings: SettingsDep) -> LoginResponse:
+    """Change one's own password: every session ends, a fresh token is returned."""
+    token, session, user = auth.change_password(db, settings, actor.principal, body.old_password,
+                                                body.new_password, actor.source)
+    return _login_response(token, session, user, settings)

@@ -1,0 +1,116 @@
+"""What every route depends on, declared once: the database session, the caller and
+the permission the route needs (STYLE.md: typed dependencies in one place)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import anyio
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.context import Actor, Principal
+from server.errors import Problem, forbidden, problem_response, unauthorized
+from server.services import audit, auth
+from server.settings import Settings
+from shared import errors as codes
+from shared.permissions import Action, scope_of
+
+API_PREFIX = "/api/v1"
+#: Reachable without a token (CONTRACT.md).
+OPEN_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/totp",
+                        f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect", f"{API_PREFIX}/redoc"})
+#: All a session that must change its password may reach.
+PASSWORD_CHANGE_PATHS = frozenset({f"{API_PREFIX}/auth/password", f"{API_PREFIX}/auth/logout",
+                                   f"{API_PREFIX}/auth/me"})
+
+
+def source_of(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+class AuthenticationMiddleware:
+    """Every /api/v1 route but the open ones answers 401 to a request without a valid
+    token, before routing looks at the path parameters or the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX) or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        kind, _, token = header.partition(" ")
+        principal = None
+        if kind.lower() == "bearer" and 20 <= len(token.strip()) <= 200:
+            state = scope["app"].state
+            principal = await anyio.to_thread.run_sync(_authenticate, state.sessionmaker, state.settings,
+                                                       token.strip())
+        if principal is None:
+            await problem_response(unauthorized())(scope, receive, send)
+            return
+        if principal.password_change_required and scope["path"] not in PASSWORD_CHANGE_PATHS:
+            await problem_response(Problem(403, codes.AUTH_PASSWORD_CHANGE_REQUIRED, "Password change required",
+                                           "Change your password first"))(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def _authenticate(sessionmaker, settings: Settings, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
+    with sessionmaker() as db:
+        return auth.authenticate(db, settings, token)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; services commit their unit of work, the rest is rolled back."""
+    with request.app.state.sessionmaker() as db:
+        yield db
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_principal(request: Request) -> Principal:
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # the middleware guarantees one on protected paths
+        raise unauthorized()
+    return principal
+
+
+class Permission:
+    """The permission a route needs, from the role x action table (shared.permissions).
+    A route without one is caught by tests/server/test_permission_matrix.py."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, request: Request) -> Actor:
+        principal = get_principal(request)
+        scope = scope_of(principal.role, self.action)
+        source = request.client.host if request.client else None
+        if scope is None:
+            with request.app.state.sessionmaker() as db:
+                audit.record(db, "permission.denied", who=principal, outcome="denied", source=source,
+                             needed=str(self.action), path=request.url.path, method=request.method)
+                db.commit()
+            raise forbidden()
+        return Actor(principal, self.action, scope, source)
+
+    def __repr__(self) -> str:
+        return f"Permission({self.action})"
+
+
+def require(action: Action):  # type: ignore[no-untyped-def]
+    """`actor: Annotated[Actor, require(Action.X)]` in a route signature."""
+    return Depends(Permission(action))
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]

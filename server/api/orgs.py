@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from server.api.deps import DbSession, PageNo, PageSize, require
+from server.context import Actor
+from server.services import orgs
+from shared.permissions import Action
+from shared.schemas import OrgCreate, OrgRead, OrgUpdate, Page
+
+router = APIRouter(prefix="/orgs", tags=["orgs"])
+
+
+@router.get("", response_model=Page[OrgRead])
+def list_orgs(actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession,
+              page: PageNo = 1, page_size: PageSize = 200) -> Page[OrgRead]:
+    rows, total = orgs.list_orgs(db, page, page_size)
+    return Page[OrgRead](items=[OrgRead.model_validate(o) for o in rows], total=total, page=page,
+                         page_size=page_size)
+
+
+@router.post("", response_model=OrgRead, status_code=201)
+def create_org(body: OrgCreate, actor: Annotated[Actor, require(Action.ORG_MANAGE)], db: DbSession) -> OrgRead:
+    return OrgRead.model_validate(orgs.create_org(db, actor, body))
+
+
+@router.get("/{org_id}", response_model=OrgRead)
+def get_org(org_id: int, actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession) -> OrgRead:
+    return OrgRead.model_validate(orgs.get_org(db, org_id))
+
+
+@router.patch("/{org_id}", response_model=OrgRead)
+def update_org(org_id: int, body: OrgUpdate, actor: Annotated[Actor, require(Action.ORG_MANAGE)],
+               db: DbSession) -> OrgRead:
+    return OrgRead.model_validate(orgs.update_org(db, actor, org_id, body))

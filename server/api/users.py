@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from server.api.deps import DbSession, PageNo, PageSize, require
+from server.context import Actor
+from server.models import User
+from server.services import users
+from shared.enums import Role
+from shared.permissions import Action
+from shared.schemas import ApprovalPending, Page, PasswordReset, UserCreate, UserRead, UserUpdate
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+def _created_or_pending(result: object, status: int) -> JSONResponse | UserRead:
+    if isinstance(result, User):
+        return JSONResponse(UserRead.model_validate(result).model_dump(mode="json"), status_code=status)
+    return JSONResponse(ApprovalPending(approval_id=result.id).model_dump(mode="json"),  # type: ignore[attr-defined]
+                        status_code=202)
+
+
+@router.get("", response_model=Page[UserRead])
+def list_users(actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession, page: PageNo = 1,
+               page_size: PageSize = 50, org_id: int | None = None, role: Role | None = None,
+               q: str | None = None) -> Page[UserRead]:
+    rows, total = users.list_users(db, actor, page, page_size, org_id, role, q)
+    return Page[UserRead](items=[UserRead.model_validate(u) for u in rows], total=total, page=page,
+                          page_size=page_size)
+
+
+@router.post("", status_code=201, response_model=UserRead,
+             responses={202: {"model": ApprovalPending, "description": "A privileged role awaits approval"}})
+def create_user(body: UserCreate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+                db: DbSession) -> JSONResponse | UserRead:
+    return _created_or_pending(users.create_user(db, actor, body), 201)
+
+
+@router.get("/{user_id}", response_model=UserRead)
+def get_user(user_id: int, actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession) -> UserRead:
+    return UserRead.model_validate(users.get_user(db, actor, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserRead,
+              responses={202: {"model": ApprovalPending, "description": "A privileged role awaits approval"}})
+def update_user(user_id: int, body: UserUpdate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+                db: DbSession) -> JSONResponse | UserRead:
+    return _created_or_pending(users.update_user(db, actor, user_id, body), 200)
+
+
+@router.post("/{user_id}/lock", response_model=UserRead)
+def lock_user(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
+    return UserRead.model_validate(users.set_locked(db, actor, user_id, True))
+
+
+@router.post("/{user_id}/unlock", response_model=UserRead)
+def unlock_user(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
+    return UserRead.model_validate(users.set_locked(db, actor, user_id, False))
+
+
+@router.post("/{user_id}/password-reset", response_model=UserRead)
+def reset_password(user_id: int, body: PasswordReset, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+                   db: DbSession) -> UserRead:
+    return UserRead.model_validate(users.reset_password(db, actor, user_id, body))
+
+
+@router.post("/{user_id}/revoke-sessions", status_code=204)
+def revoke_sessions(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> Response:
+    users.revoke_sessions(db, actor, user_id)
+    return Response(status_code=204)

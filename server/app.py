@@ -1,0 +1,51 @@
+"""The FastAPI application, built by a factory so tests inject settings and sessions."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server import errors
+from server.api import approvals, auth, customers, health, orgs, users
+from server.api.deps import API_PREFIX, AuthenticationMiddleware
+from server.db import make_engine, make_sessionmaker
+from server.errors import Problem, problem_response
+from server.services.auth import AddressThrottle
+from server.settings import Settings
+from shared import errors as codes
+
+
+class BodySizeLimit:
+    """413 for a declared body larger than the limit, before anything reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                await problem_response(Problem(413, codes.PAYLOAD_TOO_LARGE, "Request too large",
+                                               f"At most {self.limit} bytes"))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Branch CRM",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs" if settings.development else None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory or make_sessionmaker(make_engine(settings.resolved_database_url))
+    app.state.address_throttle = AddressThrottle()
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (auth, orgs, users, approvals, customers):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(AuthenticationMiddleware)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,187 @@
+"""`crm-server`: init, create-admin, serve, demo (CONTRACT.md: command line)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import text
+
+from server.db import make_engine, make_sessionmaker
+from server.errors import Problem
+from server.keys import KeyFileError, create_key_file, load_key_file
+from server.migrate import upgrade
+from server.settings import Settings, get_settings
+
+log = logging.getLogger("crm.server")
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return get_settings(database_url=getattr(args, "database_url", None), **extra)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    from server.services.orgs import ensure_head_office
+    with make_sessionmaker(engine)() as db:
+        ensure_head_office(db)
+        db.commit()
+    if create_key_file(settings.resolved_key_file):
+        print(f"created key file {settings.resolved_key_file} (keep it safe, outside backups of the data)")
+    print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    password = os.environ.get("CRM_ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    engine = make_engine(settings.resolved_database_url)
+    from server.services.orgs import ensure_head_office
+    from server.services.users import create_first_admin
+    with make_sessionmaker(engine)() as db:
+        ho = ensure_head_office(db)
+        try:
+            user = create_first_admin(db, args.username, password, ho.id)
+        except Problem as p:
+            msgs = "; ".join(e.message for e in p.errors or []) or p.detail
+            print(f"refused: {msgs}", file=sys.stderr)
+            return 2
+    print(f"created head-office admin {user.username}")
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_database_safety(engine) -> None:  # type: ignore[no-untyped-def]
+    """Refuse settings that lose acknowledged writes on a crash."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        for name in ("fsync", "synchronous_commit", "full_page_writes"):
+            if conn.execute(text(f"SHOW {name}")).scalar() == "off":
+                raise SystemExit(f"refusing to start: PostgreSQL has {name}=off, which can lose data on a crash")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args, behind_tls_proxy=True if args.behind_tls_proxy else None)
+    try:
+        load_key_file(settings.resolved_key_file)
+    except KeyFileError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host) and not settings.behind_tls_proxy and not args.tls_cert:
+        print(f"refusing to serve plain HTTP on {args.host}: use --tls-cert/--tls-key, a loopback host, "
+              "or --behind-tls-proxy when a TLS-terminating proxy stands in front", file=sys.stderr)
+        return 2
+    if settings.behind_tls_proxy:
+        log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
+    engine = make_engine(settings.resolved_database_url)
+    check_database_safety(engine)
+    _run(settings, engine, args.host, args.port, args.workers, args.tls_cert, args.tls_key)
+    return 0
+
+
+def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # type: ignore[no-untyped-def]
+         tls_cert: str | None = None, tls_key: str | None = None) -> None:
+    import uvicorn
+
+    from server.app import create_app
+    app = create_app(settings, make_sessionmaker(engine))
+    ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
+    if workers > 1:
+        log.warning("--workers > 1 is not supported yet; serving with one worker")
+    uvicorn.run(app, host=host, port=port, timeout_keep_alive=75, log_level="info", **ssl)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.demo import DEMO_PASSWORD, seed_demo
+    tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
+    url = f"sqlite:///{tmp / 'demo.sqlite3'}"
+    settings = get_settings(database_url=url, profile="development", key_file=str(tmp / "keys.json"), mfa_roles="")
+    engine = make_engine(url)
+    upgrade(engine)
+    create_key_file(settings.resolved_key_file)
+    with make_sessionmaker(engine)() as db:
+        logins = seed_demo(db, customers=args.customers)
+    base = f"http://127.0.0.1:{args.port}"
+    print("Branch CRM demo: a throwaway database in", tmp)
+    print(f"Server: {base}   (OpenAPI: {base}/api/v1/openapi.json)")
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, org in logins:
+        print(f"  {username:<12} {role:<18} {org}")
+    print(f"Connect a client:  crm-client --server {base}")
+    sys.stdout.flush()
+    if args.client:
+        _start_client(base)
+    _run(settings, engine, "127.0.0.1", args.port)
+    return 0
+
+
+def _start_client(base: str) -> None:
+    """Open the desktop client next to the demo server where there is a screen."""
+    import shutil
+    import subprocess
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin")):
+        print("No display found: the server runs alone; start `crm-client --server "
+              f"{base}` on a machine with a screen.")
+        return
+    exe = shutil.which("crm-client") or str(Path(sys.executable).with_name("crm-client"))
+    subprocess.Popen([exe, "--server", base, "--wait-for-server"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crm-server", description="Branch CRM application server")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def db_opt(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--database-url", help="sqlite:///PATH or postgresql://user@host:port/db "
+                                               "(default: CRM_DATABASE_URL, else SQLite in the user data dir)")
+
+    sp = sub.add_parser("init", help="migrate to head, create the head office and the key file")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_init)
+    sp = sub.add_parser("create-admin", help="create a head-office admin (password: CRM_ADMIN_PASSWORD or stdin)")
+    sp.add_argument("username")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_create_admin)
+    sp = sub.add_parser("serve", help="run the API server")
+    db_opt(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--tls-cert")
+    sp.add_argument("--tls-key")
+    sp.add_argument("--behind-tls-proxy", action="store_true")
+    sp.set_defaults(fn=cmd_serve)
+    sp = sub.add_parser("demo", help="a throwaway embedded database with demo data, served on loopback")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--customers", type=int, default=360, help="how many demo customers (default 360)")
+    sp.add_argument("--client", action="store_true", help="also open the desktop client where there is a screen")
+    sp.set_defaults(fn=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

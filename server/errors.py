@@ -1,0 +1,136 @@
+"""application/problem+json (RFC 9457) for every error; nothing internal reaches a client."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared import errors as codes
+from shared.errors import FieldError
+
+log = logging.getLogger("crm.errors")
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raised by services and dependencies; rendered as problem+json."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str | None = None, *,
+                 errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(f"{status} {code}")
+        self.status, self.code, self.title, self.detail = status, code, title, detail
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": f"urn:branch-crm:problem:{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail or self.title,
+            "code": self.code,
+        }
+        if self.errors is not None:
+            out["errors"] = [e.as_dict() for e in self.errors]
+        out.update(self.extra)
+        return out
+
+
+def problem_response(p: Problem) -> JSONResponse:
+    return JSONResponse(p.body(), status_code=p.status, media_type=PROBLEM, headers=p.headers)
+
+
+def validation_failed(errors: list[FieldError]) -> Problem:
+    return Problem(422, codes.VALIDATION_FAILED, "Validation failed",
+                   "; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def not_found() -> Problem:
+    """The same answer for a missing object and one outside the caller's scope."""
+    return Problem(404, codes.NOT_FOUND, "Not found")
+
+
+def forbidden(detail: str = "Your role may not do this") -> Problem:
+    return Problem(403, codes.FORBIDDEN, "Forbidden", detail)
+
+
+def unauthorized(code: str = codes.AUTH_REQUIRED, detail: str = "Log in first") -> Problem:
+    return Problem(401, code, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def conflict(code: str, detail: str, **extra: Any) -> Problem:
+    return Problem(409, code, "Conflict", detail, **extra)
+
+
+# ----------------------------------------------------------------------------- pydantic -> fields
+_TYPE_CODES = {
+    "missing": codes.FIELD_REQUIRED,
+    "extra_forbidden": codes.FIELD_UNKNOWN,
+    "enum": codes.FIELD_CHOICE,
+    "literal_error": codes.FIELD_CHOICE,
+    "string_too_long": codes.FIELD_TOO_LONG,
+    "string_too_short": codes.FIELD_TOO_SHORT,
+    "int_parsing": codes.FIELD_INTEGER,
+    "int_type": codes.FIELD_INTEGER,
+    "int_from_float": codes.FIELD_INTEGER,
+    "greater_than_equal": codes.FIELD_INVALID,
+    "less_than_equal": codes.FIELD_INVALID,
+}
+
+
+def _field_code(err: dict[str, Any]) -> str:
+    t = err.get("type", "")
+    if "." in t:  # our own codes (PydanticCustomError) pass through
+        return t
+    if t.startswith("date") or t.startswith("datetime"):
+        return codes.FIELD_DATE
+    if t == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+        return codes.FIELD_REQUIRED
+    return _TYPE_CODES.get(t, codes.FIELD_INVALID)
+
+
+def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
+    out = []
+    for e in errs:
+        loc = [str(p) for p in e.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        field = ".".join(loc) or "body"
+        if e.get("type") == "json_invalid":
+            out.append(FieldError("body", "request.invalid_json", "The body is not valid JSON"))
+            continue
+        params = {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, (int, str, float, bool))}
+        if e.get("type") == "enum" and "expected" in params:
+            params["expected"] = str(params["expected"])
+        out.append(FieldError(field, _field_code(e), str(e.get("msg", "Invalid value")), params))
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(validation_failed(field_errors_from_pydantic(list(exc.errors()))))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return problem_response(not_found())
+        if exc.status_code == 405:
+            return problem_response(Problem(405, "request.method_not_allowed", "Method not allowed"))
+        return problem_response(Problem(exc.status_code, f"http.{exc.status_code}", str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(Problem(500, codes.INTERNAL, "Internal server error",
+                                        "The server could not complete the request; it has been logged."))

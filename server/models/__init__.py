@@ -1,0 +1,12 @@
+"""All tables, imported here so Alembic sees one metadata."""
+from server.models.approval import ApprovalRequest
+from server.models.audit import AuditLog
+from server.models.base import Base, SequenceCounter
+from server.models.customer import Customer, CustomerChange, CustomerSearchKey
+from server.models.org import Org
+from server.models.user import LoginThrottle, User, UserSession
+
+__all__ = [
+    "ApprovalRequest", "AuditLog", "Base", "SequenceCounter", "Customer", "CustomerChange", "CustomerSearchKey",
+    "LoginThrottle", "Org", "User", "UserSession",
+]

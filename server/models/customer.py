@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, BinaryString, UtcDateTime, utcnow
+
+
+class Customer(Base):
+    """A personal or corporate customer; one record per person (resident ID) or
+    enterprise (credit code) bank-wide. Names are stored exactly as typed."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_no: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[str] = mapped_column(String(20), default="personal")
+    name: Mapped[str] = mapped_column(String(100))
+    #: Pinyin of the name then the name: the order Chinese staff expect for "sort by name".
+    sort_key: Mapped[str] = mapped_column(BinaryString, index=True)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    occupation: Mapped[str | None] = mapped_column(String(60))
+    employer: Mapped[str | None] = mapped_column(String(100))
+    marital_status: Mapped[str | None] = mapped_column(String(20))
+    education: Mapped[str | None] = mapped_column(String(30))
+    income_band: Mapped[str | None] = mapped_column(String(20))
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(20))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_customer_org_sort", "org_id", "sort_key"),)
+
+
+class CustomerSearchKey(Base):
+    """Search keys maintained by the application (TRAPS.md: pg_trgm cannot index 1-2
+    character Chinese fragments). `n:` + every fragment of the name up to 6 characters,
+    `p:` + full pinyin, `i:` + pinyin initials. One B-tree serves exact fragments and
+    pinyin prefixes (byte-wise collation) on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "customer_search_key"
+
+    key: Mapped[str] = mapped_column(BinaryString, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CustomerChange(Base):
+    """R-203: one row per changed field, written in the change's own transaction."""
+
+    __tablename__ = "customer_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(index=True)  # no FK: history outlives deletion
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)

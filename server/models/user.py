@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, UtcDateTime, utcnow
+
+
+class User(Base):
+    """A member of staff. `username_key` (case-folded) makes usernames case-insensitive."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    username_key: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(30))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    position: Mapped[str] = mapped_column(String(30), default="staff")
+    locked: Mapped[bool] = mapped_column(default=False)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class UserSession(Base):
+    """A login. Only the SHA-256 of the opaque token is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    password_change_required: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str | None] = mapped_column(String(100))
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins per (case-folded) username, known or not, so that an
+    unknown name is throttled exactly like a real one."""
+
+    __tablename__ = "login_throttle"
+
+    username_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,112 @@
+"""Organisation tree (R-1201)."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.context import Actor
+from server.errors import Problem, conflict, not_found, validation_failed
+from server.models import Org
+from server.services import audit
+from shared import errors as codes
+from shared.enums import ORG_PARENT_KIND, OrgKind
+from shared.errors import FieldError
+from shared.schemas import OrgCreate, OrgRead, OrgUpdate
+
+HEAD_OFFICE_CODE = "HO"
+
+
+def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[int]:
+    """The org and everything below it (cached on the actor for the request)."""
+    if actor is not None and ("subtree", org_id) in actor._cache:
+        return actor._cache[("subtree", org_id)]
+    path = db.scalar(select(Org.path).where(Org.id == org_id))
+    ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
+    if actor is not None:
+        actor._cache[("subtree", org_id)] = ids
+    return ids
+
+
+def list_orgs(db: Session, page: int, page_size: int) -> tuple[list[Org], int]:
+    """Flat, head office first, then by path (parents before their children)."""
+    rows = list(db.scalars(select(Org).order_by(Org.path)))
+    start = (page - 1) * page_size
+    return rows[start:start + page_size], len(rows)
+
+
+def get_org(db: Session, org_id: int) -> Org:
+    org = db.get(Org, org_id)
+    if org is None:
+        raise not_found()
+    return org
+
+
+def ensure_head_office(db: Session, name: str = "总行") -> Org:
+    """Idempotent: the one head office every tree hangs from."""
+    ho = db.scalar(select(Org).where(Org.kind == OrgKind.HEAD_OFFICE))
+    if ho is None:
+        ho = Org(code=HEAD_OFFICE_CODE, name=name, kind=OrgKind.HEAD_OFFICE, parent_id=None, path="/")
+        db.add(ho)
+        db.flush()
+        _set_path(db, ho, f"/{ho.id}/")
+    return ho
+
+
+def _set_path(db: Session, org: Org, path: str) -> None:
+    """The path needs the new id; written without counting as a change of version."""
+    db.execute(update(Org).where(Org.id == org.id).values(path=path).execution_options(synchronize_session=False))
+    set_committed_value(org, "path", path)
+
+
+def create_org(db: Session, actor: Actor, data: OrgCreate) -> Org:
+    expected_parent = ORG_PARENT_KIND[data.kind]
+    if expected_parent is None:
+        raise validation_failed([FieldError("kind", "org.kind.second_head_office",
+                                            "There is exactly one head office")])
+    parent = db.get(Org, data.parent_id) if data.parent_id is not None else None
+    if parent is None:
+        raise validation_failed([FieldError("parent_id", codes.FIELD_REQUIRED if data.parent_id is None
+                                            else "org.parent_id.not_found", "Choose an existing parent")])
+    if parent.kind != expected_parent:
+        raise validation_failed([FieldError("parent_id", "org.parent_id.wrong_kind",
+                                            f"A {data.kind} sits under a {expected_parent}",
+                                            {"expected": str(expected_parent)})])
+    org = Org(code=data.code.strip(), name=data.name.strip(), kind=data.kind, parent_id=parent.id, path="")
+    db.add(org)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
+    _set_path(db, org, f"{parent.path}{org.id}/")
+    audit.record(db, "org.create", who=actor, object_type="org", object_id=org.id, code=org.code)
+    db.commit()
+    return org
+
+
+def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
+    org = get_org(db, org_id)
+    if org.version != data.version:
+        raise conflict(codes.VERSION_CONFLICT, "The organisation was changed by someone else",
+                       current=OrgRead.model_validate(org).model_dump(mode="json"))
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for k, v in changes.items():
+        if v is not None:
+            setattr(org, k, v.strip())
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
+    audit.record(db, "org.update", who=actor, object_type="org", object_id=org.id, fields=sorted(changes))
+    db.commit()
+    return org
+
+
+def require_in_subtree(db: Session, actor: Actor, org_id: int, field: str = "org_id") -> None:
+    """422 naming the field when an org is outside the actor's subtree (or missing)."""
+    if org_id not in subtree_ids(db, actor.org_id, actor):
+        raise Problem(422, codes.VALIDATION_FAILED, "Validation failed", errors=[
+            FieldError(field, "org.out_of_scope", "Choose an organisation within your own")])

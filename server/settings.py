@@ -1,0 +1,86 @@
+"""Settings from `CRM_*` environment variables or CLI flags (an explicit flag wins).
+
+Built by `get_settings()`, which tests call with overrides; nothing reads the
+environment at import time (STYLE.md, convention 7).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.enums import Role
+
+APP_NAME = "branch-crm"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", validate_default=True)
+
+    #: `sqlite:///PATH` or `postgresql://user@host:port/db`; None: SQLite in the user data dir.
+    database_url: str | None = None
+    #: Key file (created 0600 by `init`); default in the per-user config dir, never beside the data.
+    key_file: Path | None = None
+    profile: Literal["production", "development"] = "production"
+    #: Comma-separated roles that need a second factor (plain string: see TRAPS.md on lists).
+    mfa_roles: str = "head_office_admin,branch_manager,auditor"
+    behind_tls_proxy: bool = False
+
+    # Login protection. After `login_throttle_after` consecutive failures for one username,
+    # each further attempt must wait `login_throttle_seconds` * 2^(n - after) (capped at
+    # 5 min) or gets 429; after `login_lock_after` failures the account is locked until an
+    # admin unlocks it. Per source address: at most `login_address_limit` failures per
+    # `login_address_window_seconds`.
+    login_throttle_after: int = 3
+    login_throttle_seconds: float = 1.0
+    login_lock_after: int = 10
+    login_address_limit: int = 50
+    login_address_window_seconds: int = 300
+
+    # Session tokens: idle and absolute expiry.
+    token_idle_minutes: int = 30
+    token_absolute_hours: int = 12
+
+    #: Search results beyond this count are reported as "N+" (TRAPS.md: counting costs).
+    search_count_cap: int = 10_000
+    max_page_size: int = 200
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 1_000_000
+
+    @field_validator("mfa_roles")
+    @classmethod
+    def _known_roles(cls, v: str) -> str:
+        for part in (p.strip() for p in v.split(",")):
+            if part and part not in {r.value for r in Role}:
+                raise ValueError(f"unknown role in CRM_MFA_ROLES: {part}")
+        return v
+
+    @property
+    def mfa_role_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.mfa_roles.split(",") if p.strip())
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{data_dir / 'crm.sqlite3'}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        if self.key_file:
+            return Path(self.key_file)
+        return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "keys.json"
+
+    @property
+    def development(self) -> bool:
+        return self.profile == "development"
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit (non-None) overrides winning."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,53 @@
+"""Stable machine codes for errors, and the field-level error both sides build.
+
+A code names what is wrong (`customer.id_number.checksum`); the client translates
+codes, so English messages here are only a default for API users.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code, "message": self.message, "params": dict(self.params)}
+
+
+# Problem codes (the top-level `code` of an application/problem+json body).
+VALIDATION_FAILED = "validation.failed"
+AUTH_REQUIRED = "auth.required"
+AUTH_INVALID_CREDENTIALS = "auth.invalid_credentials"
+AUTH_THROTTLED = "auth.throttled"
+AUTH_PASSWORD_CHANGE_REQUIRED = "auth.password_change_required"
+AUTH_WRONG_PASSWORD = "auth.wrong_password"
+FORBIDDEN = "permission.denied"
+FORBIDDEN_FIELD = "permission.field_denied"
+NOT_FOUND = "resource.not_found"
+VERSION_CONFLICT = "resource.version_conflict"
+CUSTOMER_DUPLICATE_ID = "customer.id_number.duplicate"
+CUSTOMER_DUPLICATE_USCC = "customer.uscc.duplicate"
+USER_DUPLICATE = "user.username.duplicate"
+ORG_DUPLICATE = "org.code.duplicate"
+APPROVAL_SELF = "approval.own_request"
+APPROVAL_NOT_PENDING = "approval.not_pending"
+PAYLOAD_TOO_LARGE = "request.too_large"
+INTERNAL = "server.internal_error"
+UNAVAILABLE = "server.unavailable"
+
+# Generic field codes (used for any field; the field name says which).
+FIELD_REQUIRED = "field.required"
+FIELD_UNKNOWN = "field.unknown"
+FIELD_INVALID = "field.invalid"
+FIELD_TOO_LONG = "field.too_long"
+FIELD_TOO_SHORT = "field.too_short"
+FIELD_CHOICE = "field.invalid_choice"
+FIELD_DATE = "field.invalid_date"
+FIELD_INTEGER = "field.invalid_integer"
+FIELD_READ_ONLY = "field.read_only"

@@ -1,0 +1,31 @@
+"""Masking of sensitive identifiers for readers whose scope does not allow the full value."""
+from __future__ import annotations
+
+
+def mask_id_number(v: str | None) -> str | None:
+    """First 6 and last 4 characters: 110101********4514."""
+    if not v:
+        return v
+    if len(v) <= 10:
+        return "*" * len(v)
+    return v[:6] + "*" * (len(v) - 10) + v[-4:]
+
+
+def mask_phone(v: str | None) -> str | None:
+    """First 3 and last 4 digits: 139****5678."""
+    if not v:
+        return v
+    if len(v) <= 7:
+        return "*" * len(v)
+    return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_account(v: str | None) -> str | None:
+    """Only the last 4 characters."""
+    if not v:
+        return v
+    return "*" * max(len(v) - 4, 0) + v[-4:]
+
+
+def is_masked(v: str | None) -> bool:
+    return bool(v) and "*" in v  # type: ignore[operator]
