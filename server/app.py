@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,6 +32,16 @@ class BodySizeLimit:
         await self.app(scope, receive, send)
 
 
+#: The API's route modules, mounted under /api/v1.
+API_MODULES = (auth, orgs, users, approvals, customers)
+
+
+def api_routes() -> list[tuple[str, str, APIRoute]]:
+    """(method, full path, route) of every API route, for the permission-matrix tests."""
+    return [(m, API_PREFIX + r.path, r) for mod in API_MODULES for r in mod.router.routes
+            if isinstance(r, APIRoute) for m in sorted(r.methods)]
+
+
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app = FastAPI(
         title="Branch CRM",
@@ -44,7 +55,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.state.address_throttle = AddressThrottle()
     errors.install(app)
     app.include_router(health.router)
-    for module in (auth, orgs, users, approvals, customers):
+    for module in API_MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

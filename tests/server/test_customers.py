@@ -1,0 +1,294 @@
+"""Customer profiles through HTTP: validation, uniqueness, scope, masking, search,
+optimistic concurrency and history (R-201..R-205, N-1)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from server.models import AuditLog, Customer, CustomerChange
+from tests.server.conftest import id_number
+
+
+def new_customer(world, org="A", **over):
+    idn = over.pop("id_number", None) or id_number("320102", "19880808", 21, True)
+    body = {"name": "赵六", "gender": "male", "birth_date": f"{idn[6:10]}-{idn[10:12]}-{idn[12:14]}",
+            "id_number": idn, "phone": "13611112222", "org_id": world.orgs[org]}
+    body.update(over)
+    return body
+
+
+def count(db, model=Customer):
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_create_returns_201_with_number_version_and_manager(api, world):
+    r = api.post("/customers", headers=world.h("am_a"), json=new_customer(world))
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert c["customer_no"].startswith("C") and c["version"] == 1 and c["id"]
+    assert c["manager_id"] == world.users["am_a"]  # an account manager's new customer is theirs
+    assert c["id_number"] == new_customer(world)["id_number"]  # own book: unmasked
+
+
+def test_wrong_check_digit_is_422_naming_id_number_and_nothing_is_stored(api, world, db):
+    before, changes = count(db), count(db, CustomerChange)
+    body = new_customer(world)
+    good = body["id_number"]
+    body["id_number"] = good[:17] + ("0" if good[17] != "0" else "1")
+    r = api.post("/customers", headers=world.h("am_a"), json=body)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    errs = r.json()["errors"]
+    assert [(e["field"], e["code"]) for e in errs] == [("id_number", "customer.id_number.checksum")]
+    assert count(db) == before and count(db, CustomerChange) == changes
+
+
+def test_lower_case_x_is_stored_upper_case(api, world):
+    body = new_customer(world, id_number="11010519491231002x", gender="female", birth_date="1949-12-31")
+    r = api.post("/customers", headers=world.h("am_a"), json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["id_number"] == "11010519491231002X"
+
+
+def test_gender_and_birth_date_must_agree_with_the_id(api, world):
+    r = api.post("/customers", headers=world.h("am_a"),
+                 json=new_customer(world, gender="female", birth_date="1988-08-09"))
+    assert r.status_code == 422
+    assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {
+        ("gender", "customer.gender.mismatch_id"), ("birth_date", "customer.birth_date.mismatch_id")}
+
+
+@pytest.mark.parametrize("change, field, code", [
+    ({"phone": "1234567"}, "phone", "customer.phone.format"),
+    ({"name": ""}, "name", "field.required"),
+    ({"name": "   "}, "name", "field.required"),
+    ({"name": "名" * 101}, "name", "field.too_long"),
+    ({"gender": "other"}, "gender", "field.invalid_choice"),
+    ({"birth_date": "1988-02-30"}, "birth_date", "field.invalid_date"),
+    ({"surprise_field": 1}, "surprise_field", "field.unknown"),
+    ({"address": "a\x00b"}, "address", "field.control_characters"),
+    ({"org_id": 999999}, "org_id", "customer.org_id.not_found"),
+])
+def test_field_level_errors(api, world, db, change, field, code):
+    before = count(db)
+    r = api.post("/customers", headers=world.h("am_a"), json=new_customer(world, **change))
+    assert r.status_code == 422, r.text
+    assert (field, code) in {(e["field"], e["code"]) for e in r.json()["errors"]}
+    assert count(db) == before
+
+
+def test_missing_required_fields_are_all_named(api, world):
+    r = api.post("/customers", headers=world.h("am_a"), json={"name": "钱七", "org_id": world.orgs["A"]})
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"gender", "birth_date", "id_number"}
+
+
+def test_duplicate_id_from_another_branch_is_409_revealing_nothing(api, world):
+    main = api.get(f"/customers/{world.customers['main']}", headers=world.h("bm_a")).json()
+    body = new_customer(world, org="B", id_number=main["id_number"], gender="male", birth_date=main["birth_date"],
+                        name="冒名者")
+    r = api.post("/customers", headers=world.h("am_b"), json=body)
+    assert r.status_code == 409
+    assert r.json()["code"] == "customer.id_number.duplicate"
+    text = r.text
+    for secret in ("张三丰", main["phone"], main["customer_no"], str(world.orgs["A1"]) + ","):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("name", ["Zoë O'Brien-Łukasz", "买买提·艾力", "𠮷田 祥子", "😀 王"])
+def test_names_are_stored_exactly_as_typed(api, world, name):
+    r = api.post("/customers", headers=world.h("am_a"), json=new_customer(world, name=name))
+    assert r.status_code == 201, r.text
+    got = api.get(f"/customers/{r.json()['id']}", headers=world.h("am_a")).json()
+    assert got["name"] == name
+
+
+# ----------------------------------------------------------------------------- scope
+@pytest.mark.parametrize("user", ["teller_b", "am_b", "bm_b"])
+def test_another_branch_cannot_see_a_customer_by_id(api, world, user):
+    cid = world.customers["main"]
+    for path in (f"/customers/{cid}", f"/customers/{cid}/history"):
+        r = api.get(path, headers=world.h(user))
+        if user == "teller_b" and path.endswith("history"):
+            assert r.status_code == 403  # tellers may not read history at all
+            continue
+        assert r.status_code == 404
+        assert r.json()["code"] == "resource.not_found"
+        assert "张三丰" not in r.text
+    missing = api.get("/customers/99999999", headers=world.h(user))
+    assert missing.json() == api.get(f"/customers/{cid}", headers=world.h(user)).json()
+    r = api.patch(f"/customers/{cid}", headers=world.h(user), json={"version": 1, "phone": "13500000000"})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("user", ["teller_b", "am_b", "bm_b"])
+def test_another_branch_cannot_find_a_customer_by_search(api, world, user):
+    for q in ("张三丰", "三丰", "zsf", "13912345678"):
+        r = api.get("/customers", headers=world.h(user), params={"q": q})
+        assert r.status_code == 200
+        assert all(item["id"] != world.customers["main"] for item in r.json()["items"])
+    r = api.get("/customers", headers=world.h(user), params={"q": "张"})
+    expected = 0 if user == "teller_b" else 1  # only 张伟 of branch B (not in the teller's sub-branch)
+    assert r.json()["total"] == len(r.json()["items"]) == expected
+
+
+def test_head_office_admin_and_auditor_cannot_look_up_customers(api, world):
+    for user in ("admin", "auditor"):
+        assert api.get("/customers", headers=world.h(user)).status_code == 403
+        assert api.get(f"/customers/{world.customers['main']}", headers=world.h(user)).status_code == 403
+
+
+# ----------------------------------------------------------------------------- search
+@pytest.mark.parametrize("q", ["110101199003074514", "13912345678", "张", "三", "三丰", "张三丰", "zsf", "ZSF",
+                               "zhangsanfeng", "zhangsan", "zhangs", "+86 139 1234 5678"])
+def test_find_by_id_phone_fragment_and_pinyin(api, world, q):
+    q = q if q[0] != "1" or len(q) != 18 else api.get(f"/customers/{world.customers['main']}",
+                                                       headers=world.h("am_a")).json()["id_number"]
+    r = api.get("/customers", headers=world.h("am_a"), params={"q": q})
+    assert r.status_code == 200
+    assert world.customers["main"] in [c["id"] for c in r.json()["items"]], q
+
+
+def test_find_by_customer_number(api, world):
+    no = api.get(f"/customers/{world.customers['main']}", headers=world.h("am_a")).json()["customer_no"]
+    r = api.get("/customers", headers=world.h("teller_a1"), params={"q": no.lower()})
+    assert [c["id"] for c in r.json()["items"]] == [world.customers["main"]]
+
+
+@pytest.mark.parametrize("q", ["'", '"; DROP TABLE customer; --', "%", "_", "\\", "😀", "张%", "a" * 100])
+def test_any_text_is_a_harmless_query(api, world, q):
+    r = api.get("/customers", headers=world.h("am_a"), params={"q": q})
+    assert r.status_code == 200
+    assert r.json()["total"] == 0
+
+
+def test_results_are_masked_paged_and_filtered(api, world):
+    r = api.get("/customers", headers=world.h("bm_a"), params={"page_size": 1, "sort": "name"})
+    body = r.json()
+    assert body["total"] == 2 and body["page_size"] == 1 and len(body["items"]) == 1
+    assert body["items"][0]["name"] == "李四"  # pinyin order: li < zhang
+    assert "*" in body["items"][0]["id_number"] and "*" in body["items"][0]["phone"]
+    r = api.get("/customers", headers=world.h("bm_a"), params={"org_id": world.orgs["A1"]})
+    assert [c["id"] for c in r.json()["items"]] == [world.customers["main"]]
+    r = api.get("/customers", headers=world.h("bm_a"), params={"manager_id": world.users["am_a2"]})
+    assert [c["id"] for c in r.json()["items"]] == [world.customers["a_other"]]
+    assert api.get("/customers", headers=world.h("bm_a"), params={"sort": "bogus"}).status_code == 422
+    assert api.get("/customers", headers=world.h("bm_a"), params={"page_size": 201}).status_code == 422
+
+
+def test_teller_sees_only_their_org_subtree(api, world):
+    r = api.get("/customers", headers=world.h("teller_a1"))
+    assert [c["id"] for c in r.json()["items"]] == [world.customers["main"]]
+    assert r.json()["total"] == 1
+
+
+def test_capped_total_is_flagged(api, world, make_client):
+    capped = make_client(search_count_cap=1)
+    r = capped.get("/customers", headers=world.h("bm_a"))
+    assert r.json()["total"] == 1 and r.json()["total_capped"] is True
+
+
+# ----------------------------------------------------------------------------- masking
+def test_masking_by_role_and_audit_of_unmasked_reads(api, world, db):
+    cid = world.customers["main"]
+    teller = api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()
+    assert teller["id_number"] == "110101********4511"[:6] + "********" + teller["id_number"][-4:]
+    assert teller["phone"] == "139****5678" and set(teller["masked_fields"]) == {"id_number", "phone"}
+    other_am = api.get(f"/customers/{cid}", headers=world.h("am_a2")).json()
+    assert "*" in other_am["id_number"]
+    before = db.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.read_unmasked"))
+    for user in ("am_a", "bm_a"):
+        full = api.get(f"/customers/{cid}", headers=world.h(user)).json()
+        assert "*" not in full["id_number"] and full["phone"] == "13912345678" and full["masked_fields"] == []
+    after = db.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.read_unmasked"))
+    assert after == before + 2
+
+
+# ----------------------------------------------------------------------------- updates
+def test_stale_version_gets_409_with_current_and_nothing_is_overwritten(api, world):
+    cid = world.customers["main"]
+    c = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()
+    r1 = api.patch(f"/customers/{cid}", headers=world.h("am_a"), json={"occupation": "教师", "version": c["version"]})
+    assert r1.status_code == 200 and r1.json()["version"] == c["version"] + 1
+    r2 = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"occupation": "医生", "version": c["version"]})
+    assert r2.status_code == 409
+    assert r2.json()["code"] == "resource.version_conflict"
+    assert r2.json()["current"]["occupation"] == "教师" and r2.json()["current"]["version"] == c["version"] + 1
+    assert api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["occupation"] == "教师"
+
+
+def test_history_records_who_what_old_and_new(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
+    api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"address": "城东区新华路8号", "version": v})
+    h = api.get(f"/customers/{cid}/history", headers=world.h("am_a")).json()
+    top = h["items"][0]
+    assert (top["action"], top["field"], top["old"], top["new"]) == ("update", "address", "城东区朝阳路1号",
+                                                                     "城东区新华路8号")
+    assert top["actor"]["username"] == "bm_a" and top["at"].endswith("Z")
+    assert {e["field"] for e in h["items"] if e["action"] == "create"} >= {"name", "id_number", "phone"}
+
+
+def test_history_masks_sensitive_values_for_the_auditor(api, world):
+    h = api.get(f"/customers/{world.customers['main']}/history", headers=world.h("auditor")).json()
+    phone = next(e for e in h["items"] if e["field"] == "phone")
+    assert phone["new"] == "139****5678"
+
+
+def test_teller_may_change_contact_details_only(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()["version"]
+    r = api.patch(f"/customers/{cid}", headers=world.h("teller_a1"), json={"name": "张三", "version": v})
+    assert r.status_code == 403 and r.json()["code"] == "permission.field_denied" and r.json()["fields"] == ["name"]
+    r = api.patch(f"/customers/{cid}", headers=world.h("teller_a1"), json={"phone": "13987654321", "version": v})
+    assert r.status_code == 200 and r.json()["phone"] == "139****4321"
+
+
+def test_account_manager_edits_own_book_only_and_cannot_reassign(api, world):
+    other = world.customers["a_other"]
+    v = api.get(f"/customers/{other}", headers=world.h("am_a")).json()["version"]
+    r = api.patch(f"/customers/{other}", headers=world.h("am_a"), json={"occupation": "律师", "version": v})
+    assert r.status_code == 403
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
+    r = api.patch(f"/customers/{cid}", headers=world.h("am_a"),
+                  json={"manager_id": world.users["am_a2"], "version": v})
+    assert r.status_code == 403 and r.json()["fields"] == ["manager_id"]
+
+
+def test_branch_manager_reassigns_within_subtree_only(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("bm_a")).json()["version"]
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"manager_id": world.users["am_b"], "version": v})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "manager_id"
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"org_id": world.orgs["B"], "version": v})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "customer.org_id.out_of_scope"
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"),
+                  json={"manager_id": world.users["am_a2"], "org_id": world.orgs["A2"], "version": v})
+    assert r.status_code == 200, r.text
+    assert r.json()["manager_id"] == world.users["am_a2"]
+
+
+def test_changing_the_name_updates_search(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
+    assert api.patch(f"/customers/{cid}", headers=world.h("am_a"), json={"name": "欧阳修", "version": v}).status_code == 200
+    ids = lambda q: [c["id"] for c in api.get("/customers", headers=world.h("am_a"), params={"q": q}).json()["items"]]  # noqa: E731
+    assert cid in ids("欧阳") and cid in ids("oyx") and cid not in ids("三丰")
+
+
+def test_invalid_update_stores_nothing(api, world, db):
+    cid = world.customers["main"]
+    c = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()
+    r = api.patch(f"/customers/{cid}", headers=world.h("am_a"),
+                  json={"phone": "abc", "occupation": "厨师", "version": c["version"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "phone"
+    again = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()
+    assert again["occupation"] == c["occupation"] and again["version"] == c["version"]
+
+
+def test_teller_creates_in_own_org_only(api, world):
+    r = api.post("/customers", headers=world.h("teller_a1"), json=new_customer(world, org="A"))
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "customer.org_id.out_of_scope"
+    r = api.post("/customers", headers=world.h("teller_a1"), json=new_customer(world, org="A1"))
+    assert r.status_code == 201 and r.json()["manager_id"] is None
