@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from server.db import make_engine, make_sessionmaker
+from server.db import make_engine, make_sessionmaker, prepare_app_role, use_app_role
 from server.errors import Problem
 from server.keys import KeyFileError, create_key_file, load_key_file
 from server.migrate import upgrade
@@ -33,6 +33,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     with make_sessionmaker(engine)() as db:
         ensure_head_office(db)
         db.commit()
+    if prepare_app_role(engine, settings.db_app_role):
+        print(f"the server will act as the PostgreSQL role {settings.db_app_role} (no superuser powers)")
     if create_key_file(settings.resolved_key_file):
         print(f"created key file {settings.resolved_key_file} (keep it safe, outside backups of the data)")
     print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
@@ -93,6 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
     engine = make_engine(settings.resolved_database_url)
     check_database_safety(engine)
+    if use_app_role(engine, settings.db_app_role):
+        log.info("acting as PostgreSQL role %s", settings.db_app_role)
     _run(settings, engine, args.host, args.port, args.workers, args.tls_cert, args.tls_key)
     return 0
 

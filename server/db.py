@@ -53,3 +53,61 @@ def _sqlite_setup(engine: Engine) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+#: Tables the application may only ever append to (no UPDATE, DELETE or TRUNCATE).
+APPEND_ONLY_TABLES = ("audit_log",)
+
+
+def _is_superuser(conn) -> bool:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    return bool(conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+
+
+def prepare_app_role(engine: Engine, role: str) -> bool:
+    """On PostgreSQL with a superuser URL: create the application's own NOLOGIN,
+    non-superuser role (roles are cluster-wide, so only if absent) and grant it what the
+    server needs — and no UPDATE/DELETE/TRUNCATE on append-only tables (superusers
+    ignore REVOKE, so this only means something because the server runs as `role`).
+    Returns True when the role is in use for this database."""
+    from sqlalchemy import text
+    if engine.dialect.name != "postgresql":
+        return False
+    ident = engine.dialect.identifier_preparer.quote(role)
+    with engine.begin() as conn:
+        if not _is_superuser(conn):
+            return False
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar() is None:
+            conn.execute(text(f"CREATE ROLE {ident} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"))
+        db = engine.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_database()")).scalar())
+        for stmt in (
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {ident}",
+            f"GRANT USAGE ON SCHEMA public TO {ident}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {ident}",
+            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {ident}",
+            *(f"REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM {ident}" for t in APPEND_ONLY_TABLES),
+        ):
+            conn.execute(text(stmt))
+    return True
+
+
+def use_app_role(engine: Engine, role: str) -> bool:
+    """Make every connection of a superuser engine act as the application role (set up
+    by `prepare_app_role`). Returns True when it does."""
+    from sqlalchemy import text
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+        if not (_is_superuser(conn) and exists):
+            return False
+    ident = engine.dialect.identifier_preparer.quote(role)
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        with dbapi_connection.cursor() as cur:
+            cur.execute(f"SET ROLE {ident}")
+        dbapi_connection.commit()
+
+    engine.dispose()  # connections opened before the listener existed
+    return True

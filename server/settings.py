@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     #: Comma-separated roles that need a second factor (plain string: see TRAPS.md on lists).
     mfa_roles: str = "head_office_admin,branch_manager,auditor"
     behind_tls_proxy: bool = False
+    #: PostgreSQL: the non-superuser role the server acts as when given a superuser URL.
+    db_app_role: str = "crm_app"
 
     # Login protection. After `login_throttle_after` consecutive failures for one username,
     # each further attempt must wait `login_throttle_seconds` * 2^(n - after) (capped at
