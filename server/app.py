@@ -11,6 +11,7 @@ from server.api import approvals, auth, customers, health, orgs, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.errors import Problem, problem_response
+from server.idempotency import IdempotencyMiddleware
 from server.services.auth import AddressThrottle
 from server.settings import Settings
 from shared import errors as codes
@@ -57,6 +58,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.include_router(health.router)
     for module in API_MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(IdempotencyMiddleware)  # innermost: runs after authentication
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app

@@ -292,3 +292,29 @@ def test_teller_creates_in_own_org_only(api, world):
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "customer.org_id.out_of_scope"
     r = api.post("/customers", headers=world.h("teller_a1"), json=new_customer(world, org="A1"))
     assert r.status_code == 201 and r.json()["manager_id"] is None
+
+
+# ----------------------------------------------------------------------------- idempotency
+def test_idempotency_key_repeat_returns_the_first_result(api, world, db):
+    h = {**world.h("am_a"), "Idempotency-Key": "save-0001"}
+    before = count(db)
+    first = api.post("/customers", headers=h, json=new_customer(world))
+    again = api.post("/customers", headers=h, json=new_customer(world))
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert count(db) == before + 1
+    other = api.post("/customers", headers=h, json=new_customer(world, name="别人"))
+    assert other.status_code == 422 and other.json()["code"] == "idempotency.key_reused"
+    # keys are per user: another user's same key is a different request
+    r = api.post("/customers", headers={**world.h("bm_a"), "Idempotency-Key": "save-0001"},
+                 json=new_customer(world, id_number=id_number("320102", "19880808", 23, True)))
+    assert r.status_code == 201 and r.json()["id"] != first.json()["id"]
+
+
+def test_idempotent_patch_is_applied_once(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
+    h = {**world.h("am_a"), "Idempotency-Key": "patch-1"}
+    r1 = api.patch(f"/customers/{cid}", headers=h, json={"occupation": "会计", "version": v})
+    r2 = api.patch(f"/customers/{cid}", headers=h, json={"occupation": "会计", "version": v})
+    assert r1.status_code == r2.status_code == 200 and r2.json()["version"] == v + 1
