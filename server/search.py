@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import Style, pinyin
 
@@ -41,9 +42,7 @@ def _readings(name: str) -> list[tuple[str, str]]:
     per_char: list[list[str]] = []
     for c in chars:
         if _CJK.match(c):
-            options = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
-            syllables = [s for s in (options[0] if options else []) if s.isascii() and s.isalpha()]
-            per_char.append(list(dict.fromkeys(syllables))[:MAX_READINGS] or [""])
+            per_char.append(_char_readings(c))
         elif c.isascii() and c.isalnum():
             per_char.append([c])
         else:
@@ -52,6 +51,13 @@ def _readings(name: str) -> list[tuple[str, str]]:
     for combo in itertools.islice(itertools.product(*per_char), MAX_READINGS):
         out.append(("".join(combo), "".join(s[:1] for s in combo)))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _char_readings(c: str) -> list[str]:
+    options = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
+    syllables = [s for s in (options[0] if options else []) if s.isascii() and s.isalpha()]
+    return list(dict.fromkeys(syllables))[:MAX_READINGS] or [""]
 
 
 def sort_key(name: str) -> str:

@@ -1,0 +1,69 @@
+"""`crm-server` as an operator uses it (CONTRACT.md, command line)."""
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e.conftest import ADMIN_PASSWORD, run, start_server
+
+
+def test_init_is_idempotent_and_makes_a_private_key_file(server_env, tmp_path):
+    assert run(["init"], server_env).returncode == 0
+    assert run(["init"], server_env).returncode == 0
+    key_file = tmp_path / "keys.json"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_create_admin_refuses_a_weak_password_and_reads_stdin(server_env):
+    run(["init"], server_env)
+    weak = dict(server_env, CRM_ADMIN_PASSWORD="password")
+    r = run(["create-admin", "weak"], weak)
+    assert r.returncode != 0 and "12 characters" in r.stderr
+    env = {k: v for k, v in server_env.items() if k != "CRM_ADMIN_PASSWORD"}
+    r = run(["create-admin", "fromstdin"], env, input="Stdin-Admin-Pass-2026\n")
+    assert r.returncode == 0, r.stderr
+
+
+def test_explicit_flag_beats_the_environment(server_env, tmp_path):
+    other = tmp_path / "other.sqlite3"
+    assert run(["init", "--database-url", f"sqlite:///{other}"], server_env).returncode == 0
+    assert other.exists() and not (tmp_path / "crm.sqlite3").exists()
+
+
+def test_serve_refuses_without_its_key_file(server_env, tmp_path):
+    run(["init"], server_env)
+    env = dict(server_env, CRM_KEY_FILE=str(tmp_path / "missing.json"))
+    r = run(["serve", "--port", "1"], env)
+    assert r.returncode != 0 and "key file" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_serve_refuses_plain_http_off_loopback(server_env):
+    run(["init"], server_env)
+    r = run(["serve", "--host", "0.0.0.0", "--port", "1"], server_env)
+    assert r.returncode != 0 and "TLS" in r.stderr
+
+
+def test_a_running_server_logs_in_and_serves_the_api(live_server):
+    api = httpx.Client(base_url=live_server.url + "/api/v1", timeout=10)
+    r = api.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert r.status_code == 200
+    orgs = api.get("/orgs", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
+    assert orgs["items"][0]["kind"] == "head_office"
+    assert api.get("/openapi.json").status_code == 200
+    assert httpx.get(live_server.url + "/api/v1/docs").status_code == 404  # production profile: no docs pages
+
+
+def test_restart_keeps_the_data(live_server, tmp_path):
+    api = httpx.Client(base_url=live_server.url + "/api/v1", timeout=10)
+    h = {"Authorization": "Bearer " + api.post("/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+                                               ).json()["access_token"]}
+    ho = api.get("/orgs", headers=h).json()["items"][0]["id"]
+    assert api.post("/orgs", headers=h, json={"code": "R1", "name": "重启支行", "kind": "branch",
+                                              "parent_id": ho}).status_code == 201
+    live_server.proc.terminate()
+    live_server.proc.wait(10)
+    again = start_server(live_server.env, tmp_path / "again.log")
+    try:
+        assert any(o["code"] == "R1" for o in httpx.get(again.url + "/api/v1/orgs", headers=h).json()["items"])
+    finally:
+        again.proc.terminate()
+        again.proc.wait(10)
