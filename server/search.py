@@ -2,16 +2,20 @@
 
 PostgreSQL's pg_trgm cannot index 1-2 character Chinese fragments and LIKE '%x%'
 means a sequential scan at 2 million rows, so the application maintains its own keys
-in `customer_search_key`, written in the same transaction as the customer:
+in `customer_search_key`, written in the same transaction as the customer. All kinds
+of key share one key space, so that any name query is ONE equality lookup on an index
+ordered by (key, sort_key): the first page comes off the index without sorting all
+matches, and a capped count is an index-only scan.
 
-* `n:<fragment>` for every fragment (substring) of the normalised name up to
-  `MAX_FRAGMENT` characters: a 3-character name gives 6 keys. A query of that length
-  or less is one equality lookup; a longer one looks up its first `MAX_FRAGMENT`
-  characters and confirms with the name itself.
-* `p:<full pinyin>` and `i:<initials>` for every reading of the name (heteronyms,
-  capped): "zhangsanfeng" and "zsf" for 张三丰. A Latin query is a prefix range scan
-  over these keys ("zhangs" finds 张三丰), served by the same B-tree because the key
-  column has byte-wise collation.
+* every fragment (substring) of the normalised name up to `MAX_FRAGMENT` characters:
+  张三丰 gives 张, 三, 丰, 张三, 三丰, 张三丰. A longer query looks up its first
+  `MAX_FRAGMENT` characters and is confirmed against the name itself;
+* for every reading of the name (heteronyms such as 单 shan/dan, capped): the full
+  pinyin cut at each syllable boundary (zhang, zhangsan, zhangsanfeng) and every
+  prefix of the initials (z, zs, zsf).
+
+Identifier-shaped queries (digits, customer numbers, credit codes) never reach the
+keys: they are exact lookups on their own unique indexes (`is_identifier_query`).
 """
 from __future__ import annotations
 
@@ -34,9 +38,10 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\s·•・.\-]+", "", s)
 
 
-def _readings(name: str) -> list[tuple[str, str]]:
-    """(full pinyin, initials) for up to MAX_READINGS readings of a name."""
-    chars = [c for c in normalise_name(name)]
+def _reading_combos(name: str) -> list[tuple[str, ...]]:
+    """Up to MAX_READINGS readings of a name, each a tuple of syllables (a Chinese name
+    only: other scripts are found by their fragments)."""
+    chars = list(normalise_name(name))
     if not chars or not any(_CJK.match(c) for c in chars):
         return []
     per_char: list[list[str]] = []
@@ -47,10 +52,12 @@ def _readings(name: str) -> list[tuple[str, str]]:
             per_char.append([c])
         else:
             per_char.append([""])
-    out: list[tuple[str, str]] = []
-    for combo in itertools.islice(itertools.product(*per_char), MAX_READINGS):
-        out.append(("".join(combo), "".join(s[:1] for s in combo)))
-    return out
+    return list(itertools.islice(itertools.product(*per_char), MAX_READINGS))
+
+
+def _readings(name: str) -> list[tuple[str, str]]:
+    """(full pinyin, initials) for up to MAX_READINGS readings of a name."""
+    return [("".join(combo), "".join(s[:1] for s in combo)) for combo in _reading_combos(name)]
 
 
 @lru_cache(maxsize=65536)
@@ -68,29 +75,38 @@ def sort_key(name: str) -> str:
 
 def keys_for_name(name: str) -> set[str]:
     n = normalise_name(name)
-    keys = {f"n:{n[i:j]}" for i in range(len(n)) for j in range(i + 1, min(len(n), i + MAX_FRAGMENT) + 1)}
-    for full, initials in _readings(name):
-        if full:
-            keys.add(f"p:{full}")
-        if initials:
-            keys.add(f"i:{initials}")
+    keys = {n[i:j] for i in range(len(n)) for j in range(i + 1, min(len(n), i + MAX_FRAGMENT) + 1)}
+    for syllables in _syllable_readings(name):
+        full = ""
+        for k, syl in enumerate(syllables):
+            full += syl
+            keys.add(full)
+            keys.add("".join(s[:1] for s in syllables[:k + 1]))
+    keys.discard("")
     return keys
 
 
-def name_fragment_key(q: str) -> tuple[str, bool] | None:
-    """The `n:` key to look up for a query and whether the name must also be checked."""
+def _syllable_readings(name: str) -> list[list[str]]:
+    return [list(combo) for combo in _reading_combos(name)]
+
+
+def name_key(q: str) -> tuple[str, bool] | None:
+    """The key to look up for a name query, and whether the name must also be checked
+    (a query longer than the stored fragments). Pinyin is stored whole, so a Latin
+    query is used as it is."""
     n = normalise_name(q)
     if not n:
         return None
-    return f"n:{n[:MAX_FRAGMENT]}", len(n) > MAX_FRAGMENT
+    if _LATIN_QUERY.match(n) or len(n) <= MAX_FRAGMENT:
+        return n, False
+    return n[:MAX_FRAGMENT], True
 
 
-def pinyin_prefix(q: str) -> str | None:
-    """A lower-case Latin query, usable as a pinyin prefix."""
-    n = normalise_name(q)
-    return n if _LATIN_QUERY.match(n) else None
+_IDENTIFIER = re.compile(r"^(?=.*\d)[0-9A-Z]+$")
 
 
-def prefix_upper_bound(prefix: str) -> str:
-    """The smallest string greater than every string starting with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def is_identifier_query(q: str) -> bool:
+    """Resident IDs, phones, customer numbers, credit codes: letters and digits with at
+    least one digit. No name looks like that, so these skip the name keys."""
+    compact = re.sub(r"[\s\-()+]", "", q).upper()
+    return bool(_IDENTIFIER.match(compact))

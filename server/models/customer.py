@@ -43,16 +43,21 @@ class Customer(Base):
 
 
 class CustomerSearchKey(Base):
-    """Search keys maintained by the application (TRAPS.md: pg_trgm cannot index 1-2
-    character Chinese fragments). `n:` + every fragment of the name up to 6 characters,
-    `p:` + full pinyin, `i:` + pinyin initials. One B-tree serves exact fragments and
-    pinyin prefixes (byte-wise collation) on SQLite and PostgreSQL alike."""
+    """Search keys maintained by the application (module server.search; TRAPS.md:
+    pg_trgm cannot index 1-2 character Chinese fragments). `org_id` and `sort_key` are
+    copied from the customer so that one index walk, in (key, sort_key) order and
+    filtered by scope, yields the first page and a capped count without touching the
+    customer table."""
 
     __tablename__ = "customer_search_key"
 
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(BinaryString, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True, index=True
+    org_id: Mapped[int] = mapped_column()
+    sort_key: Mapped[str] = mapped_column(BinaryString)
+
+    __table_args__ = (
+        Index("ix_customer_search_key_lookup", "key", "sort_key", "customer_id", postgresql_include=["org_id"]),
     )
 
 

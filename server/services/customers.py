@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server.context import Actor
 from server.errors import Problem, conflict, forbidden, not_found, validation_failed
 from server.models import Customer, CustomerChange, CustomerSearchKey, Org, SequenceCounter, User
-from server.search import keys_for_name, name_fragment_key, pinyin_prefix, prefix_upper_bound, sort_key
+from server.search import is_identifier_query, keys_for_name, name_key, sort_key
 from server.services import audit
 from server.services.orgs import subtree_ids
 from shared import errors as codes
@@ -125,9 +125,16 @@ def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
 def search(db: Session, actor: Actor, *, q: str | None, org_id: int | None, manager_id: int | None,
            type: str | None, sort: str, page: int, page_size: int, count_cap: int
            ) -> tuple[list[CustomerSummary], int, bool]:
+    """Identifier-shaped queries are exact lookups on their own indexes; any other text
+    is one lookup in the name keys (module server.search); no text lists the scope."""
     if sort not in SORTS:
         raise validation_failed([FieldError("sort", codes.FIELD_CHOICE, "Unknown sort order",
                                             {"expected": ", ".join(SORTS)})])
+    q = (q or "").strip()
+    key = name_key(q) if q and not is_identifier_query(q) else None
+    if key is not None:
+        return _search_by_name(db, actor, q, key, org_id=org_id, manager_id=manager_id, type=type, sort=sort,
+                               page=page, page_size=page_size, count_cap=count_cap)
     query = select(Customer).where(scope_clause(db, actor))
     if org_id is not None:
         query = query.where(Customer.org_id.in_(subtree_ids(db, org_id)))
@@ -135,16 +142,21 @@ def search(db: Session, actor: Actor, *, q: str | None, org_id: int | None, mana
         query = query.where(Customer.manager_id == manager_id)
     if type:
         query = query.where(Customer.type == type)
-    if q and q.strip():
-        query = query.where(_match(q.strip()))
-    counted = db.scalar(select(func.count()).select_from(
-        query.with_only_columns(Customer.id).limit(count_cap + 1).subquery())) or 0
+    if q:
+        query = query.where(_identifier_match(q))
+    total, capped = _capped_count(db, query.with_only_columns(Customer.id), count_cap)
     rows = db.scalars(query.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size))
-    return [to_summary(c) for c in rows], min(counted, count_cap), counted > count_cap
+    return [to_summary(c) for c in rows], total, capped
 
 
-def _match(q: str) -> ColumnElement[bool]:
-    """Exact identifiers, any fragment of the name, or a pinyin prefix (module server.search)."""
+def _capped_count(db: Session, ids_query, cap: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+    """TRAPS.md: an exact count over a common surname costs more than the page itself."""
+    n = db.scalar(select(func.count()).select_from(ids_query.limit(cap + 1).subquery())) or 0
+    return min(n, cap), n > cap
+
+
+def _identifier_match(q: str) -> ColumnElement[bool]:
+    """Plain equalities on indexed columns, so PostgreSQL can OR their index scans."""
     ident = normalise_id_number(q)
     conds: list[ColumnElement[bool]] = [Customer.customer_no == ident]
     if len(ident) == 18:
@@ -152,20 +164,39 @@ def _match(q: str) -> ColumnElement[bool]:
     phone = normalise_phone(q)
     if phone.isdigit():
         conds.append(Customer.phone == phone)
-    frag = name_fragment_key(q)
-    if frag:
-        key, confirm = frag
-        by_name: ColumnElement[bool] = Customer.id.in_(
-            select(CustomerSearchKey.customer_id).where(CustomerSearchKey.key == key))
-        if confirm:
-            by_name = and_(by_name, Customer.name.contains(q, autoescape=True))
-        conds.append(by_name)
-    prefix = pinyin_prefix(q)
-    if prefix:
-        ranges = [and_(CustomerSearchKey.key >= f"{kind}:{prefix}",
-                       CustomerSearchKey.key < prefix_upper_bound(f"{kind}:{prefix}")) for kind in ("p", "i")]
-        conds.append(Customer.id.in_(select(CustomerSearchKey.customer_id).where(or_(*ranges))))
     return or_(*conds)
+
+
+def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], *, org_id: int | None,
+                    manager_id: int | None, type: str | None, sort: str, page: int, page_size: int,
+                    count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
+    """One walk of the (key, sort_key) index, filtered by the scope's orgs; the customer
+    table is joined only for filters the key rows do not carry."""
+    k = CustomerSearchKey
+    value, confirm = key
+    ids = select(k.customer_id).where(k.key == value)
+    if actor.scope == Scope.ORG_SUBTREE:
+        ids = ids.where(k.org_id.in_(subtree_ids(db, actor.org_id, actor)))
+    elif actor.scope == Scope.OWN_ORG:
+        ids = ids.where(k.org_id == actor.org_id)
+    elif actor.scope != Scope.BANK:
+        ids = ids.where(k.customer_id.in_(select(Customer.id).where(scope_clause(db, actor))))
+    if org_id is not None:
+        ids = ids.where(k.org_id.in_(subtree_ids(db, org_id)))
+    if confirm or manager_id is not None or type or sort not in ("name", "-name"):
+        ids = ids.join(Customer, Customer.id == k.customer_id)
+        if confirm:
+            ids = ids.where(Customer.name.contains(q, autoescape=True))
+        if manager_id is not None:
+            ids = ids.where(Customer.manager_id == manager_id)
+        if type:
+            ids = ids.where(Customer.type == type)
+    total, capped = _capped_count(db, ids, count_cap)
+    order = {"name": (k.sort_key, k.customer_id), "-name": (k.sort_key.desc(), k.customer_id.desc())}.get(sort) \
+        or SORTS[sort]
+    page_ids = list(db.scalars(ids.order_by(*order).offset((page - 1) * page_size).limit(page_size)))
+    found = {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(page_ids)))} if page_ids else {}
+    return [to_summary(found[i]) for i in page_ids if i in found], total, capped
 
 
 # ----------------------------------------------------------------------------- validation
@@ -259,11 +290,14 @@ def _next_customer_no(db: Session) -> str:
 
 
 def _write_keys(db: Session, c: Customer, *, replace: bool) -> None:
+    """The name's search keys, carrying the customer's org and sort key (rewritten when
+    the name or the org changes)."""
     if replace:
         db.execute(delete(CustomerSearchKey).where(CustomerSearchKey.customer_id == c.id))
     keys = keys_for_name(c.name)
     if keys:
-        db.execute(insert(CustomerSearchKey), [{"key": k, "customer_id": c.id} for k in keys])
+        db.execute(insert(CustomerSearchKey), [{"key": k, "customer_id": c.id, "org_id": c.org_id,
+                                                "sort_key": c.sort_key} for k in keys])
 
 
 def _duplicate(exc: IntegrityError) -> Problem:
@@ -316,7 +350,7 @@ def update_customer(db: Session, actor: Actor, customer_id: int, data: CustomerU
     except IntegrityError as exc:
         db.rollback()
         raise _duplicate(exc) from None
-    if "name" in changes:
+    if changes.keys() & {"name", "org_id"}:
         _write_keys(db, c, replace=True)
     db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="update", field=k,
                               old=_as_text(old[k]), new=_as_text(v)) for k, v in changes.items())

@@ -186,15 +186,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('customer_search_key',
-    sa.Column('key', sa.String().with_variant(sa.String(collation='C'), 'postgresql'), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String().with_variant(sa.String(collation='C'), 'postgresql'), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('sort_key', sa.String().with_variant(sa.String(collation='C'), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_search_key_customer_id_customer'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', 'customer_id', name=op.f('pk_customer_search_key'))
+    sa.PrimaryKeyConstraint('customer_id', 'key', name=op.f('pk_customer_search_key'))
     )
     with op.batch_alter_table('customer_search_key', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_customer_search_key_customer_id'), ['customer_id'], unique=False)
-
-    
+        batch_op.create_index('ix_customer_search_key_lookup', ['key', 'sort_key', 'customer_id'], unique=False, postgresql_include=['org_id'])
 
 
 def downgrade() -> None:
@@ -203,7 +203,8 @@ def downgrade() -> None:
         op.execute("DROP SEQUENCE customer_no_seq")
     
     with op.batch_alter_table('customer_search_key', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_customer_search_key_customer_id'))
+        batch_op.drop_index('ix_customer_search_key_lookup', postgresql_include=['org_id'])
+
 
     op.drop_table('customer_search_key')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
