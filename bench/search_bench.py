@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import os
 import random
 import statistics
@@ -31,13 +30,13 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server.context import Actor, Principal  # noqa: E402
-from server.db import make_engine, make_sessionmaker  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
-from server.search import keys_for_name, sort_key  # noqa: E402
-from server.services import customers  # noqa: E402
-from shared.enums import Role  # noqa: E402
-from shared.permissions import Action, Scope  # noqa: E402
+from server.context import Actor, Principal
+from server.db import make_engine, make_sessionmaker
+from server.migrate import upgrade
+from server.search import keys_for_name, sort_key
+from server.services import customers
+from shared.enums import Role
+from shared.permissions import Action, Scope
 
 GEN = ROOT.parent / "shared" / "peer" / "gen_customers.py"
 

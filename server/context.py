@@ -45,7 +45,7 @@ class Actor:
     def may(self, action: Action) -> Scope | None:
         return scope_of(self.role, action)
 
-    def under(self, action: Action) -> "Actor | None":
+    def under(self, action: Action) -> Actor | None:
         """The same principal acting under another permission, if the role has it."""
         scope = self.may(action)
         if scope is None:

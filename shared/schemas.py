@@ -6,10 +6,9 @@ the database live in the server's services, field rules in `shared.validators`.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
-
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -126,8 +125,8 @@ class ApprovalRead(_Read):
     kind: str
     status: ApprovalStatus
     summary: str
-    maker: "ActorRead"
-    checker: "ActorRead | None" = None
+    maker: ActorRead
+    checker: ActorRead | None = None
     created_at: datetime
     decided_at: datetime | None = None
     reason: str | None = None

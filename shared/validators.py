@@ -19,8 +19,7 @@ _ID_RE = re.compile(r"^\d{17}[\dX]$")
 # Macao residents and residence permits). The 6-digit county code is deliberately NOT
 # checked against a table: people keep their number when counties are renamed (TRAPS.md).
 _PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83".split()
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"]
 )
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _MIN_BIRTH = date(1900, 1, 1)

@@ -2,12 +2,22 @@
 from server.models.approval import ApprovalRequest
 from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
-from server.models.idempotency import IdempotencyRecord
 from server.models.customer import Customer, CustomerChange, CustomerSearchKey
+from server.models.idempotency import IdempotencyRecord
 from server.models.org import Org
 from server.models.user import LoginThrottle, User, UserSession
 
 __all__ = [
-    "ApprovalRequest", "AuditLog", "Base", "SequenceCounter", "Customer", "CustomerChange", "CustomerSearchKey", "IdempotencyRecord",
-    "LoginThrottle", "Org", "User", "UserSession",
+    "ApprovalRequest",
+    "AuditLog",
+    "Base",
+    "Customer",
+    "CustomerChange",
+    "CustomerSearchKey",
+    "IdempotencyRecord",
+    "LoginThrottle",
+    "Org",
+    "SequenceCounter",
+    "User",
+    "UserSession",
 ]

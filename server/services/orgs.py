@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.context import Actor
 from server.errors import Problem, conflict, not_found, validation_failed

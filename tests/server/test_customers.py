@@ -273,7 +273,7 @@ def test_changing_the_name_updates_search(api, world):
     cid = world.customers["main"]
     v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
     assert api.patch(f"/customers/{cid}", headers=world.h("am_a"), json={"name": "欧阳修", "version": v}).status_code == 200
-    ids = lambda q: [c["id"] for c in api.get("/customers", headers=world.h("am_a"), params={"q": q}).json()["items"]]  # noqa: E731
+    ids = lambda q: [c["id"] for c in api.get("/customers", headers=world.h("am_a"), params={"q": q}).json()["items"]]
     assert cid in ids("欧阳") and cid in ids("oyx") and cid not in ids("三丰")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '37d99fe4d0b4'
 down_revision = '4dc78e60f29c'
 branch_labels = None
