@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     token_absolute_hours: int = 12
 
     #: Search results beyond this count are reported as "N+" (TRAPS.md: counting costs).
-    search_count_cap: int = 10_000
+    search_count_cap: int = 1_000
     max_page_size: int = 200
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
