@@ -167,9 +167,9 @@ class Me(BaseModel):
 
 
 # ----------------------------------------------------------------------------- customers
-class CustomerCreate(_Write):
-    type: CustomerType = CustomerType.PERSONAL
-    name: str = Field(max_length=100)
+class _CustomerDetails(_Write):
+    """The optional profile fields, the same for create and update."""
+
     gender: Gender | None = None
     birth_date: date | None = None
     id_number: str | None = Field(default=None, max_length=40)
@@ -182,33 +182,28 @@ class CustomerCreate(_Write):
     education: Education | None = None
     income_band: IncomeBand | None = None
     lifecycle_stage: LifecycleStage | None = None
-    org_id: int
     manager_id: int | None = None
 
 
-class CustomerUpdate(_Write):
+class CustomerCreate(_CustomerDetails):
+    type: CustomerType = CustomerType.PERSONAL
+    name: str = Field(max_length=100)
+    org_id: int
+
+
+class CustomerUpdate(_CustomerDetails):
     """Only the fields present in the JSON change; `null` clears an optional field."""
 
     version: int
     name: str | None = Field(default=None, max_length=100)
-    gender: Gender | None = None
-    birth_date: date | None = None
-    id_number: str | None = Field(default=None, max_length=40)
-    uscc: str | None = Field(default=None, max_length=40)
-    phone: str | None = Field(default=None, max_length=30)
-    address: str | None = Field(default=None, max_length=200)
-    occupation: str | None = Field(default=None, max_length=60)
-    employer: str | None = Field(default=None, max_length=100)
-    marital_status: MaritalStatus | None = None
-    education: Education | None = None
-    income_band: IncomeBand | None = None
-    lifecycle_stage: LifecycleStage | None = None
     org_id: int | None = None
-    manager_id: int | None = None
 
 
 #: Fields a client may write on a customer (create or update), in form order.
-CUSTOMER_FIELDS = tuple(f for f in CustomerCreate.model_fields if f != "type")
+CUSTOMER_FIELDS = ("name", "gender", "birth_date", "id_number", "uscc", "phone", "address", "occupation",
+                   "employer", "marital_status", "education", "income_band", "lifecycle_stage", "org_id",
+                   "manager_id")
+assert set(CUSTOMER_FIELDS) == set(CustomerCreate.model_fields) - {"type"}
 
 
 class CustomerSummary(_Read):
