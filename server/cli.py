@@ -6,6 +6,7 @@ import getpass
 import ipaddress
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -133,13 +134,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.client:
         _start_client(base)
-    _run(settings, engine, "127.0.0.1", args.port)
+    try:
+        _run(settings, engine, "127.0.0.1", args.port)
+    finally:
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)  # the demo database is throwaway
     return 0
 
 
 def _start_client(base: str) -> None:
     """Open the desktop client next to the demo server where there is a screen."""
-    import shutil
     import subprocess
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin")):
         print("No display found: the server runs alone; start `crm-client --server "
