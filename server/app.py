@@ -62,3 +62,14 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory each worker process imports (`crm-server serve --workers N`): settings
+    from the `CRM_*` environment the parent set, acting as the application's database role."""
+    from server.db import use_app_role
+    from server.settings import get_settings
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    use_app_role(engine, settings.db_app_role)
+    return create_app(settings, make_sessionmaker(engine))

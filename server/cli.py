@@ -107,11 +107,17 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
     import uvicorn
 
     from server.app import create_app
-    app = create_app(settings, make_sessionmaker(engine))
     ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
+    # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect
+    common = {"host": host, "port": port, "timeout_keep_alive": 75, "log_level": "info", **ssl}
     if workers > 1:
-        log.warning("--workers > 1 is not supported yet; serving with one worker")
-    uvicorn.run(app, host=host, port=port, timeout_keep_alive=75, log_level="info", **ssl)
+        # each worker process builds its own app from the same settings, passed as CRM_* variables
+        for name, value in settings.model_dump(exclude_none=True).items():
+            os.environ[f"CRM_{name.upper()}"] = str(value)
+        os.environ["CRM_DATABASE_URL"] = settings.resolved_database_url
+        uvicorn.run("server.app:create_app_from_env", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings, make_sessionmaker(engine)), **common)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

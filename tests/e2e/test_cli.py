@@ -67,3 +67,35 @@ def test_restart_keeps_the_data(live_server, tmp_path):
     finally:
         again.proc.terminate()
         again.proc.wait(10)
+
+
+def test_serve_with_two_workers(server_env, tmp_path):
+    assert run(["init"], server_env).returncode == 0
+    assert run(["create-admin", "admin"], server_env).returncode == 0
+    import subprocess
+    import time
+
+    from tests.e2e.conftest import crm_server, free_port
+    port = free_port()
+    log = tmp_path / "workers.log"
+    proc = subprocess.Popen(crm_server() + ["serve", "--port", str(port), "--workers", "2"], env=server_env,
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        token = httpx.post(base + "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+                           ).json()["access_token"]
+        # sessions live in the database, so every worker accepts a token another issued
+        for _ in range(10):
+            with httpx.Client() as c:  # a new connection each time, spread over the workers
+                assert c.get(base + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+                             ).status_code == 200
+        assert log.read_text().count("Started server process") >= 2
+    finally:
+        proc.terminate()
+        proc.wait(15)
