@@ -257,6 +257,19 @@ class HistoryEntry(BaseModel):
     new: str | None
 
 
+class AuditEntry(_Read):
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    source: str | None
+    detail: str | None
+
+
 ApprovalRead.model_rebuild()
 
 

@@ -26,3 +26,28 @@ def record(db: Session, action: str, *, who: Actor | Principal | None = None, ac
         source=source,
         detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
     ))
+
+
+def search(db: Session, *, actor_id: int | None = None, action: str | None = None, object_type: str | None = None,
+           object_id: str | None = None, outcome: str | None = None, since=None, until=None,  # type: ignore[no-untyped-def]
+           page: int = 1, page_size: int = 50) -> tuple[list[AuditLog], int]:
+    """Newest first; `action` matches a prefix (`auth.` finds every login event)."""
+    from sqlalchemy import func, select
+    q = select(AuditLog)
+    if actor_id is not None:
+        q = q.where(AuditLog.actor_id == actor_id)
+    if action:
+        q = q.where(AuditLog.action.startswith(action, autoescape=True))
+    if object_type:
+        q = q.where(AuditLog.object_type == object_type)
+    if object_id:
+        q = q.where(AuditLog.object_id == object_id)
+    if outcome:
+        q = q.where(AuditLog.outcome == outcome)
+    if since is not None:
+        q = q.where(AuditLog.at >= since)
+    if until is not None:
+        q = q.where(AuditLog.at < until)
+    total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.scalars(q.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size))
+    return list(rows), total

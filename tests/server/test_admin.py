@@ -119,3 +119,16 @@ def test_branch_manager_sees_only_their_subtree_users(api, world):
     assert names == {"teller_a1", "am_a", "am_a2", "bm_a"} and r.json()["total"] == 4
     assert api.get(f"/users/{world.users['am_b']}", headers=world.h("bm_a")).status_code == 404
     assert api.post(f"/users/{world.users['am_a']}/lock", headers=world.h("bm_a")).status_code == 403
+
+
+def test_auditor_reads_the_audit_log_with_filters(api, world):
+    api.post("/auth/login", json={"username": "am_a", "password": "Wrong-Password-123"})
+    api.get(f"/customers/{world.customers['main']}", headers=world.h("bm_a"))  # an unmasked read
+    r = api.get("/audit", headers=world.h("auditor"), params={"action": "auth.login", "outcome": "failure"})
+    assert r.status_code == 200
+    top = r.json()["items"][0]
+    assert top["actor_name"] == "am_a" and top["outcome"] == "failure" and "Wrong-Password" not in (top["detail"] or "")
+    r = api.get("/audit", headers=world.h("auditor"), params={"action": "customer.read_unmasked",
+                                                              "actor_id": world.users["bm_a"]})
+    assert r.json()["total"] >= 1 and r.json()["items"][0]["object_id"] == str(world.customers["main"])
+    assert api.get("/audit", headers=world.h("admin")).status_code == 403

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from server.api.deps import DbSession, PageNo, PageSize, require
+from server.context import Actor
+from server.services import audit
+from shared.permissions import Action
+from shared.schemas import AuditEntry, Page
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("", response_model=Page[AuditEntry])
+def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSession,
+                 actor_id: int | None = None, action: Annotated[str | None, Query(max_length=60)] = None,
+                 object_type: Annotated[str | None, Query(max_length=30)] = None,
+                 object_id: Annotated[str | None, Query(max_length=40)] = None,
+                 outcome: Annotated[str | None, Query(max_length=20)] = None,
+                 since: datetime | None = None, until: datetime | None = None,
+                 page: PageNo = 1, page_size: PageSize = 50) -> Page[AuditEntry]:
+    """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals."""
+    rows, total = audit.search(db, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
+                               outcome=outcome, since=since, until=until, page=page, page_size=page_size)
+    return Page[AuditEntry](items=[AuditEntry.model_validate(r) for r in rows], total=total, page=page,
+                            page_size=page_size)
