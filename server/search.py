@@ -10,9 +10,10 @@ matches, and a capped count is an index-only scan.
 * every fragment (substring) of the normalised name up to `MAX_FRAGMENT` characters:
   张三丰 gives 张, 三, 丰, 张三, 三丰, 张三丰. A longer query looks up its first
   `MAX_FRAGMENT` characters and is confirmed against the name itself;
-* for every reading of the name (heteronyms such as 单 shan/dan, capped): the full
-  pinyin cut at each syllable boundary (zhang, zhangsan, zhangsanfeng) and every
-  prefix of the initials (z, zs, zsf).
+* for every reading of the name (heteronyms such as 单 shan/dan, capped): every
+  prefix of the full pinyin up to `PINYIN_PREFIX` letters (z, zh, zha … zhangsan),
+  the full pinyin cut at each later syllable boundary (zhangsanfeng), and every
+  prefix of the initials (z, zs, zsf) — so search-as-you-type narrows letter by letter.
 
 Identifier-shaped queries (digits, customer numbers, credit codes) never reach the
 keys: they are exact lookups on their own unique indexes (`is_identifier_query`).
@@ -27,6 +28,8 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 
 MAX_FRAGMENT = 6
+#: Every prefix of the full pinyin up to this length is a key (typing "z", "zh", "zha"...).
+PINYIN_PREFIX = 8
 MAX_READINGS = 4
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_QUERY = re.compile(r"^[a-z]+$")
@@ -77,10 +80,12 @@ def keys_for_name(name: str) -> set[str]:
     n = normalise_name(name)
     keys = {n[i:j] for i in range(len(n)) for j in range(i + 1, min(len(n), i + MAX_FRAGMENT) + 1)}
     for syllables in _syllable_readings(name):
-        full = ""
+        full = "".join(syllables)
+        keys.update(full[:i] for i in range(1, min(len(full), PINYIN_PREFIX) + 1))
+        cut = ""
         for k, syl in enumerate(syllables):
-            full += syl
-            keys.add(full)
+            cut += syl
+            keys.add(cut)
             keys.add("".join(s[:1] for s in syllables[:k + 1]))
     keys.discard("")
     return keys

@@ -140,7 +140,7 @@ def test_head_office_admin_and_auditor_cannot_look_up_customers(api, world):
 
 # ----------------------------------------------------------------------------- search
 @pytest.mark.parametrize("q", ["110101199003074514", "13912345678", "张", "三", "三丰", "张三丰", "zsf", "ZSF",
-                               "zhangsanfeng", "zhangsan", "zhang", "zs", "+86 139 1234 5678"])
+                               "zhangsanfeng", "zhangsan", "zhangs", "zh", "zs", "+86 139 1234 5678"])
 def test_find_by_id_phone_fragment_and_pinyin(api, world, q):
     q = q if q[0] != "1" or len(q) != 18 else api.get(f"/customers/{world.customers['main']}",
                                                        headers=world.h("am_a")).json()["id_number"]

@@ -2,8 +2,8 @@ from server.search import is_identifier_query, keys_for_name, name_key, normalis
 
 
 def test_every_fragment_and_pinyin_of_a_chinese_name():
-    assert keys_for_name("张三丰") == {"张", "三", "丰", "张三", "三丰", "张三丰",
-                                      "zhang", "zhangsan", "zhangsanfeng", "z", "zs", "zsf"}
+    assert keys_for_name("张三丰") == {"张", "三", "丰", "张三", "三丰", "张三丰", "z", "zh", "zha", "zhan", "zhang",
+                                      "zhangs", "zhangsa", "zhangsan", "zhangsanfeng", "zs", "zsf"}
 
 
 def test_heteronym_surname_has_its_surname_reading():
