@@ -1,0 +1,124 @@
+"""Typed calls to the server's HTTP API. Synchronous on purpose: `api.tasks` runs them
+on worker threads and delivers results as Qt signals, so the UI thread never waits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared.schemas import (
+    CustomerPage,
+    CustomerRead,
+    HistoryEntry,
+    LoginResponse,
+    Me,
+    OrgRead,
+    Page,
+)
+
+
+@dataclass
+class ApiError(Exception):
+    """An error answer (problem+json) or, with status 0, no answer at all."""
+
+    status: int
+    code: str
+    title: str = ""
+    detail: str = ""
+    field_errors: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.detail or self.title}"
+
+    @property
+    def unreachable(self) -> bool:
+        return self.status == 0
+
+
+class ApiClient:
+    """One server, one token. `transport` is injectable (tests, TLS settings later)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token: str | None = None
+        self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ plumbing
+    def _request(self, method: str, path: str, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            r = self._http.request(method, path, headers=headers, **kw)
+        except httpx.HTTPError as exc:
+            raise ApiError(0, "network.unreachable", "Server unreachable", str(exc)) from None
+        if r.status_code >= 400:
+            try:
+                body = r.json()
+            except ValueError:
+                body = {}
+            fields: dict[str, str] = {}
+            for e in body.get("errors") or []:
+                fields.setdefault(e.get("field", ""), e.get("code", ""))
+            raise ApiError(r.status_code, body.get("code", f"http.{r.status_code}"), body.get("title", ""),
+                           body.get("detail", ""), fields, body)
+        return r.json() if r.content else None
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(self.base_url + "/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    # ------------------------------------------------------------------ auth
+    def login(self, username: str, password: str) -> LoginResponse:
+        res = LoginResponse.model_validate(self._request("POST", "/auth/login",
+                                                         json={"username": username, "password": password}))
+        self.token = res.access_token
+        return res
+
+    def me(self) -> Me:
+        return Me.model_validate(self._request("GET", "/auth/me"))
+
+    def logout(self) -> None:
+        try:
+            self._request("POST", "/auth/logout")
+        finally:
+            self.token = None
+
+    def change_password(self, old: str, new: str) -> LoginResponse:
+        res = LoginResponse.model_validate(self._request("POST", "/auth/password",
+                                                         json={"old_password": old, "new_password": new}))
+        self.token = res.access_token
+        return res
+
+    # ------------------------------------------------------------------ orgs and users
+    def orgs(self) -> list[OrgRead]:
+        return Page[OrgRead].model_validate(self._request("GET", "/orgs", params={"page_size": 200})).items
+
+    # ------------------------------------------------------------------ customers
+    def search_customers(self, q: str, page: int = 1, page_size: int = 50, **filters: Any) -> CustomerPage:
+        params = {"q": q, "page": page, "page_size": page_size, **{k: v for k, v in filters.items() if v}}
+        return CustomerPage.model_validate(self._request("GET", "/customers", params=params))
+
+    def customer(self, customer_id: int) -> CustomerRead:
+        return CustomerRead.model_validate(self._request("GET", f"/customers/{customer_id}"))
+
+    def create_customer(self, data: dict[str, Any], idempotency_key: str | None = None) -> CustomerRead:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return CustomerRead.model_validate(self._request("POST", "/customers", json=data, headers=headers))
+
+    def update_customer(self, customer_id: int, version: int, changes: dict[str, Any],
+                        idempotency_key: str | None = None) -> CustomerRead:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return CustomerRead.model_validate(self._request("PATCH", f"/customers/{customer_id}",
+                                                         json={**changes, "version": version}, headers=headers))
+
+    def history(self, customer_id: int) -> list[HistoryEntry]:
+        return Page[HistoryEntry].model_validate(
+            self._request("GET", f"/customers/{customer_id}/history", params={"page_size": 200})).items

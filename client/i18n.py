@@ -1,0 +1,127 @@
+"""Languages, the shipped font, and labels for codes that travel over the wire.
+
+All user-visible text goes through `tr()` (one translation context, "crm"), extracted
+by `scripts/update_translations.py` into `resources/translations/crm_zh_CN.ts`.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+_translator: QTranslator | None = None
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("crm", text)
+
+
+def resource_path(*parts: str) -> str:
+    return str(resources.files("resources").joinpath(*parts))
+
+
+def default_language() -> str:
+    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+def install_font(app: QApplication) -> str:
+    """Ship WenQuanYi Micro Hei so Chinese renders on machines without CJK fonts."""
+    font_id = QFontDatabase.addApplicationFont(resource_path("fonts", "wqy-microhei.ttc"))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        font = QFont(app.font())
+        font.setFamilies([families[0], *app.font().families()])
+        font.setPointSize(10)
+        app.setFont(font)
+        return families[0]
+    return ""
+
+
+def set_language(app: QApplication, lang: str) -> bool:
+    """Install the translator for `lang` ("en" is the source language)."""
+    global _translator
+    if _translator is not None:
+        app.removeTranslator(_translator)
+        _translator = None
+    if lang == "en":
+        return True
+    t = QTranslator(app)
+    if not t.load(resource_path("translations", f"crm_{lang}.qm")):
+        return False
+    app.installTranslator(t)
+    _translator = t
+    return True
+
+
+# ----------------------------------------------------------------------------- labels
+def enum_labels() -> dict[str, dict[str, str]]:
+    return {
+        "role": {"teller": tr("Teller"), "account_manager": tr("Account manager"),
+                 "branch_manager": tr("Branch manager"), "head_office_admin": tr("Head-office admin"),
+                 "auditor": tr("Auditor")},
+        "gender": {"male": tr("Male"), "female": tr("Female")},
+        "marital_status": {"single": tr("Single"), "married": tr("Married"), "divorced": tr("Divorced"),
+                           "widowed": tr("Widowed")},
+        "education": {"primary": tr("Primary school"), "junior_secondary": tr("Junior secondary"),
+                      "senior_secondary": tr("Senior secondary"), "vocational": tr("Vocational college"),
+                      "bachelor": tr("Bachelor"), "master": tr("Master"), "doctorate": tr("Doctorate")},
+        "income_band": {"below_50k": tr("Below 50,000"), "50k_100k": tr("50,000-100,000"),
+                        "100k_300k": tr("100,000-300,000"), "300k_1m": tr("300,000-1,000,000"),
+                        "above_1m": tr("Above 1,000,000")},
+        "lifecycle_stage": {"acquisition": tr("Acquisition"), "growth": tr("Growth"), "maturity": tr("Maturity"),
+                            "decline": tr("Decline")},
+        "org_kind": {"head_office": tr("Head office"), "branch": tr("Branch"), "sub_branch": tr("Sub-branch")},
+        "action": {"create": tr("Created"), "update": tr("Changed")},
+    }
+
+
+def label(kind: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    return enum_labels().get(kind, {}).get(value, value)
+
+
+def field_labels() -> dict[str, str]:
+    return {"name": tr("Name"), "gender": tr("Gender"), "birth_date": tr("Date of birth"),
+            "id_number": tr("Resident ID"), "uscc": tr("Credit code"), "phone": tr("Mobile"),
+            "address": tr("Address"), "occupation": tr("Occupation"), "employer": tr("Employer"),
+            "marital_status": tr("Marital status"), "education": tr("Education"), "income_band": tr("Income band"),
+            "lifecycle_stage": tr("Lifecycle stage"), "org_id": tr("Branch"), "manager_id": tr("Account manager"),
+            "type": tr("Type")}
+
+
+def error_message(code: str, fallback: str = "") -> str:
+    """The user's words for a machine code (shared/errors.py, shared/validators.py)."""
+    messages = {
+        "field.required": tr("Required"),
+        "field.too_long": tr("Too long"),
+        "field.invalid_choice": tr("Choose one of the offered values"),
+        "field.invalid_date": tr("Not a valid date"),
+        "field.invalid": tr("Not valid"),
+        "field.control_characters": tr("Contains control characters"),
+        "customer.id_number.format": tr("17 digits followed by a digit or X"),
+        "customer.id_number.region": tr("The first two digits are not a province"),
+        "customer.id_number.birth_date": tr("Digits 7-14 are not a possible date of birth"),
+        "customer.id_number.checksum": tr("Check digit does not match: please re-check the number"),
+        "customer.id_number.duplicate": tr("A customer with this resident ID already exists"),
+        "customer.gender.mismatch_id": tr("Does not agree with the resident ID"),
+        "customer.birth_date.mismatch_id": tr("Does not agree with the resident ID"),
+        "customer.birth_date.future": tr("Date of birth is in the future"),
+        "customer.phone.format": tr("A mobile number has 11 digits starting 13-19"),
+        "customer.org_id.out_of_scope": tr("Choose your own branch or one below it"),
+        "customer.manager_id.invalid": tr("Choose an account manager of your branch"),
+        "auth.invalid_credentials": tr("Wrong username or password, or the account is locked"),
+        "auth.throttled": tr("Too many failed attempts: wait a moment and try again"),
+        "auth.required": tr("Your session has ended: please log in again"),
+        "permission.denied": tr("Your role may not do this"),
+        "permission.field_denied": tr("Your role may not change some of these fields"),
+        "resource.not_found": tr("Not found"),
+        "resource.version_conflict": tr("Someone else changed this record"),
+        "network.unreachable": tr("The server cannot be reached"),
+        "server.internal_error": tr("The server could not complete the request"),
+        "validation.failed": tr("Please correct the marked fields"),
+    }
+    return messages.get(code, fallback or code)

@@ -1,0 +1,169 @@
+"""`crm-client [--server URL] [--lang zh_CN|en] [--wait-for-server]`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QApplication
+
+from client import i18n
+from client.api.client import ApiClient, ApiError
+from client.api.tasks import TaskRunner
+from client.app import Controller, keyring_available, remember_token, remembered_token
+from client.i18n import error_message, tr
+from client.views.login_dialog import LoginDialog
+from client.views.main_window import MainWindow
+
+DEFAULT_SERVER = "http://127.0.0.1:8765"
+
+
+class Application(QObject):
+    """Login, then the main window; logs in again when the session ends."""
+
+    def __init__(self, qapp: QApplication, server: str | None = None) -> None:
+        super().__init__()
+        self.qapp = qapp
+        self.settings = QSettings("BranchCRM", "client")
+        self.server = server or str(self.settings.value("server", DEFAULT_SERVER))
+        self.tasks = TaskRunner(self)
+        self.api: ApiClient | None = None
+        self.window: MainWindow | None = None
+        self.controller: Controller | None = None
+        self.login_dialog: LoginDialog | None = None
+        self._relogin = False
+
+    # ------------------------------------------------------------------ login
+    def start(self) -> None:
+        username = str(self.settings.value("username", ""))
+        token = remembered_token(self.server, username) if username and keyring_available() else None
+        if token:
+            api = ApiClient(self.server)
+            api.token = token
+            self.tasks.run(lambda: (api.me(), api.orgs()), lambda r: self._logged_in(api, *r),
+                           lambda _e: self.show_login())
+        else:
+            self.show_login()
+
+    def show_login(self, message: str = "") -> LoginDialog:
+        username = str(self.settings.value("username", ""))
+        d = LoginDialog(self.server, username, keyring_available())
+        d.submitted.connect(self._submit)
+        if message:
+            d.show_error(message)
+        d.show()
+        self.login_dialog = d
+        return d
+
+    def _submit(self, server: str, username: str, password: str, remember: bool) -> None:
+        api = self.api if self._relogin and self.api and self.api.base_url == server.rstrip("/") \
+            else ApiClient(server)
+
+        def work():  # type: ignore[no-untyped-def]
+            api.login(username, password)
+            return api.me(), api.orgs()
+
+        def ok(result) -> None:  # type: ignore[no-untyped-def]
+            d = self.login_dialog
+            assert d is not None
+            self.settings.setValue("server", server)
+            self.settings.setValue("username", username if d.remember_username.isChecked() else "")
+            if remember and keyring_available():
+                remember_token(server, username, api.token)
+            d.accept()
+            self._logged_in(api, *result)
+
+        def failed(e: ApiError) -> None:
+            if self.login_dialog is not None:
+                text = error_message(e.code, e.detail)
+                if e.code == "auth.throttled" and e.body.get("retry_after"):
+                    text += " " + tr("(%1 s)").replace("%1", str(e.body["retry_after"]))
+                self.login_dialog.show_error(text)
+
+        self.tasks.run(work, ok, failed)
+
+    def _logged_in(self, api: ApiClient, me, orgs) -> None:  # type: ignore[no-untyped-def]
+        if self._relogin and self.controller is not None and me.user.id == self.controller.me.user.id:
+            self._relogin = False  # same user: the open forms carry on with the new token
+            self.controller.api = api
+            return
+        self.api = api
+        self.controller = Controller(api, me, orgs)
+        self.controller.session_ended.connect(self._session_ended)
+        self.window = MainWindow(self.controller)
+        self.window.logout_requested.connect(self.logout)
+        self.window.language_requested.connect(self.switch_language)
+        self.window.show()
+        if self.window.search is not None:
+            self.window.search.query.setFocus()
+            self.window.search.search_now()
+
+    def _session_ended(self) -> None:
+        if not self._relogin:
+            self._relogin = True
+            self.show_login(error_message("auth.required"))
+
+    def logout(self) -> None:
+        if self.controller is not None:
+            self.controller.logout()
+            remember_token(self.server, str(self.settings.value("username", "")), None)
+        if self.window is not None:
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+        self.controller = None
+        self.show_login()
+
+    def switch_language(self, lang: str) -> None:
+        """Rebuild the main window in the other language (open forms must be saved first)."""
+        if self.window is None or not all(f.confirm_close() for f in self.window.forms()):
+            return
+        i18n.set_language(self.qapp, lang)
+        self.settings.setValue("language", lang)
+        assert self.controller is not None
+        old = self.window
+        self.window = MainWindow(self.controller)
+        self.window.logout_requested.connect(self.logout)
+        self.window.language_requested.connect(self.switch_language)
+        self.window.show()
+        old.hide()
+        old.deleteLater()
+
+
+def wait_for_server(url: str, seconds: float = 30) -> bool:
+    api = ApiClient(url)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if api.healthy():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def make_qapp(lang: str | None = None) -> QApplication:
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("Branch CRM")
+    i18n.install_font(qapp)
+    settings = QSettings("BranchCRM", "client")
+    i18n.set_language(qapp, lang or str(settings.value("language", i18n.default_language())))
+    return qapp
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="crm-client", description="Branch CRM desktop client")
+    p.add_argument("--server", help=f"server address (default: the last used, else {DEFAULT_SERVER})")
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="interface language")
+    p.add_argument("--wait-for-server", action="store_true", help="wait up to 30 s for the server to answer")
+    args = p.parse_args(argv)
+    if args.wait_for_server and args.server:
+        wait_for_server(args.server)
+    qapp = make_qapp(args.lang)
+    app = Application(qapp, args.server)
+    app.start()
+    return qapp.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+"""A personal customer's profile: create and edit, live validation with the shared
+validators, field errors from the server next to their fields, a conflict dialog on
+409, a guard against losing edits, and the change history."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from client.i18n import enum_labels, error_message, field_labels, label, tr
+from shared.validators import (
+    id_birth_date,
+    id_gender,
+    id_number_errors,
+    length_errors,
+    normalise_id_number,
+    phone_errors,
+)
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
+    from client.app import Controller
+    from shared.schemas import CustomerRead, HistoryEntry
+
+CHOICES = ("gender", "marital_status", "education", "income_band", "lifecycle_stage")
+TEXTS = ("name", "id_number", "phone", "address", "occupation", "employer")
+ORDER = ("name", "gender", "birth_date", "id_number", "phone", "address", "occupation", "employer",
+         "marital_status", "education", "income_band", "lifecycle_stage", "org_id")
+
+
+class ConflictDialog(QDialog):
+    """Someone else saved first: show what differs and let the user choose."""
+
+    RELOAD, KEEP_MINE = 1, 2
+
+    def __init__(self, mine: dict[str, Any], current: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Changed by someone else"))
+        names = field_labels()
+        diffs = [f for f in ORDER if f in mine and _text(mine.get(f)) != _text(current.get(f))]
+        self.table = QTableWidget(len(diffs), 3)
+        self.table.setHorizontalHeaderLabels([tr("Field"), tr("Your value"), tr("Value saved on the server")])
+        for row, f in enumerate(diffs):
+            for col, value in enumerate((names.get(f, f), _display(f, mine.get(f)), _display(f, current.get(f)))):
+                self.table.setItem(row, col, QTableWidgetItem(value))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        text = QLabel(tr("This customer was changed and saved by someone else while you were editing. "
+                         "Nothing has been overwritten."))
+        text.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        reload = buttons.addButton(tr("Discard mine and load theirs"), QDialogButtonBox.ButtonRole.RejectRole)
+        keep = buttons.addButton(tr("Keep editing mine"), QDialogButtonBox.ButtonRole.AcceptRole)
+        reload.clicked.connect(lambda: self.done(self.RELOAD))
+        keep.clicked.connect(lambda: self.done(self.KEEP_MINE))
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(620, 300)
+        self.differing_fields = diffs
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _display(field: str, v: Any) -> str:
+    kind = "gender" if field == "gender" else field
+    return label(kind, _text(v)) if field in CHOICES else _text(v)
+
+
+class CustomerProfileForm(QWidget):
+    """Signals: saved(int) with the customer's id; title_changed(str)."""
+
+    saved = Signal(int)
+    title_changed = Signal(str)
+
+    def __init__(self, controller: Controller, customer_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.customer_id = customer_id
+        self.version: int | None = None
+        self.loaded: dict[str, Any] = {}
+        self.masked: list[str] = []
+        self._idempotency_key: str | None = None
+        self.inputs: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        names = field_labels()
+        labels = enum_labels()
+        form = QFormLayout()
+        for f in ORDER:
+            if f in TEXTS:
+                edit = QLineEdit()
+                edit.textEdited.connect(lambda _t, f=f: self._field_changed(f))
+                w: QWidget = edit
+            elif f == "birth_date":
+                w = QDateEdit()
+                w.setDisplayFormat("yyyy-MM-dd")
+                w.setCalendarPopup(True)
+                w.setMinimumDate(QDate(1900, 1, 1))
+                w.setDate(QDate(1980, 1, 1))
+                w.dateChanged.connect(lambda _d, f=f: self._field_changed(f))
+            else:
+                w = QComboBox()
+                if f == "org_id":
+                    for org_id, org_name in controller.org_choices():
+                        w.addItem(org_name, org_id)
+                else:
+                    if f != "gender":
+                        w.addItem("", None)
+                    for value, text in labels[f].items():
+                        w.addItem(text, value)
+                w.currentIndexChanged.connect(lambda _i, f=f: self._field_changed(f))
+            err = QLabel()
+            err.setStyleSheet("color: #b00020")
+            err.setVisible(False)
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(w)
+            box.addWidget(err)
+            self.inputs[f], self.errors[f] = w, err
+            form.addRow(names[f] + (" *" if f in ("name", "gender", "birth_date", "id_number", "org_id") else ""),
+                        box)
+        self.status = QLabel()
+        self.save_button = QPushButton(tr("Save"))
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self).activated.connect(self.save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.save_button)
+        profile = QWidget()
+        pl = QVBoxLayout(profile)
+        pl.addLayout(form)
+        pl.addStretch(1)
+        pl.addLayout(buttons)
+        self.history = QTableWidget(0, 6)
+        self.history.setHorizontalHeaderLabels([tr("When"), tr("Who"), tr("What"), tr("Field"), tr("Before"),
+                                                tr("After")])
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.verticalHeader().hide()
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(profile, tr("Profile"))
+        if customer_id is not None and controller.may("customer.history"):
+            self.tabs.addTab(self.history, tr("History"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        if customer_id is None:
+            self.loaded = self.values()
+            self.title_changed.emit(tr("New customer"))
+        else:
+            self.reload()
+
+    # ------------------------------------------------------------------ values
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f, w in self.inputs.items():
+            if isinstance(w, QLineEdit):
+                out[f] = w.text().strip() or None
+            elif isinstance(w, QDateEdit):
+                out[f] = w.date().toPython()
+            elif isinstance(w, QComboBox):
+                out[f] = w.currentData()
+        return out
+
+    def set_values(self, record: dict[str, Any]) -> None:
+        for f, w in self.inputs.items():
+            v = record.get(f)
+            w.blockSignals(True)
+            if isinstance(w, QLineEdit):
+                w.setText(_text(v))
+                w.setReadOnly(f in self.masked)
+            elif isinstance(w, QDateEdit) and v is not None:
+                w.setDate(QDate(v.year, v.month, v.day))
+            elif isinstance(w, QComboBox):
+                w.setCurrentIndex(max(w.findData(v), 0))
+            w.blockSignals(False)
+        self.clear_errors()
+
+    def changes(self) -> dict[str, Any]:
+        now = self.values()
+        return {f: v for f, v in now.items() if _text(v) != _text(self.loaded.get(f)) and f not in self.masked}
+
+    def is_dirty(self) -> bool:
+        return bool(self.changes())
+
+    # ------------------------------------------------------------------ live validation
+    def _field_changed(self, field: str) -> None:
+        v = self.values()
+        errs = []
+        if field == "id_number" and v["id_number"]:
+            errs = id_number_errors(v["id_number"])
+            if not errs:  # a valid ID already says gender and birth date
+                idn = normalise_id_number(v["id_number"])
+                self._set_combo("gender", str(id_gender(idn)))
+                born = id_birth_date(idn)
+                if born:
+                    self.inputs["birth_date"].setDate(QDate(born.year, born.month, born.day))  # type: ignore[attr-defined]
+        elif field == "phone" and v["phone"]:
+            errs = phone_errors(v["phone"])
+        elif field == "name":
+            errs = length_errors("name", v["name"] or "", min_len=1, max_len=100)
+        self.show_error(field, errs[0].code if errs else None)
+        self.status.setText(tr("Unsaved changes") if self.is_dirty() else "")
+
+    def _set_combo(self, field: str, value: str) -> None:
+        w = self.inputs[field]
+        assert isinstance(w, QComboBox)
+        w.setCurrentIndex(max(w.findData(value), 0))
+
+    def show_error(self, field: str, code: str | None) -> None:
+        lbl = self.errors.get(field)
+        if lbl is None:
+            return
+        lbl.setText(error_message(code) if code else "")
+        lbl.setVisible(bool(code))
+
+    def clear_errors(self) -> None:
+        for f in self.errors:
+            self.show_error(f, None)
+
+    # ------------------------------------------------------------------ server
+    def reload(self) -> None:
+        assert self.customer_id is not None
+        self.status.setText(tr("Loading..."))
+        self.controller.load_customer(self.customer_id, self._loaded, self._failed, owner=self)
+        if self.controller.may("customer.history"):
+            self.controller.load_history(self.customer_id, self._history_loaded, lambda _e: None, owner=self)
+
+    def _loaded(self, c: CustomerRead) -> None:
+        self.customer_id, self.version, self.masked = c.id, c.version, list(c.masked_fields)
+        record = c.model_dump()
+        self.set_values(record)
+        self.loaded = self.values()
+        self.status.setText("")
+        self.title_changed.emit(f"{c.name} ({c.customer_no})")
+
+    def _history_loaded(self, entries: list[HistoryEntry]) -> None:
+        names = field_labels()
+        self.history.setRowCount(len(entries))
+        for row, e in enumerate(entries):
+            cells = (e.at.astimezone().strftime("%Y-%m-%d %H:%M"), e.actor.display_name if e.actor else "",
+                     label("action", e.action), names.get(e.field or "", e.field or ""),
+                     self._display(e.field or "", e.old), self._display(e.field or "", e.new))
+            for col, text in enumerate(cells):
+                self.history.setItem(row, col, QTableWidgetItem(text))
+        self.history.resizeColumnsToContents()
+
+    def _display(self, field: str, v: Any) -> str:
+        """A stored value as the user knows it: org names, own name, translated codes."""
+        if field == "org_id" and v is not None:
+            return self.controller.org_names.get(int(v), str(v))
+        if field == "manager_id" and v is not None:
+            return self.controller.me.user.display_name if int(v) == self.controller.me.user.id else f"#{v}"
+        if field == "type":
+            return {"personal": tr("Personal"), "corporate": tr("Corporate")}.get(str(v), str(v))
+        return _display(field, v)
+
+    def save(self) -> None:
+        changes = self.changes() if self.customer_id is not None else \
+            {k: v for k, v in self.values().items() if v is not None}
+        if self.customer_id is not None and not changes:
+            self.status.setText(tr("Nothing to save"))
+            return
+        payload = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+        # one key per intended save: a retry after a lost connection cannot save twice
+        self._idempotency_key = self._idempotency_key or uuid.uuid4().hex
+        self.save_button.setEnabled(False)
+        self.status.setText(tr("Saving..."))
+        if self.customer_id is None:
+            self.controller.create_customer(payload, self._idempotency_key, self._saved, self._save_failed,
+                                            owner=self)
+        else:
+            assert self.version is not None
+            self.controller.update_customer(self.customer_id, self.version, payload, self._idempotency_key,
+                                            self._saved, self._save_failed, owner=self)
+
+    def _saved(self, c: CustomerRead) -> None:
+        self._idempotency_key = None
+        self.save_button.setEnabled(True)
+        new = self.customer_id is None
+        self._loaded(c)
+        self.status.setText(tr("Saved"))
+        if new and self.controller.may("customer.history"):
+            self.tabs.addTab(self.history, tr("History"))
+        if self.controller.may("customer.history"):
+            self.controller.load_history(c.id, self._history_loaded, lambda _e: None, owner=self)
+        self.saved.emit(c.id)
+
+    def _save_failed(self, err: ApiError) -> None:
+        self.save_button.setEnabled(True)
+        if err.status == 422:
+            self._idempotency_key = None  # the request itself must change
+            self.clear_errors()
+            for field, code in err.field_errors.items():
+                self.show_error(field, code)
+            self.status.setText(error_message("validation.failed"))
+        elif err.status == 409 and "current" in err.body:
+            self._idempotency_key = None
+            self.resolve_conflict(err.body["current"])
+        elif err.status == 409:
+            self._idempotency_key = None
+            self.status.setText(error_message(err.code, err.detail))
+            self.show_error("id_number", err.code if err.code == "customer.id_number.duplicate" else None)
+        else:  # network or server trouble: the form keeps everything, the same key retries
+            self.status.setText(error_message(err.code, err.detail) + " " + tr("(your input is kept: save again)"))
+
+    def resolve_conflict(self, current: dict[str, Any]) -> ConflictDialog:
+        """Show what differs, modal to this window; the choice arrives through `finished`."""
+        from shared.schemas import CustomerRead
+        theirs = CustomerRead.model_validate(current)
+        dialog = ConflictDialog(self.values(), theirs.model_dump(), self)
+        dialog.finished.connect(lambda choice: self._conflict_resolved(theirs, choice))
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _conflict_resolved(self, theirs: CustomerRead, choice: int) -> None:
+        if choice == ConflictDialog.RELOAD:
+            self._loaded(theirs)
+        else:  # keep mine: re-base on their version, so the next save overwrites knowingly
+            mine = self.values()
+            self._loaded(theirs)
+            self.set_values(mine)
+            self.status.setText(tr("Unsaved changes"))
+
+    def _failed(self, err: ApiError) -> None:
+        self.status.setText(error_message(err.code, err.detail))
+
+    def confirm_close(self) -> bool:
+        """Guard against losing unsaved edits."""
+        if not self.is_dirty():
+            return True
+        answer = QMessageBox.question(self, tr("Unsaved changes"),
+                                      tr("This customer has unsaved changes. Discard them?"),
+                                      QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+
+__all__ = ["ConflictDialog", "CustomerProfileForm", "Qt"]

@@ -1,0 +1,114 @@
+"""Find a customer as you type: debounced, keyboard first, Enter opens the profile."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from client.i18n import error_message, tr
+from client.models.customer_table import CustomerTableModel
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
+    from client.app import Controller
+    from shared.schemas import CustomerPage
+
+DEBOUNCE_MS = 300
+
+
+class CustomerSearchView(QWidget):
+    """Signals: open_customer(int) when a result is chosen; new_customer()."""
+
+    open_customer = Signal(int)
+    new_customer = Signal()
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._generation = 0  # answers to older queries are ignored
+        self.query = QLineEdit()
+        self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
+        self.query.setClearButtonEnabled(True)
+        self.query.installEventFilter(self)
+        self.new_button = QPushButton(tr("New customer"))
+        self.new_button.clicked.connect(self.new_customer)
+        self.new_button.setVisible(controller.may("customer.create"))
+        self.status = QLabel()
+        self.model = CustomerTableModel(self)
+        self.model.set_org_names(controller.org_names)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda idx: self._open(idx.row()))
+        self.table.installEventFilter(self)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self.search_now)
+        self.query.textChanged.connect(lambda _t: self.timer.start())
+        top = QHBoxLayout()
+        top.addWidget(self.query, 1)
+        top.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+
+    def search_now(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        self.status.setText(tr("Searching..."))
+        self.controller.search(self.query.text().strip(),
+                               lambda page: self._show(generation, page),
+                               lambda err: self._failed(generation, err), owner=self)
+
+    def _show(self, generation: int, page: CustomerPage) -> None:
+        if generation != self._generation:
+            return
+        self.model.set_rows(page.items)
+        self.table.resizeColumnsToContents()
+        total = f"{page.total}+" if page.total_capped else str(page.total)
+        self.status.setText(tr("%1 customers").replace("%1", total))
+        if page.items:
+            self.table.selectRow(0)
+
+    def _failed(self, generation: int, err: ApiError) -> None:
+        if generation == self._generation:
+            self.status.setText(error_message(err.code, err.detail))
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.open_customer.emit(self.model.customer_at(row).id)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if obj is self.query and key == Qt.Key.Key_Down and self.model.rowCount():
+                self.table.setFocus()
+                self.table.selectRow(max(self.table.currentIndex().row(), 0))
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if obj is self.query:
+                    self.timer.stop()
+                    self.search_now()
+                    return True
+                if obj is self.table:
+                    self._open(self.table.currentIndex().row())
+                    return True
+        return super().eventFilter(obj, event)

@@ -1,0 +1,79 @@
+"""Login: server, username, password, remember username, remember me (OS keyring)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from client.i18n import tr
+
+
+class LoginDialog(QDialog):
+    """Signals: submitted(server, username, password, remember_me)."""
+
+    submitted = Signal(str, str, str, bool)
+
+    def __init__(self, server: str, username: str = "", keyring_available: bool = True, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle(tr("Branch CRM - Log in"))
+        self.setMinimumWidth(420)
+        self.server = QLineEdit(server)
+        self.username = QLineEdit(username)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_username = QCheckBox(tr("Remember username"))
+        self.remember_username.setChecked(bool(username))
+        self.remember_me = QCheckBox(tr("Keep me logged in on this computer"))
+        self.keyring_note = QLabel(tr("No secure password store (keyring) on this computer: "
+                                      "you will be asked to log in each time."))
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not keyring_available)
+        self.remember_me.setEnabled(keyring_available)
+        self.message = QLabel()
+        self.message.setObjectName("error")
+        self.message.setStyleSheet("color: #b00020")
+        self.message.setWordWrap(True)
+        title = QLabel(tr("Branch CRM"))
+        title.setStyleSheet("font-size: 18pt; font-weight: bold; margin-bottom: 8px")
+        form = QFormLayout()
+        form.addRow(tr("Server"), self.server)
+        form.addRow(tr("Username"), self.username)
+        form.addRow(tr("Password"), self.password)
+        form.addRow("", self.remember_username)
+        form.addRow("", self.remember_me)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Log in"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.keyring_note)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        (self.password if username else self.username).setFocus()
+
+    def _submit(self) -> None:
+        if not self.username.text().strip() or not self.password.text():
+            self.show_error(tr("Enter your username and password"))
+            return
+        self.set_busy(True)
+        self.submitted.emit(self.server.text().strip(), self.username.text().strip(), self.password.text(),
+                            self.remember_me.isChecked())
+
+    def set_busy(self, busy: bool) -> None:
+        self.buttons.setEnabled(not busy)
+        if busy:
+            self.message.setText(tr("Logging in..."))
+
+    def show_error(self, text: str) -> None:
+        self.set_busy(False)
+        self.message.setText(text)

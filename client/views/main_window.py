@@ -1,0 +1,111 @@
+"""The main window: navigation by what the role may do, customer tabs, status bar."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTreeWidget, QTreeWidgetItem
+
+from client.i18n import LANGUAGES, label, tr
+from client.views.customer_form import CustomerProfileForm
+from client.views.customer_search import CustomerSearchView
+
+if TYPE_CHECKING:
+    from client.app import Controller
+
+
+class MainWindow(QMainWindow):
+    """Signals: logout_requested(); language_requested(str)."""
+
+    logout_requested = Signal()
+    language_requested = Signal(str)
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__()
+        self.controller = controller
+        me = controller.me
+        self.setWindowTitle(tr("Branch CRM"))
+        self.resize(1100, 700)
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self.search: CustomerSearchView | None = None
+        if controller.may("customer.lookup"):
+            self.search = CustomerSearchView(controller)
+            self.search.open_customer.connect(self.open_customer)
+            self.search.new_customer.connect(lambda: self.open_customer(None))
+            self.tabs.addTab(self.search, tr("Customers"))
+        if controller.may("org.manage") or not controller.may("customer.lookup"):
+            self.tabs.addTab(self._org_tree(), tr("Organisations"))
+        for i in range(self.tabs.count()):  # the home tabs stay
+            self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        menu = self.menuBar().addMenu(tr("&Session"))
+        logout = QAction(tr("Log out"), self)
+        logout.triggered.connect(self.request_logout)
+        menu.addAction(logout)
+        quit_action = QAction(tr("Quit"), self)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+        lang_menu = self.menuBar().addMenu(tr("&Language"))
+        for code, name in LANGUAGES.items():
+            act = QAction(name, self)
+            act.triggered.connect(lambda _c=False, code=code: self.language_requested.emit(code))
+            lang_menu.addAction(act)
+        self.user_label = QLabel(f"{me.user.display_name} · {label('role', me.user.role)}")
+        self.org_label = QLabel(me.org.name)
+        self.server_label = QLabel(controller.api.base_url)
+        for w in (self.user_label, self.org_label, self.server_label):
+            self.statusBar().addPermanentWidget(w)
+        controller.session_ended.connect(self.session_ended)
+
+    def _org_tree(self) -> QTreeWidget:
+        tree = QTreeWidget()
+        tree.setHeaderLabels([tr("Organisation"), tr("Code"), tr("Kind")])
+        items: dict[int, QTreeWidgetItem] = {}
+        for o in self.controller.orgs:  # parents come before children
+            item = QTreeWidgetItem([o.name, o.code, label("org_kind", o.kind)])
+            parent = items.get(o.parent_id) if o.parent_id else None
+            (parent.addChild(item) if parent else tree.addTopLevelItem(item))
+            items[o.id] = item
+        tree.expandAll()
+        tree.resizeColumnToContents(0)
+        return tree
+
+    def open_customer(self, customer_id: int | None) -> CustomerProfileForm:
+        for i in range(self.tabs.count()):
+            w = self.tabs.widget(i)
+            if customer_id is not None and isinstance(w, CustomerProfileForm) and w.customer_id == customer_id:
+                self.tabs.setCurrentIndex(i)
+                return w
+        form = CustomerProfileForm(self.controller, customer_id)
+        index = self.tabs.addTab(form, tr("New customer") if customer_id is None else tr("Loading..."))
+        form.title_changed.connect(lambda title, f=form: self.tabs.setTabText(self.tabs.indexOf(f), title))
+        self.tabs.setCurrentIndex(index)
+        return form
+
+    def forms(self) -> list[CustomerProfileForm]:
+        return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), CustomerProfileForm)]
+
+    def close_tab(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if isinstance(w, CustomerProfileForm) and not w.confirm_close():
+            return
+        self.tabs.removeTab(index)
+
+    def request_logout(self) -> None:
+        if all(f.confirm_close() for f in self.forms()):
+            self.logout_requested.emit()
+
+    def session_ended(self) -> None:
+        self.statusBar().showMessage(tr("Your session has ended: log in again; your open forms are kept."))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if all(f.confirm_close() for f in self.forms()):
+            event.accept()
+        else:
+            event.ignore()
+
+
+__all__ = ["MainWindow", "QMessageBox"]

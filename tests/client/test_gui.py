@@ -1,0 +1,253 @@
+"""The client's screens on real widgets against a real server."""
+from __future__ import annotations
+
+import socket
+
+import keyring
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from client import i18n
+from client.api.client import ApiClient
+from client.main import Application
+from client.models.customer_table import CustomerTableModel
+from client.views.customer_form import ConflictDialog, CustomerProfileForm
+from client.views.login_dialog import LoginDialog
+from client.views.main_window import MainWindow
+from server.demo import DEMO_PASSWORD
+from tests.client.conftest import api_as, controller_for
+
+
+def log_in(qtbot, app: Application, username: str, password: str = DEMO_PASSWORD) -> LoginDialog:  # type: ignore[no-untyped-def]
+    d = app.show_login()
+    qtbot.addWidget(d)
+    d.username.setText(username)
+    d.password.setText(password)
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    return d
+
+
+def type_text(widget, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Chinese arrives through the input method, not as key presses (QTest cannot type it)."""
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def own_customer(url: str, name: str = "张三丰") -> int:
+    return api_as(url, "manager").search_customers(name).items[0].id
+
+
+def test_login_opens_the_main_window_with_user_branch_and_server(qtbot, qapp, live):
+    app = Application(qapp, live.url)
+    log_in(qtbot, app, "manager")
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    w = app.window
+    qtbot.addWidget(w)
+    assert "Account manager" in w.user_label.text() and w.org_label.text() == "城东支行"
+    assert w.server_label.text() == live.url
+    qtbot.waitUntil(lambda: w.search.model.rowCount() > 0, timeout=10000)
+
+
+def test_wrong_password_says_so_and_keeps_the_dialog(qtbot, qapp, live):
+    app = Application(qapp, live.url)
+    d = log_in(qtbot, app, "manager", "Wrong-Password-123")
+    qtbot.waitUntil(lambda: "Wrong username or password" in d.message.text(), timeout=10000)
+    assert app.window is None and d.isVisible() and d.buttons.isEnabled()
+
+
+def test_search_as_you_type_by_pinyin_and_enter_opens_the_profile(qtbot, live):
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.keyClicks(w.search.query, "zsf")
+    qtbot.waitUntil(lambda: w.search.model.rowCount() > 0 and
+                    w.search.model.customer_at(0).name == "张三丰", timeout=10000)
+    assert "*" in w.search.model.data(w.search.model.index(0, 4))  # IDs masked in lists
+    qtbot.keyClick(w.search.query, Qt.Key.Key_Down)
+    assert w.search.table.hasFocus() or w.search.table.currentIndex().row() == 0
+    qtbot.keyClick(w.search.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(w.tabs.currentWidget(), CustomerProfileForm), timeout=5000)
+    form = w.tabs.currentWidget()
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    assert form.inputs["name"].text() == "张三丰" and "*" not in form.inputs["id_number"].text()
+
+
+def test_stale_answers_are_ignored(qtbot, live):
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    w.search.query.setText("zzzzzz-no-such-name")
+    w.search.search_now()
+    w.search.query.setText("zsf")
+    w.search.search_now()
+    qtbot.waitUntil(lambda: w.search.model.rowCount() == 1, timeout=10000)
+    w.controller.tasks.wait()
+    qtbot.wait(100)
+    assert w.search.model.customer_at(0).name == "张三丰"
+
+
+def test_customer_table_model_is_a_well_behaved_qt_model(qtmodeltester, live):
+    model = CustomerTableModel()
+    model.set_rows(api_as(live.url, "manager").search_customers("z").items)
+    assert model.rowCount() > 0
+    qtmodeltester.check(model)
+
+
+def test_wrong_check_digit_shows_a_field_error_and_nothing_is_saved(qtbot, live):
+    cid = own_customer(live.url)
+    controller = controller_for(live.url, "manager")
+    form = CustomerProfileForm(controller, cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    good = form.inputs["id_number"].text()
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    form.inputs["id_number"].clear()
+    qtbot.keyClicks(form.inputs["id_number"], bad)
+    assert form.errors["id_number"].isVisibleTo(form)
+    assert "Check digit" in form.errors["id_number"].text()
+    form.save()
+    qtbot.waitUntil(lambda: form.save_button.isEnabled() and "correct" in form.status.text(), timeout=10000)
+    assert "Check digit" in form.errors["id_number"].text()
+    assert api_as(live.url, "manager").customer(cid).id_number == good
+
+
+def test_saving_a_change_updates_the_history(qtbot, live):
+    cid = api_as(live.url, "manager").search_customers("张").items[-1].id
+    controller = controller_for(live.url, "manager")
+    form = CustomerProfileForm(controller, cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    if form.masked:  # not in the manager's own book: pick theirs
+        return
+    form.inputs["occupation"].setText("图书管理员")
+    form._field_changed("occupation")
+    assert form.is_dirty()
+    form.save()
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    qtbot.waitUntil(lambda: form.history.rowCount() > 0 and form.history.item(0, 5) is not None
+                    and form.history.item(0, 5).text() == "图书管理员", timeout=10000)
+    assert not form.is_dirty()
+
+
+def test_conflict_dialog_shows_the_other_change_and_reload_takes_it(qtbot, live):
+    cid = own_customer(live.url)
+    controller = controller_for(live.url, "manager")
+    form = CustomerProfileForm(controller, cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    other = api_as(live.url, "president")
+    current = other.customer(cid)
+    other.update_customer(cid, current.version, {"occupation": "退休教师"})
+    form.inputs["occupation"].setText("园艺师")
+    form.save()
+    qtbot.waitUntil(lambda: hasattr(form, "conflict_dialog") and form.conflict_dialog.isVisible(), timeout=10000)
+    d = form.conflict_dialog
+    assert d.differing_fields == ["occupation"]
+    assert [d.table.item(0, 1).text(), d.table.item(0, 2).text()] == ["园艺师", "退休教师"]
+    assert form.inputs["occupation"].text() == "园艺师"  # nothing lost while the user decides
+    d.done(ConflictDialog.RELOAD)
+    qtbot.waitUntil(lambda: form.inputs["occupation"].text() == "退休教师", timeout=10000)
+    assert form.version == current.version + 1 and not form.is_dirty()
+
+
+def test_conflict_keep_mine_rebases_and_the_next_save_wins(qtbot, live):
+    cid = api_as(live.url, "manager").search_customers("张三丰").items[0].id
+    form = CustomerProfileForm(controller_for(live.url, "manager"), cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    other = api_as(live.url, "president")
+    other.update_customer(cid, other.customer(cid).version, {"employer": "西湖区图书馆"})
+    form.inputs["employer"].setText("杭州园林局")
+    form.save()
+    qtbot.waitUntil(lambda: hasattr(form, "conflict_dialog") and form.conflict_dialog.isVisible(), timeout=10000)
+    form.conflict_dialog.done(ConflictDialog.KEEP_MINE)
+    assert form.inputs["employer"].text() == "杭州园林局" and form.is_dirty()
+    form.save()
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    assert api_as(live.url, "manager").customer(cid).employer == "杭州园林局"
+
+
+def test_server_down_keeps_the_input_and_says_so(qtbot, live):
+    controller = controller_for(live.url, "manager")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    down = ApiClient(f"http://127.0.0.1:{closed}", timeout=2)
+    down.token = controller.api.token
+    controller.api = down
+    form = CustomerProfileForm(controller, None)
+    qtbot.addWidget(form)
+    type_text(form.inputs["name"], "王小明")
+    qtbot.keyClicks(form.inputs["id_number"], "11010519491231002X")
+    form.save()
+    qtbot.waitUntil(lambda: "cannot be reached" in form.status.text(), timeout=10000)
+    assert form.inputs["name"].text() == "王小明" and form.save_button.isEnabled()
+    key = form._idempotency_key
+    assert key  # a retry will send the same key: it cannot save twice
+
+
+def test_remember_me_keeps_the_token_in_the_keyring(qtbot, qapp, live, isolated_desktop):
+    app = Application(qapp, live.url)
+    d = app.show_login()
+    qtbot.addWidget(d)
+    d.username.setText("teller")
+    d.password.setText(DEMO_PASSWORD)
+    d.remember_username.setChecked(True)
+    d.remember_me.setChecked(True)
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    qtbot.addWidget(app.window)
+    assert isolated_desktop.get_password("branch-crm", f"{live.url}|teller")
+    again = Application(qapp, live.url)  # the next start: no password asked
+    again.start()
+    qtbot.waitUntil(lambda: again.window is not None, timeout=10000)
+    qtbot.addWidget(again.window)
+    assert again.login_dialog is None
+    app.logout()  # logging out forgets it
+    assert isolated_desktop.get_password("branch-crm", f"{live.url}|teller") is None
+
+
+def test_without_a_keyring_the_dialog_says_so_and_carries_on(qtbot, qapp, live):
+    keyring.set_keyring(fail.Keyring())
+    app = Application(qapp, live.url)
+    d = log_in(qtbot, app, "teller")
+    assert d.keyring_note.isVisibleTo(d) and not d.remember_me.isEnabled()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    qtbot.addWidget(app.window)
+
+
+def test_navigation_follows_the_role(qtbot, live):
+    admin = MainWindow(controller_for(live.url, "admin"))
+    qtbot.addWidget(admin)
+    assert admin.search is None and admin.tabs.tabText(0) == "Organisations"
+    teller = MainWindow(controller_for(live.url, "teller"))
+    qtbot.addWidget(teller)
+    assert teller.search is not None and teller.search.new_button.isVisibleTo(teller)
+    auditor = MainWindow(controller_for(live.url, "auditor"))
+    qtbot.addWidget(auditor)
+    assert auditor.search is None
+
+
+def test_teller_sees_masked_identifiers_read_only(qtbot, live):
+    cid = api_as(live.url, "teller").search_customers("").items[0].id
+    form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    assert "*" in form.inputs["id_number"].text() and form.inputs["id_number"].isReadOnly()
+    assert "id_number" not in form.changes()
+
+
+def test_chinese_translation_loads(qapp):
+    assert i18n.set_language(qapp, "zh_CN")
+    assert i18n.tr("Save") == "保存" and i18n.label("role", "teller") == "柜员"
+    assert i18n.set_language(qapp, "en")
+    assert i18n.tr("Save") == "Save"
+
+
+def test_the_shipped_font_renders_chinese(qapp):
+    from PySide6.QtGui import QFontMetrics
+    family = i18n.install_font(qapp)
+    assert family and "WenQuanYi" in family
+    assert QFontMetrics(qapp.font()).inFontUcs4(ord("张"))
