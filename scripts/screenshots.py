@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Render the main screens offscreen to docs/screenshots/<screen>_<lang>.png, in
+Simplified Chinese and English, against a real embedded server with demo data.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+from client import i18n
+from client.api.client import ApiClient
+from client.app import Controller
+from client.main import make_qapp
+from client.views.customer_form import ConflictDialog
+from client.views.login_dialog import LoginDialog
+from client.views.main_window import MainWindow
+from server.demo import DEMO_PASSWORD
+from server.embedded import start_embedded
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def settle(ms: int = 600) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def controller_for(url: str, username: str) -> Controller:
+    api = ApiClient(url)
+    api.login(username, DEMO_PASSWORD)
+    return Controller(api, api.me(), api.orgs())
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    qapp = make_qapp("en")
+    server = start_embedded(Path(tempfile.mkdtemp()), customers=120)
+    try:
+        for lang in ("zh_CN", "en"):
+            i18n.set_language(qapp, lang)
+            login = LoginDialog(server.url, "manager")
+            login.password.setText("secret-password")
+            login.show()
+            settle(100)
+            login.grab().save(str(OUT / f"login_{lang}.png"))
+            login.close()
+
+            window = MainWindow(controller_for(server.url, "manager"))
+            window.resize(1180, 720)
+            window.show()
+            assert window.search is not None
+            window.search.query.setText("zh")
+            window.search.search_now()
+            settle()
+            window.grab().save(str(OUT / f"search_{lang}.png"))
+
+            rows = [window.search.model.customer_at(i) for i in range(window.search.model.rowCount())]
+            own = next(c for c in rows if c.name == "张三丰")  # in the manager's own book: unmasked
+            form = window.open_customer(own.id)
+            settle()
+            form.inputs["id_number"].setText(form.inputs["id_number"].text()[:17] + "0")  # type: ignore[attr-defined]
+            form._field_changed("id_number")
+            form.inputs["phone"].setText("1391234")  # type: ignore[attr-defined]
+            form._field_changed("phone")
+            settle(100)
+            window.grab().save(str(OUT / f"customer_form_{lang}.png"))
+            form.tabs.setCurrentIndex(1)
+            settle(100)
+            window.grab().save(str(OUT / f"history_{lang}.png"))
+            record = form.values()
+            theirs = dict(record, occupation="医生", address="杭州市上城区庆春路88号")
+            dialog = ConflictDialog(dict(record, occupation="教师"), theirs)
+            dialog.show()
+            settle(100)
+            dialog.grab().save(str(OUT / f"conflict_{lang}.png"))
+            dialog.close()
+            form.set_values(form.loaded)
+            window.close()
+
+            admin = MainWindow(controller_for(server.url, "admin"))
+            admin.resize(900, 560)
+            admin.show()
+            settle(200)
+            admin.grab().save(str(OUT / f"organisations_{lang}.png"))
+            admin.close()
+            QCoreApplication.processEvents()
+    finally:
+        server.stop()
+    print("wrote", sorted(p.name for p in OUT.glob("*.png")))
+
+
+if __name__ == "__main__":
+    main()
