@@ -76,6 +76,10 @@ class Controller(QObject):
             walk(self.me.org.id, 0)
         return out
 
+    def call(self, fn: Callable[[ApiClient], Any], ok: Ok, err: Err, owner: QObject | None = None) -> None:
+        """Run `fn(api)` on a worker thread; `ok` or `err` follow on the UI thread."""
+        self._run(lambda: fn(self.api), ok, err, owner)
+
     def _run(self, fn: Callable[[], Any], ok: Ok, err: Err, owner: QObject | None = None) -> None:
         """Answers for a widget that has been closed meanwhile are dropped."""
         def alive() -> bool:

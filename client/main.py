@@ -15,6 +15,7 @@ from client.app import Controller, keyring_available, remember_token, remembered
 from client.i18n import error_message, tr
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
+from client.views.password_dialog import ChangePasswordDialog
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 
@@ -32,6 +33,7 @@ class Application(QObject):
         self.window: MainWindow | None = None
         self.controller: Controller | None = None
         self.login_dialog: LoginDialog | None = None
+        self.password_dialog: ChangePasswordDialog | None = None
         self._relogin = False
 
     # ------------------------------------------------------------------ login
@@ -61,18 +63,15 @@ class Application(QObject):
             else ApiClient(server)
 
         def work():  # type: ignore[no-untyped-def]
-            api.login(username, password)
+            if api.login(username, password).password_change_required:
+                return None  # nothing else is reachable until the password is changed
             return api.me(), api.orgs()
 
         def ok(result) -> None:  # type: ignore[no-untyped-def]
-            d = self.login_dialog
-            assert d is not None
-            self.settings.setValue("server", server)
-            self.settings.setValue("username", username if d.remember_username.isChecked() else "")
-            if remember and keyring_available():
-                remember_token(server, username, api.token)
-            d.accept()
-            self._logged_in(api, *result)
+            if result is None:
+                self._forced_password_change(api, server, username, password, remember)
+            else:
+                self._accepted(api, server, username, remember, result)
 
         def failed(e: ApiError) -> None:
             if self.login_dialog is not None:
@@ -83,6 +82,59 @@ class Application(QObject):
 
         self.tasks.run(work, ok, failed)
 
+    def _accepted(self, api: ApiClient, server: str, username: str, remember: bool, result) -> None:  # type: ignore[no-untyped-def]
+        d = self.login_dialog
+        assert d is not None
+        self.settings.setValue("server", server)
+        self.settings.setValue("username", username if d.remember_username.isChecked() else "")
+        if remember and keyring_available():
+            remember_token(server, username, api.token)
+        d.accept()
+        self._logged_in(api, *result)
+
+    def _forced_password_change(self, api: ApiClient, server: str, username: str, password: str,
+                                remember: bool) -> ChangePasswordDialog:
+        """An admin reset the password: the user chooses their own before anything else."""
+        d = ChangePasswordDialog(username, old_password=password, parent=self.login_dialog)
+
+        def work(new: str):  # type: ignore[no-untyped-def]
+            api.change_password(password, new)
+            return api.me(), api.orgs()
+
+        def ok(result) -> None:  # type: ignore[no-untyped-def]
+            d.accept()
+            self._accepted(api, server, username, remember, result)
+
+        d.submitted.connect(lambda _old, new: self.tasks.run(lambda: work(new), ok, d.failed))
+        def cancelled() -> None:
+            if self.login_dialog is not None:
+                self.login_dialog.show_error(tr("Change your password first"))
+        d.rejected.connect(cancelled)
+        self.password_dialog = d
+        d.open()
+        return d
+
+    def change_password(self) -> ChangePasswordDialog | None:
+        """Session menu: the new session's token replaces the old one (and the remembered one)."""
+        if self.controller is None:
+            return None
+        controller = self.controller
+        username = controller.me.user.username
+        d = ChangePasswordDialog(username, parent=self.window)
+
+        def ok(_result) -> None:  # type: ignore[no-untyped-def]
+            d.accept()
+            if remembered_token(self.server, username):
+                remember_token(self.server, username, controller.api.token)
+            if self.window is not None:
+                self.window.statusBar().showMessage(tr("Your password has been changed."), 10000)
+
+        d.submitted.connect(lambda old, new: controller.call(lambda api: api.change_password(old, new), ok,
+                                                             d.failed, owner=d))
+        self.password_dialog = d
+        d.open()
+        return d
+
     def _logged_in(self, api: ApiClient, me, orgs) -> None:  # type: ignore[no-untyped-def]
         if self._relogin and self.controller is not None and me.user.id == self.controller.me.user.id:
             self._relogin = False  # same user: the open forms carry on with the new token
@@ -92,12 +144,16 @@ class Application(QObject):
         self.controller = Controller(api, me, orgs)
         self.controller.session_ended.connect(self._session_ended)
         self.window = MainWindow(self.controller)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
+        self._connect(self.window)
         self.window.show()
         if self.window.search is not None:
             self.window.search.query.setFocus()
             self.window.search.search_now()
+
+    def _connect(self, window: MainWindow) -> None:
+        window.logout_requested.connect(self.logout)
+        window.language_requested.connect(self.switch_language)
+        window.password_change_requested.connect(self.change_password)
 
     def _session_ended(self) -> None:
         if not self._relogin:
@@ -124,8 +180,7 @@ class Application(QObject):
         assert self.controller is not None
         old = self.window
         self.window = MainWindow(self.controller)
-        self.window.logout_requested.connect(self.logout)
-        self.window.language_requested.connect(self.switch_language)
+        self._connect(self.window)
         self.window.show()
         old.hide()
         old.deleteLater()

@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 
 from shared.schemas import (
+    ApprovalPending,
+    ApprovalRead,
+    AuditEntry,
     CustomerPage,
     CustomerRead,
     HistoryEntry,
@@ -15,6 +18,7 @@ from shared.schemas import (
     Me,
     OrgRead,
     Page,
+    UserRead,
 )
 
 
@@ -100,6 +104,49 @@ class ApiClient:
     # ------------------------------------------------------------------ orgs and users
     def orgs(self) -> list[OrgRead]:
         return Page[OrgRead].model_validate(self._request("GET", "/orgs", params={"page_size": 200})).items
+
+    def users(self, q: str = "", org_id: int | None = None, role: str | None = None) -> list[UserRead]:
+        params = {"q": q, "org_id": org_id, "role": role, "page_size": 200}
+        return Page[UserRead].model_validate(
+            self._request("GET", "/users", params={k: v for k, v in params.items() if v})).items
+
+    @staticmethod
+    def _user_or_pending(body: dict[str, Any]) -> UserRead | ApprovalPending:
+        """A privileged role is granted only after a second admin approves (202)."""
+        if "approval_id" in body:
+            return ApprovalPending.model_validate(body)
+        return UserRead.model_validate(body)
+
+    def create_user(self, data: dict[str, Any]) -> UserRead | ApprovalPending:
+        return self._user_or_pending(self._request("POST", "/users", json=data))
+
+    def update_user(self, user_id: int, version: int, changes: dict[str, Any]) -> UserRead | ApprovalPending:
+        return self._user_or_pending(self._request("PATCH", f"/users/{user_id}",
+                                                   json={**changes, "version": version}))
+
+    def set_user_locked(self, user_id: int, locked: bool) -> UserRead:
+        return UserRead.model_validate(self._request("POST", f"/users/{user_id}/{'lock' if locked else 'unlock'}"))
+
+    def reset_password(self, user_id: int, new_password: str) -> UserRead:
+        return UserRead.model_validate(self._request("POST", f"/users/{user_id}/password-reset",
+                                                     json={"new_password": new_password}))
+
+    def revoke_sessions(self, user_id: int) -> None:
+        self._request("POST", f"/users/{user_id}/revoke-sessions")
+
+    def approvals(self, status: str | None = "pending") -> list[ApprovalRead]:
+        params = {"status": status, "page_size": 200} if status else {"page_size": 200}
+        return Page[ApprovalRead].model_validate(self._request("GET", "/approvals", params=params)).items
+
+    def decide_approval(self, approval_id: int, version: int, approve: bool, reason: str | None = None) -> ApprovalRead:
+        verb = "approve" if approve else "reject"
+        return ApprovalRead.model_validate(self._request("POST", f"/approvals/{approval_id}/{verb}",
+                                                         json={"version": version, "reason": reason}))
+
+    def audit(self, action: str = "", object_id: str = "", page_size: int = 200) -> list[AuditEntry]:
+        params = {"action": action, "object_id": object_id, "page_size": page_size}
+        return Page[AuditEntry].model_validate(
+            self._request("GET", "/audit", params={k: v for k, v in params.items() if v})).items
 
     # ------------------------------------------------------------------ customers
     def search_customers(self, q: str, page: int = 1, page_size: int = 50, **filters: Any) -> CustomerPage:

@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
+from client.views.widgets import record_table
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -47,14 +46,7 @@ class CustomerSearchView(QWidget):
         self.status = QLabel()
         self.model = CustomerTableModel(self)
         self.model.set_org_names(controller.org_names)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self.model)
         self.table.doubleClicked.connect(lambda idx: self._open(idx.row()))
         self.table.installEventFilter(self)
         self.timer = QTimer(self)

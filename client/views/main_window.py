@@ -8,18 +8,22 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTreeWidget, QTreeWidgetItem
 
 from client.i18n import LANGUAGES, label, tr
+from client.views.approvals_view import ApprovalsView
+from client.views.audit_view import AuditView
 from client.views.customer_form import CustomerProfileForm
 from client.views.customer_search import CustomerSearchView
+from client.views.staff_admin import StaffView
 
 if TYPE_CHECKING:
     from client.app import Controller
 
 
 class MainWindow(QMainWindow):
-    """Signals: logout_requested(); language_requested(str)."""
+    """Signals: logout_requested(); language_requested(str); password_change_requested()."""
 
     logout_requested = Signal()
     language_requested = Signal(str)
+    password_change_requested = Signal()
 
     def __init__(self, controller: Controller) -> None:
         super().__init__()
@@ -37,11 +41,26 @@ class MainWindow(QMainWindow):
             self.search.open_customer.connect(self.open_customer)
             self.search.new_customer.connect(lambda: self.open_customer(None))
             self.tabs.addTab(self.search, tr("Customers"))
+        self.staff: StaffView | None = None
+        self.approvals: ApprovalsView | None = None
+        self.audit: AuditView | None = None
         if controller.may("org.manage") or not controller.may("customer.lookup"):
             self.tabs.addTab(self._org_tree(), tr("Organisations"))
+        if controller.may("user.read"):
+            self.staff = StaffView(controller)
+            self.tabs.addTab(self.staff, tr("Staff"))
+        if controller.may("approval.read"):
+            self.approvals = ApprovalsView(controller)
+            self.tabs.addTab(self.approvals, tr("Approvals"))
+        if controller.may("audit.read"):
+            self.audit = AuditView(controller)
+            self.tabs.addTab(self.audit, tr("Audit trail"))
         for i in range(self.tabs.count()):  # the home tabs stay
             self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
         menu = self.menuBar().addMenu(tr("&Session"))
+        change = QAction(tr("Change password..."), self)
+        change.triggered.connect(self.password_change_requested)
+        menu.addAction(change)
         logout = QAction(tr("Log out"), self)
         logout.triggered.connect(self.request_logout)
         menu.addAction(logout)
@@ -72,6 +91,9 @@ class MainWindow(QMainWindow):
         tree.expandAll()
         tree.resizeColumnToContents(0)
         return tree
+
+    def tab_titles(self) -> list[str]:
+        return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
     def open_customer(self, customer_id: int | None) -> CustomerProfileForm:
         for i in range(self.tabs.count()):

@@ -124,6 +124,26 @@
       <translation>手机号应为以13-19开头的11位数字</translation>
     </message>
     <message>
+      <source>18 characters: digits and capital letters</source>
+      <translation>18 位：数字和大写字母</translation>
+    </message>
+    <message>
+      <source>Check character does not match: please re-check the code</source>
+      <translation>校验码不符：请核对代码</translation>
+    </message>
+    <message>
+      <source>A customer with this credit code already exists</source>
+      <translation>已有使用该统一社会信用代码的客户</translation>
+    </message>
+    <message>
+      <source>This organisation code is taken</source>
+      <translation>该机构代码已被使用</translation>
+    </message>
+    <message>
+      <source>This field cannot be changed</source>
+      <translation>该字段不可修改</translation>
+    </message>
+    <message>
       <source>Choose your own branch or one below it</source>
       <translation>请选择本机构或下属机构</translation>
     </message>
@@ -170,6 +190,82 @@
     <message>
       <source>Please correct the marked fields</source>
       <translation>请更正标出的字段</translation>
+    </message>
+    <message>
+      <source>Too short</source>
+      <translation>太短</translation>
+    </message>
+    <message>
+      <source>Not a field of this form</source>
+      <translation>不是本表单的字段</translation>
+    </message>
+    <message>
+      <source>Not a whole number</source>
+      <translation>不是整数</translation>
+    </message>
+    <message>
+      <source>At least 12 characters</source>
+      <translation>至少 12 个字符</translation>
+    </message>
+    <message>
+      <source>At most 128 characters</source>
+      <translation>最多 128 个字符</translation>
+    </message>
+    <message>
+      <source>The password must differ from the username</source>
+      <translation>密码不能与用户名相同</translation>
+    </message>
+    <message>
+      <source>This password is too common: choose another</source>
+      <translation>该密码过于常见，请另选</translation>
+    </message>
+    <message>
+      <source>Choose a password different from the current one</source>
+      <translation>新密码须与当前密码不同</translation>
+    </message>
+    <message>
+      <source>The two passwords differ</source>
+      <translation>两次输入的密码不一致</translation>
+    </message>
+    <message>
+      <source>The current password is wrong</source>
+      <translation>当前密码错误</translation>
+    </message>
+    <message>
+      <source>Change your password first</source>
+      <translation>请先修改密码</translation>
+    </message>
+    <message>
+      <source>2-40 letters, digits, dots, dashes or underscores</source>
+      <translation>2-40 位字母、数字、点、连字符或下划线</translation>
+    </message>
+    <message>
+      <source>This username is taken</source>
+      <translation>该用户名已被使用</translation>
+    </message>
+    <message>
+      <source>Choose an existing organisation</source>
+      <translation>请选择已有机构</translation>
+    </message>
+    <message>
+      <source>You cannot lock your own account</source>
+      <translation>不能锁定自己的账号</translation>
+    </message>
+    <message>
+      <source>You cannot decide your own request</source>
+      <translation>不能审批自己提交的申请</translation>
+    </message>
+    <message>
+      <source>This request has already been decided</source>
+      <translation>该申请已处理</translation>
+    </message>
+    <message>
+      <source>The request is too large</source>
+      <translation>请求内容过大</translation>
+    </message>
+    <message>
+      <source>The server is busy: try again in a moment</source>
+      <translation>服务器繁忙，请稍后重试</translation>
     </message>
     <message>
       <source>Teller</source>
@@ -292,12 +388,120 @@
       <translation>修改</translation>
     </message>
     <message>
+      <source>Branch president</source>
+      <translation>行长</translation>
+    </message>
+    <message>
+      <source>Department head</source>
+      <translation>部门负责人</translation>
+    </message>
+    <message>
+      <source>Staff</source>
+      <translation>员工</translation>
+    </message>
+    <message>
+      <source>New user with a privileged role</source>
+      <translation>新建特权角色用户</translation>
+    </message>
+    <message>
+      <source>Grant a privileged role</source>
+      <translation>授予特权角色</translation>
+    </message>
+    <message>
+      <source>Your password has been changed.</source>
+      <translation>密码已修改。</translation>
+    </message>
+    <message>
       <source>(%1 s)</source>
       <translation>（%1 秒）</translation>
     </message>
     <message>
       <source>Customer no.</source>
       <translation>客户号</translation>
+    </message>
+    <message>
+      <source>Reason (shown to the requester)</source>
+      <translation>理由（申请人可见）</translation>
+    </message>
+    <message>
+      <source>Approve</source>
+      <translation>批准</translation>
+    </message>
+    <message>
+      <source>Reject</source>
+      <translation>驳回</translation>
+    </message>
+    <message>
+      <source>Refresh</source>
+      <translation>刷新</translation>
+    </message>
+    <message>
+      <source>Waiting for a decision</source>
+      <translation>待审批</translation>
+    </message>
+    <message>
+      <source>Requested</source>
+      <translation>申请时间</translation>
+    </message>
+    <message>
+      <source>Requested by</source>
+      <translation>申请人</translation>
+    </message>
+    <message>
+      <source>Request</source>
+      <translation>申请事项</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <source>Approved: %1</source>
+      <translation>已批准：%1</translation>
+    </message>
+    <message>
+      <source>Rejected: %1</source>
+      <translation>已驳回：%1</translation>
+    </message>
+    <message>
+      <source>Action, e.g. auth. or customer.update</source>
+      <translation>操作，如 auth. 或 customer.update</translation>
+    </message>
+    <message>
+      <source>Object id</source>
+      <translation>对象编号</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>查询</translation>
+    </message>
+    <message>
+      <source>%1 entries (newest first)</source>
+      <translation>%1 条记录（最新在前）</translation>
+    </message>
+    <message>
+      <source>When</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <source>Who</source>
+      <translation>操作人</translation>
+    </message>
+    <message>
+      <source>Action</source>
+      <translation>操作</translation>
+    </message>
+    <message>
+      <source>Object</source>
+      <translation>对象</translation>
+    </message>
+    <message>
+      <source>Outcome</source>
+      <translation>结果</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>来源</translation>
     </message>
     <message>
       <source>Changed by someone else</source>
@@ -354,14 +558,6 @@
     <message>
       <source>Value saved on the server</source>
       <translation>服务器上已保存的值</translation>
-    </message>
-    <message>
-      <source>When</source>
-      <translation>时间</translation>
-    </message>
-    <message>
-      <source>Who</source>
-      <translation>操作人</translation>
     </message>
     <message>
       <source>What</source>
@@ -464,6 +660,10 @@
       <translation>会话(&amp;S)</translation>
     </message>
     <message>
+      <source>Change password...</source>
+      <translation>修改密码...</translation>
+    </message>
+    <message>
       <source>Log out</source>
       <translation>退出登录</translation>
     </message>
@@ -488,6 +688,14 @@
       <translation>机构</translation>
     </message>
     <message>
+      <source>Approvals</source>
+      <translation>审批</translation>
+    </message>
+    <message>
+      <source>Audit trail</source>
+      <translation>审计日志</translation>
+    </message>
+    <message>
       <source>Organisation</source>
       <translation>机构</translation>
     </message>
@@ -498,6 +706,150 @@
     <message>
       <source>Kind</source>
       <translation>类别</translation>
+    </message>
+    <message>
+      <source>Change password</source>
+      <translation>修改密码</translation>
+    </message>
+    <message>
+      <source>Current password</source>
+      <translation>当前密码</translation>
+    </message>
+    <message>
+      <source>Your password was reset: choose your own before you carry on.</source>
+      <translation>您的密码已被重置：请先设置自己的新密码再继续。</translation>
+    </message>
+    <message>
+      <source>At least 12 characters; a phrase of several words is easy to remember.</source>
+      <translation>至少 12 个字符；由几个词组成的短语更容易记住。</translation>
+    </message>
+    <message>
+      <source>Active</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <source>Disabled</source>
+      <translation>已停用</translation>
+    </message>
+    <message>
+      <source>Locked</source>
+      <translation>已锁定</translation>
+    </message>
+    <message>
+      <source>Must change password</source>
+      <translation>须修改密码</translation>
+    </message>
+    <message>
+      <source>Full name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Role</source>
+      <translation>角色</translation>
+    </message>
+    <message>
+      <source>Position</source>
+      <translation>职务</translation>
+    </message>
+    <message>
+      <source>Must change it at the first login</source>
+      <translation>首次登录时必须修改密码</translation>
+    </message>
+    <message>
+      <source>Suggest a strong password</source>
+      <translation>生成强密码</translation>
+    </message>
+    <message>
+      <source>Reset password</source>
+      <translation>重置密码</translation>
+    </message>
+    <message>
+      <source>Username or name</source>
+      <translation>用户名或姓名</translation>
+    </message>
+    <message>
+      <source>All roles</source>
+      <translation>全部角色</translation>
+    </message>
+    <message>
+      <source>New user</source>
+      <translation>新建用户</translation>
+    </message>
+    <message>
+      <source>Edit</source>
+      <translation>编辑</translation>
+    </message>
+    <message>
+      <source>Lock</source>
+      <translation>锁定</translation>
+    </message>
+    <message>
+      <source>Unlock</source>
+      <translation>解锁</translation>
+    </message>
+    <message>
+      <source>End all sessions</source>
+      <translation>强制下线</translation>
+    </message>
+    <message>
+      <source>Granting this role needs the approval of a second head-office admin.</source>
+      <translation>授予该角色需另一位总行管理员审批。</translation>
+    </message>
+    <message>
+      <source>Reset the password of %1</source>
+      <translation>重置 %1 的密码</translation>
+    </message>
+    <message>
+      <source>%1 will have to choose a new password at the next login; their open sessions end now.</source>
+      <translation>%1 下次登录时须设置新密码；其现有会话立即失效。</translation>
+    </message>
+    <message>
+      <source>%1 users</source>
+      <translation>%1 个用户</translation>
+    </message>
+    <message>
+      <source>Saved %1</source>
+      <translation>已保存 %1</translation>
+    </message>
+    <message>
+      <source>Edit user %1</source>
+      <translation>编辑用户 %1</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Sent for approval (request %1): a second head-office admin must approve it.</source>
+      <translation>已提交审批（申请 %1）：需另一位总行管理员批准。</translation>
+    </message>
+    <message>
+      <source>%1 was changed by someone else meanwhile; nothing was saved. Check and try again.</source>
+      <translation>%1 已被他人修改，本次未保存任何内容。请核对后重试。</translation>
+    </message>
+    <message>
+      <source>%1 is locked and logged out.</source>
+      <translation>%1 已锁定并强制下线。</translation>
+    </message>
+    <message>
+      <source>%1 is unlocked.</source>
+      <translation>%1 已解锁。</translation>
+    </message>
+    <message>
+      <source>The password of %1 was reset; they must change it at the next login.</source>
+      <translation>%1 的密码已重置；其下次登录时须修改密码。</translation>
+    </message>
+    <message>
+      <source>Every session of %1 has ended.</source>
+      <translation>%1 的所有会话已结束。</translation>
+    </message>
+    <message>
+      <source>New password</source>
+      <translation>新密码</translation>
+    </message>
+    <message>
+      <source>Repeat it</source>
+      <translation>再次输入</translation>
     </message>
   </context>
 </TS>

@@ -251,3 +251,22 @@ def test_the_shipped_font_renders_chinese(qapp):
     family = i18n.install_font(qapp)
     assert family and "WenQuanYi" in family
     assert QFontMetrics(qapp.font()).inFontUcs4(ord("张"))
+
+
+def test_every_interface_string_is_translated_in_the_shipped_qm(qapp):
+    """Fails when a tr() string was added without running scripts/update_translations.py."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "scripts" / "update_translations.py"
+    spec = importlib.util.spec_from_file_location("update_translations", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sources = module.extract()
+    translated = module.existing()
+    assert i18n.set_language(qapp, "zh_CN")
+    try:
+        missing = [s for s in sources if s not in translated or i18n.tr(s) != translated[s]]
+    finally:
+        i18n.set_language(qapp, "en")
+    assert not missing, missing

@@ -1,0 +1,92 @@
+"""Four eyes: requests another admin made (granting a privileged role) wait here for a
+second head-office admin to approve or reject them. A maker cannot decide their own."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from client.i18n import error_message, label, tr
+from client.models.rows import Column, RowsModel
+from client.views.widgets import record_table
+from shared.schemas import ApprovalRead
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
+    from client.app import Controller
+
+
+class ApprovalsView(QWidget):
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model: RowsModel[ApprovalRead] = RowsModel([
+            Column("created_at", lambda: tr("Requested"), lambda a: a.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+            Column("maker", lambda: tr("Requested by"), lambda a: a.maker.display_name),
+            Column("kind", lambda: tr("Request"), lambda a: label("approval_kind", a.kind)),
+            Column("summary", lambda: tr("Details"), lambda a: a.summary),
+        ], self)
+        self.table = record_table(self.model)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("Reason (shown to the requester)"))
+        self.reason.setMaxLength(500)
+        self.approve_button = QPushButton(tr("Approve"))
+        self.reject_button = QPushButton(tr("Reject"))
+        refresh = QPushButton(tr("Refresh"))
+        self.approve_button.clicked.connect(lambda: self.decide(True))
+        self.reject_button.clicked.connect(lambda: self.decide(False))
+        refresh.clicked.connect(self.refresh)
+        can_decide = controller.may("approval.decide")
+        row = QHBoxLayout()
+        row.addWidget(self.reason, 1)
+        for b in (self.approve_button, self.reject_button):
+            b.setVisible(can_decide)
+            row.addWidget(b)
+        row.addWidget(refresh)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("Waiting for a decision")))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self._update_buttons()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.controller.call(lambda api: api.approvals("pending"), self._show, self._failed, owner=self)
+
+    def _show(self, rows: list[ApprovalRead]) -> None:
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def _failed(self, err: ApiError) -> None:
+        self.status.setText(error_message(err.code, err.detail))
+
+    def selected(self) -> ApprovalRead | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        a = self.selected()
+        mine = a is not None and a.maker.id == self.controller.me.user.id
+        for b in (self.approve_button, self.reject_button):
+            b.setEnabled(a is not None and not mine)
+            b.setToolTip(tr("You cannot decide your own request") if mine else "")
+
+    def decide(self, approve: bool) -> None:
+        a = self.selected()
+        if a is None:
+            return
+        reason = self.reason.text().strip() or None
+
+        def done(result: ApprovalRead) -> None:
+            self.reason.clear()
+            self.status.setText((tr("Approved: %1") if approve else tr("Rejected: %1")).replace("%1", result.summary))
+            self.refresh()
+        self.controller.call(lambda api: api.decide_approval(a.id, a.version, approve, reason), done, self._failed,
+                             owner=self)

@@ -1,0 +1,64 @@
+"""The audit trail for auditors: who did what, when, from where; newest first,
+filtered by action (a prefix such as `auth.` or `customer.`) and object."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from client.i18n import error_message, tr
+from client.models.rows import Column, RowsModel
+from client.views.widgets import record_table
+from shared.schemas import AuditEntry
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
+    from client.app import Controller
+
+
+class AuditView(QWidget):
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model: RowsModel[AuditEntry] = RowsModel([
+            Column("at", lambda: tr("When"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+            Column("actor", lambda: tr("Who"), lambda e: e.actor_name or ""),
+            Column("action", lambda: tr("Action"), lambda e: e.action),
+            Column("object", lambda: tr("Object"),
+                   lambda e: f"{e.object_type or ''} {e.object_id or ''}".strip()),
+            Column("outcome", lambda: tr("Outcome"), lambda e: e.outcome),
+            Column("source", lambda: tr("From"), lambda e: e.source or ""),
+            Column("detail", lambda: tr("Details"), lambda e: e.detail or ""),
+        ], self)
+        self.action = QLineEdit()
+        self.action.setPlaceholderText(tr("Action, e.g. auth. or customer.update"))
+        self.object_id = QLineEdit()
+        self.object_id.setPlaceholderText(tr("Object id"))
+        search = QPushButton(tr("Search"))
+        search.clicked.connect(self.refresh)
+        for w in (self.action, self.object_id):
+            w.returnPressed.connect(self.refresh)
+        top = QHBoxLayout()
+        top.addWidget(self.action, 2)
+        top.addWidget(self.object_id, 1)
+        top.addWidget(search)
+        self.table = record_table(self.model)
+        self.status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.refresh()
+
+    def refresh(self) -> None:
+        action, object_id = self.action.text().strip(), self.object_id.text().strip()
+        self.controller.call(lambda api: api.audit(action=action, object_id=object_id), self._show, self._failed,
+                             owner=self)
+
+    def _show(self, rows: list[AuditEntry]) -> None:
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        self.status.setText(tr("%1 entries (newest first)").replace("%1", str(len(rows))))
+
+    def _failed(self, err: ApiError) -> None:
+        self.status.setText(error_message(err.code, err.detail))

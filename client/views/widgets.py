@@ -1,0 +1,104 @@
+"""Building blocks the screens share: form rows with a field-level error under each
+input (the one way a dialog shows what is wrong with which field, whether the shared
+validators or the server found it), a new-password pair, and record tables."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from client.i18n import error_message, tr
+from shared.passwords import password_errors
+
+ERROR_STYLE = "color: #b00020"
+
+
+class FieldErrors:
+    def __init__(self, form: QFormLayout) -> None:
+        self.form = form
+        self.labels: dict[str, QLabel] = {}
+
+    def add_row(self, field: str, caption: str, widget: QWidget) -> QWidget:
+        err = QLabel()
+        err.setStyleSheet(ERROR_STYLE)
+        err.setWordWrap(True)
+        err.setVisible(False)
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(widget)
+        box.addWidget(err)
+        self.form.addRow(caption, box)
+        self.labels[field] = err
+        return widget
+
+    def show(self, field: str, code: str | None) -> bool:
+        """Show `code`'s message under `field`; False when the form has no such field."""
+        lbl = self.labels.get(field)
+        if lbl is None:
+            return False
+        lbl.setText(error_message(code) if code else "")
+        lbl.setVisible(bool(code))
+        return True
+
+    def show_all(self, errors: dict[str, str]) -> list[str]:
+        """Show the server's field errors; returns the codes no field of this form could show."""
+        self.clear()
+        return [code for f, code in errors.items() if not self.show(f, code)]
+
+    def clear(self) -> None:
+        for f in self.labels:
+            self.show(f, None)
+
+
+class NewPassword:
+    """A new password typed twice, checked live against the shared password policy."""
+
+    def __init__(self, errors: FieldErrors, field: str = "new_password", username: str = "") -> None:
+        self.errors, self.field, self.username = errors, field, username
+        self.first = QLineEdit()
+        self.second = QLineEdit()
+        for w in (self.first, self.second):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+            w.textEdited.connect(lambda _t: self.check())
+        errors.add_row(field, tr("New password"), self.first)
+        errors.add_row(field + "_confirm", tr("Repeat it"), self.second)
+
+    def text(self) -> str:
+        return self.first.text()
+
+    def check(self) -> bool:
+        errs = password_errors(self.first.text(), self.username, field=self.field) if self.first.text() else []
+        self.errors.show(self.field, errs[0].code if errs else None)
+        mismatch = bool(self.second.text()) and self.second.text() != self.first.text()
+        self.errors.show(self.field + "_confirm", "password.mismatch" if mismatch else None)
+        return bool(self.first.text()) and not errs and self.second.text() == self.first.text()
+
+    def require(self) -> bool:
+        """On submit: empty fields are errors too."""
+        ok = self.check()
+        if not self.first.text():
+            self.errors.show(self.field, "field.required")
+        elif self.second.text() != self.first.text():
+            self.errors.show(self.field + "_confirm", "password.mismatch")
+        return ok
+
+
+def record_table(model: QAbstractItemModel) -> QTableView:
+    """A read-only table of records: whole rows selected, one at a time, keyboard friendly."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

@@ -1,0 +1,280 @@
+"""Head-office admin screens on real widgets against a real server: staff accounts,
+approvals, password resets and changes, the audit trail; and what other roles see."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from client.api.client import ApiClient, ApiError
+from client.i18n import error_message
+from client.main import Application
+from client.views.main_window import MainWindow
+from client.views.staff_admin import PasswordResetDialog, StaffView, UserDialog
+from shared import errors as codes
+from tests.client.conftest import api_as, controller_for
+
+NEW_PASSWORD = "Lakeside-Willow-2026"
+_serial = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_serial)}"
+
+
+def staff_view(qtbot, url: str, username: str = "admin") -> StaffView:  # type: ignore[no-untyped-def]
+    view = StaffView(controller_for(url, username))
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=10000)
+    return view
+
+
+def new_teller(url: str) -> tuple[int, str]:
+    admin = api_as(url, "admin")
+    branch = next(o for o in admin.orgs() if o.name == "城东支行")
+    username = unique("t")
+    user = admin.create_user({"username": username, "password": NEW_PASSWORD, "display_name": "测试柜员",
+                              "role": "teller", "org_id": branch.id})
+    return user.id, username  # type: ignore[union-attr]
+
+
+def choose(combo, value) -> None:  # type: ignore[no-untyped-def]
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def select(qtbot, view: StaffView, username: str) -> None:  # type: ignore[no-untyped-def]
+    view.query.setText(username)
+    view.refresh()
+    qtbot.waitUntil(lambda: view.select_user(username), timeout=10000)
+
+
+def test_admin_creates_a_user_with_field_errors_first(qtbot, live):
+    view = staff_view(qtbot, live.url)
+    d = view.create_user()
+    assert isinstance(d, UserDialog) and d.isVisible()
+    d.username.setText("admin")  # taken
+    d.display_name.setText("钱多多")
+    choose(d.role, "account_manager")
+    choose(d.org, next(o.id for o in view.controller.orgs if o.name == "城东支行"))
+    d.password.first.setText("short")
+    d.password.check()
+    assert d.errors.labels["password"].text() == error_message("password.too_short")
+    d.password.first.setText(NEW_PASSWORD)
+    d.password.second.setText(NEW_PASSWORD + "x")
+    d.submit()
+    assert d.errors.labels["password_confirm"].text() == error_message("password.mismatch")
+    d.password.second.setText(NEW_PASSWORD)
+    d.submit()  # the server refuses the taken username: the error is shown under it, the dialog stays
+    qtbot.waitUntil(lambda: d.errors.labels["username"].text() == error_message("user.username.duplicate"),
+                    timeout=10000)
+    assert d.isVisible() and d.buttons.isEnabled()
+    username = unique("qian")
+    d.username.setText(username)
+    d.submit()
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: view.select_user(username), timeout=10000)
+    u = view.selected()
+    assert u is not None and u.role == "account_manager" and u.must_change_password
+    theirs = ApiClient(live.url)
+    assert theirs.login(username, NEW_PASSWORD).password_change_required
+    with pytest.raises(ApiError) as exc:  # the new user must choose a password before anything else
+        theirs.orgs()
+    assert exc.value.code == codes.AUTH_PASSWORD_CHANGE_REQUIRED
+
+
+def test_granting_a_privileged_role_waits_for_a_second_admin(qtbot, live):
+    _, username = new_teller(live.url)
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, username)
+    d = view.edit_selected()
+    assert d is not None and d.username.isReadOnly()
+    choose(d.role, "auditor")
+    assert "second head-office admin" in d.note.text()
+    d.submit()
+    qtbot.waitUntil(lambda: "Sent for approval" in view.status.text(), timeout=10000)
+    assert api_as(live.url, "admin").users(username)[0].role == "teller"  # not yet
+
+    mine = MainWindow(view.controller)  # the maker cannot approve their own request
+    qtbot.addWidget(mine)
+    assert mine.approvals is not None
+    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in mine.approvals.model.rows()), timeout=10000)
+    assert not mine.approvals.approve_button.isEnabled()
+
+    checker = MainWindow(controller_for(live.url, "admin2"))
+    qtbot.addWidget(checker)
+    view2 = checker.approvals
+    assert view2 is not None
+    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in view2.model.rows()), timeout=10000)
+    row = next(i for i, a in enumerate(view2.model.rows()) if a.summary.endswith(username))
+    view2.table.selectRow(row)
+    assert view2.approve_button.isEnabled()
+    qtbot.mouseClick(view2.approve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Approved" in view2.status.text(), timeout=10000)
+    assert api_as(live.url, "admin").users(username)[0].role == "auditor"
+
+
+def test_lock_and_unlock(qtbot, live):
+    _, username = new_teller(live.url)
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, username)
+    assert view.lock_button.isEnabled() and not view.unlock_button.isEnabled()
+    qtbot.mouseClick(view.lock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.selected() is not None and view.selected().locked, timeout=10000)
+    assert view.model.data(view.model.index(view.table.currentIndex().row(), 5)) == "Locked"
+    with pytest.raises(ApiError) as exc:
+        ApiClient(live.url).login(username, NEW_PASSWORD)
+    assert exc.value.status == 401
+    assert view.unlock_button.isEnabled()
+    qtbot.mouseClick(view.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.selected().locked, timeout=10000)
+    ApiClient(live.url).login(username, NEW_PASSWORD)
+
+
+def test_admin_cannot_lock_themselves(qtbot, live):
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, "admin")
+    assert not view.lock_button.isEnabled() and not view.reset_button.isEnabled()
+
+
+def test_end_all_sessions(qtbot, live):
+    _, username = new_teller(live.url)
+    theirs = ApiClient(live.url)
+    theirs.login(username, NEW_PASSWORD)
+    theirs.me()
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, username)
+    view.revoke_sessions()
+    qtbot.waitUntil(lambda: "has ended" in view.status.text(), timeout=10000)
+    with pytest.raises(ApiError) as exc:
+        theirs.me()
+    assert exc.value.status == 401
+
+
+def test_reset_password_then_the_user_must_choose_their_own_at_login(qtbot, qapp, live):
+    _, username = new_teller(live.url)
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, username)
+    d = view.reset_password()
+    assert isinstance(d, PasswordResetDialog)
+    d.password.first.setText("password1234")  # a password from every cracking dictionary is refused
+    d.password.check()
+    assert d.errors.labels["new_password"].text() == error_message("password.common")
+    d.suggest()
+    temporary = d.suggestion.text()
+    assert len(temporary) == 19 and not d.errors.labels["new_password"].isVisibleTo(d)
+    d.submit()
+    qtbot.waitUntil(lambda: "was reset" in view.status.text(), timeout=10000)
+
+    app = Application(qapp, live.url)  # the user logs in with the temporary password
+    login = app.show_login()
+    qtbot.addWidget(login)
+    login.username.setText(username)
+    login.password.setText(temporary)
+    qtbot.mouseClick(login.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.password_dialog is not None and app.password_dialog.isVisible(), timeout=10000)
+    change = app.password_dialog
+    assert app.window is None
+    change.new.first.setText(temporary)  # the same password again is refused by the server
+    change.new.second.setText(temporary)
+    change.submit()
+    qtbot.waitUntil(lambda: change.errors.labels["new_password"].text() == error_message("password.unchanged"),
+                    timeout=10000)
+    mine = "Bamboo-Teapot-Harbour-9"
+    change.new.first.setText(mine)
+    change.new.second.setText(mine)
+    change.submit()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    qtbot.addWidget(app.window)
+    assert not change.isVisible()
+    ApiClient(live.url).login(username, mine)
+
+
+def test_changing_ones_own_password_from_the_session_menu(qtbot, qapp, live):
+    _, username = new_teller(live.url)
+    app = Application(qapp, live.url)
+    login = app.show_login()
+    qtbot.addWidget(login)
+    login.username.setText(username)
+    login.password.setText(NEW_PASSWORD)
+    qtbot.mouseClick(login.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    qtbot.addWidget(app.window)
+    d = app.change_password()
+    assert d is not None
+    d.old.setText("Not-The-Password-1")
+    d.new.first.setText("Copper-Kettle-Morning-4")
+    d.new.second.setText("Copper-Kettle-Morning-4")
+    d.submit()
+    qtbot.waitUntil(lambda: d.errors.labels["old_password"].text() == error_message("auth.wrong_password"),
+                    timeout=10000)
+    d.old.setText(NEW_PASSWORD)
+    d.submit()
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    app.controller.api.me()  # the session carries on with the new token
+    ApiClient(live.url).login(username, "Copper-Kettle-Morning-4")
+
+
+def test_a_stale_user_edit_saves_nothing_and_shows_the_current_record(qtbot, live):
+    user_id, username = new_teller(live.url)
+    view = staff_view(qtbot, live.url)
+    select(qtbot, view, username)
+    d = view.edit_selected()
+    assert d is not None
+    other = api_as(live.url, "admin2")
+    other.update_user(user_id, other.users(username)[0].version, {"display_name": "改过的名字"})
+    d.display_name.setText("我的名字")
+    d.submit()
+    qtbot.waitUntil(lambda: "changed by someone else" in view.status.text(), timeout=10000)
+    assert view.selected().display_name == "改过的名字"
+    assert api_as(live.url, "admin").users(username)[0].display_name == "改过的名字"
+
+
+def test_branch_manager_sees_their_own_staff_read_only(qtbot, live):
+    w = MainWindow(controller_for(live.url, "president"))
+    qtbot.addWidget(w)
+    assert w.staff is not None and w.approvals is None and w.audit is None
+    qtbot.waitUntil(lambda: w.staff.model.rowCount() > 0, timeout=10000)
+    names = {u.username for u in w.staff.model.rows()}
+    assert {"president", "manager", "teller"} <= names and not names & {"admin", "cx_president"}
+    assert not w.staff.new_button.isVisibleTo(w.staff) and not w.staff.lock_button.isVisibleTo(w.staff)
+    assert w.staff.edit_selected() is None
+
+
+def test_auditor_reads_the_audit_trail(qtbot, live):
+    w = MainWindow(controller_for(live.url, "auditor"))
+    qtbot.addWidget(w)
+    assert w.audit is not None and w.staff is None and w.search is None
+    qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0, timeout=10000)
+    w.audit.action.setText("auth.login")
+    w.audit.refresh()
+    qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0 and
+                    all(e.action.startswith("auth.login") for e in w.audit.model.rows()), timeout=10000)
+
+
+@pytest.mark.parametrize("role_user, tabs", [
+    ("admin", ["Organisations", "Staff", "Approvals"]),
+    ("auditor", ["Organisations", "Audit trail"]),
+    ("president", ["Customers", "Staff"]),
+    ("manager", ["Customers"]),
+    ("teller", ["Customers"]),
+])
+def test_each_role_sees_its_own_screens(qtbot, live, role_user, tabs):
+    w = MainWindow(controller_for(live.url, role_user))
+    qtbot.addWidget(w)
+    assert w.tab_titles() == tabs
+
+
+def test_every_error_code_has_a_message_for_the_user():
+    import re
+    from pathlib import Path
+
+    import shared
+    root = Path(shared.__file__).parent
+    found = set()
+    for name in ("errors.py", "validators.py", "passwords.py"):
+        found |= set(re.findall(r'"((?:field|customer|user|password|auth|permission|resource|approval|request|'
+                                r'server|validation|org)\.[a-z_.]+)"', (root / name).read_text()))
+    missing = sorted(c for c in found if error_message(c) == c)
+    assert not missing, missing
