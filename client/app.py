@@ -47,15 +47,27 @@ def remembered_token(server: str, username: str) -> str | None:
 
 
 class Controller(QObject):
-    """Signals: session_ended() when the server answers 401 (log in again, input kept)."""
+    """Signals: session_ended() when the server answers 401 (log in again, input kept);
+    orgs_changed() when the organisation tree was reloaded."""
 
     session_ended = Signal()
+    orgs_changed = Signal()
 
     def __init__(self, api: ApiClient, me: Me, orgs: list[OrgRead], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.api, self.me, self.orgs = api, me, orgs
         self.tasks = TaskRunner(self)
-        self.org_names = {o.id: o.name for o in orgs}
+        self.org_names: dict[int, str] = {}
+        self.set_orgs(orgs)
+
+    def set_orgs(self, orgs: list[OrgRead]) -> None:
+        self.orgs = orgs
+        self.org_names.clear()  # the same dict: models holding it see new names
+        self.org_names.update({o.id: o.name for o in orgs})
+        self.orgs_changed.emit()
+
+    def reload_orgs(self) -> None:
+        self.call(lambda api: api.orgs(), self.set_orgs, lambda _e: None)
 
     def may(self, action: str) -> bool:
         return action in self.me.permissions

@@ -105,6 +105,12 @@ class ApiClient:
     def orgs(self) -> list[OrgRead]:
         return Page[OrgRead].model_validate(self._request("GET", "/orgs", params={"page_size": 200})).items
 
+    def create_org(self, data: dict[str, Any]) -> OrgRead:
+        return OrgRead.model_validate(self._request("POST", "/orgs", json=data))
+
+    def update_org(self, org_id: int, version: int, changes: dict[str, Any]) -> OrgRead:
+        return OrgRead.model_validate(self._request("PATCH", f"/orgs/{org_id}", json={**changes, "version": version}))
+
     def users(self, q: str = "", org_id: int | None = None, role: str | None = None) -> list[UserRead]:
         params = {"q": q, "org_id": org_id, "role": role, "page_size": 200}
         return Page[UserRead].model_validate(

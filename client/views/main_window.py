@@ -5,13 +5,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from client.i18n import LANGUAGES, label, tr
 from client.views.approvals_view import ApprovalsView
 from client.views.audit_view import AuditView
 from client.views.customer_form import CustomerProfileForm
 from client.views.customer_search import CustomerSearchView
+from client.views.orgs_admin import OrgTreeView
 from client.views.staff_admin import StaffView
 
 if TYPE_CHECKING:
@@ -44,8 +45,10 @@ class MainWindow(QMainWindow):
         self.staff: StaffView | None = None
         self.approvals: ApprovalsView | None = None
         self.audit: AuditView | None = None
+        self.org_tree: OrgTreeView | None = None
         if controller.may("org.manage") or not controller.may("customer.lookup"):
-            self.tabs.addTab(self._org_tree(), tr("Organisations"))
+            self.org_tree = OrgTreeView(controller)
+            self.tabs.addTab(self.org_tree, tr("Organisations"))
         if controller.may("user.read"):
             self.staff = StaffView(controller)
             self.tabs.addTab(self.staff, tr("Staff"))
@@ -78,19 +81,6 @@ class MainWindow(QMainWindow):
         for w in (self.user_label, self.org_label, self.server_label):
             self.statusBar().addPermanentWidget(w)
         controller.session_ended.connect(self.session_ended)
-
-    def _org_tree(self) -> QTreeWidget:
-        tree = QTreeWidget()
-        tree.setHeaderLabels([tr("Organisation"), tr("Code"), tr("Kind")])
-        items: dict[int, QTreeWidgetItem] = {}
-        for o in self.controller.orgs:  # parents come before children
-            item = QTreeWidgetItem([o.name, o.code, label("org_kind", o.kind)])
-            parent = items.get(o.parent_id) if o.parent_id else None
-            (parent.addChild(item) if parent else tree.addTopLevelItem(item))
-            items[o.id] = item
-        tree.expandAll()
-        tree.resizeColumnToContents(0)
-        return tree
 
     def tab_titles(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]

@@ -140,6 +140,34 @@
       <translation>该机构代码已被使用</translation>
     </message>
     <message>
+      <source>There is exactly one head office</source>
+      <translation>总行只能有一个</translation>
+    </message>
+    <message>
+      <source>Choose an existing parent organisation</source>
+      <translation>请选择已有的上级机构</translation>
+    </message>
+    <message>
+      <source>A branch sits under the head office, a sub-branch under a branch</source>
+      <translation>支行隶属总行，分理处隶属支行</translation>
+    </message>
+    <message>
+      <source>Choose an organisation within your own</source>
+      <translation>请选择本机构及下属机构</translation>
+    </message>
+    <message>
+      <source>Choose an existing branch</source>
+      <translation>请选择已有机构</translation>
+    </message>
+    <message>
+      <source>Does not apply to this type of customer</source>
+      <translation>不适用于该类客户</translation>
+    </message>
+    <message>
+      <source>The request could not be read</source>
+      <translation>无法解析请求内容</translation>
+    </message>
+    <message>
       <source>This field cannot be changed</source>
       <translation>该字段不可修改</translation>
     </message>
@@ -696,16 +724,44 @@
       <translation>审计日志</translation>
     </message>
     <message>
-      <source>Organisation</source>
-      <translation>机构</translation>
+      <source>Kind</source>
+      <translation>类别</translation>
     </message>
     <message>
       <source>Code</source>
       <translation>代码</translation>
     </message>
     <message>
-      <source>Kind</source>
-      <translation>类别</translation>
+      <source>New organisation under the selected one</source>
+      <translation>在所选机构下新建</translation>
+    </message>
+    <message>
+      <source>Edit</source>
+      <translation>编辑</translation>
+    </message>
+    <message>
+      <source>Edit organisation</source>
+      <translation>编辑机构</translation>
+    </message>
+    <message>
+      <source>New organisation</source>
+      <translation>新建机构</translation>
+    </message>
+    <message>
+      <source>Under</source>
+      <translation>上级机构</translation>
+    </message>
+    <message>
+      <source>Organisation</source>
+      <translation>机构</translation>
+    </message>
+    <message>
+      <source>Saved %1</source>
+      <translation>已保存 %1</translation>
+    </message>
+    <message>
+      <source>%1 was changed by someone else meanwhile; nothing was saved. Check and try again.</source>
+      <translation>%1 已被他人修改，本次未保存任何内容。请核对后重试。</translation>
     </message>
     <message>
       <source>Change password</source>
@@ -776,10 +832,6 @@
       <translation>新建用户</translation>
     </message>
     <message>
-      <source>Edit</source>
-      <translation>编辑</translation>
-    </message>
-    <message>
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
@@ -808,10 +860,6 @@
       <translation>%1 个用户</translation>
     </message>
     <message>
-      <source>Saved %1</source>
-      <translation>已保存 %1</translation>
-    </message>
-    <message>
       <source>Edit user %1</source>
       <translation>编辑用户 %1</translation>
     </message>
@@ -822,10 +870,6 @@
     <message>
       <source>Sent for approval (request %1): a second head-office admin must approve it.</source>
       <translation>已提交审批（申请 %1）：需另一位总行管理员批准。</translation>
-    </message>
-    <message>
-      <source>%1 was changed by someone else meanwhile; nothing was saved. Check and try again.</source>
-      <translation>%1 已被他人修改，本次未保存任何内容。请核对后重试。</translation>
     </message>
     <message>
       <source>%1 is locked and logged out.</source>

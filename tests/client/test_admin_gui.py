@@ -253,6 +253,39 @@ def test_auditor_reads_the_audit_trail(qtbot, live):
                     all(e.action.startswith("auth.login") for e in w.audit.model.rows()), timeout=10000)
 
 
+def test_admin_adds_and_renames_a_sub_branch_in_the_org_tree(qtbot, live):
+    w = MainWindow(controller_for(live.url, "admin"))
+    qtbot.addWidget(w)
+    tree = w.org_tree
+    assert tree is not None and tree.select_org("城东支行")
+    d = tree.create_org()
+    assert d is not None and d.kind == "sub_branch"
+    taken = next(o.code for o in w.controller.orgs if o.name == "城东支行")
+    d.code.setText(taken)
+    d.name.setText("城东支行测试分理处")
+    d.submit()
+    qtbot.waitUntil(lambda: d.errors.labels["code"].text() == error_message("org.code.duplicate"), timeout=10000)
+    code = unique("B1T")
+    d.code.setText(code)
+    d.submit()
+    qtbot.waitUntil(lambda: tree.select_org("城东支行测试分理处"), timeout=10000)
+    assert w.controller.org_names[tree.selected().id] == "城东支行测试分理处"  # every screen sees the new org
+    assert not tree.new_button.isEnabled()  # nothing sits under a sub-branch
+    e = tree.edit_selected()
+    assert e is not None
+    e.name.setText(f"城东支行{code}分理处")
+    e.submit()
+    qtbot.waitUntil(lambda: tree.select_org(f"城东支行{code}分理处"), timeout=10000)
+    assert any(o.name == f"城东支行{code}分理处" for o in api_as(live.url, "admin").orgs())
+
+
+def test_the_auditor_sees_the_org_tree_read_only(qtbot, live):
+    w = MainWindow(controller_for(live.url, "auditor"))
+    qtbot.addWidget(w)
+    assert w.org_tree is not None and not w.org_tree.new_button.isVisibleTo(w.org_tree)
+    assert w.org_tree.select_org("城东支行") and w.org_tree.edit_selected() is None
+
+
 @pytest.mark.parametrize("role_user, tabs", [
     ("admin", ["Organisations", "Staff", "Approvals"]),
     ("auditor", ["Organisations", "Audit trail"]),
@@ -267,14 +300,17 @@ def test_each_role_sees_its_own_screens(qtbot, live, role_user, tabs):
 
 
 def test_every_error_code_has_a_message_for_the_user():
+    """Codes are what the server says; the client must have words for each of them."""
     import re
     from pathlib import Path
 
-    import shared
-    root = Path(shared.__file__).parent
-    found = set()
-    for name in ("errors.py", "validators.py", "passwords.py"):
-        found |= set(re.findall(r'"((?:field|customer|user|password|auth|permission|resource|approval|request|'
-                                r'server|validation|org)\.[a-z_.]+)"', (root / name).read_text()))
+    root = Path(__file__).resolve().parents[2]
+    found: set[str] = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}
+    for path in [*(root / "server").rglob("*.py"), *(root / "shared").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'FieldError\(\s*[^,()]+,\s*"([a-z_]+\.[a-z_.]+)"', text))
+        found |= set(re.findall(r'PydanticCustomError\(\s*"([a-z_]+\.[a-z_.]+)"', text))
+        found |= set(re.findall(r'"((?:org|customer|user|field|password|approval)\.[a-z_]+\.[a-z_]+)"', text))
+    assert len(found) > 40
     missing = sorted(c for c in found if error_message(c) == c)
     assert not missing, missing
