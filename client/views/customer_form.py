@@ -249,7 +249,10 @@ class CustomerProfileForm(QWidget):
         assert self.customer_id is not None
         self.status.setText(tr("Loading..."))
         self.controller.load_customer(self.customer_id, self._loaded, self._failed, owner=self)
-        if self.controller.may("customer.history"):
+        self._load_history()
+
+    def _load_history(self) -> None:
+        if self.customer_id is not None and self.controller.may("customer.history"):
             self.controller.load_history(self.customer_id, self._history_loaded, lambda _e: None, owner=self)
 
     def _loaded(self, c: CustomerRead) -> None:
@@ -308,8 +311,7 @@ class CustomerProfileForm(QWidget):
         self.status.setText(tr("Saved"))
         if new and self.controller.may("customer.history"):
             self.tabs.addTab(self.history, tr("History"))
-        if self.controller.may("customer.history"):
-            self.controller.load_history(c.id, self._history_loaded, lambda _e: None, owner=self)
+        self._load_history()
         self.saved.emit(c.id)
 
     def _save_failed(self, err: ApiError) -> None:
@@ -341,6 +343,7 @@ class CustomerProfileForm(QWidget):
         return dialog
 
     def _conflict_resolved(self, theirs: CustomerRead, choice: int) -> None:
+        self._load_history()  # the other change is part of the story now
         if choice == ConflictDialog.RELOAD:
             self._loaded(theirs)
         else:  # keep mine: re-base on their version, so the next save overwrites knowingly

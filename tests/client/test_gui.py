@@ -5,9 +5,9 @@ import socket
 
 import keyring
 from keyring.backends import fail
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from client import i18n
 from client.api.client import ApiClient
@@ -270,3 +270,38 @@ def test_every_interface_string_is_translated_in_the_shipped_qm(qapp):
     finally:
         i18n.set_language(qapp, "en")
     assert not missing, missing
+
+
+def answer_next_question(qtbot, button) -> list[str]:  # type: ignore[no-untyped-def]
+    """Click `button` of the next modal message box once it is shown; returns its text."""
+    seen: list[str] = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+    QTimer.singleShot(0, click)
+    return seen
+
+
+def test_closing_a_profile_with_unsaved_edits_asks_first(qtbot, live):
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    form = w.open_customer(own_customer(live.url))
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    index = w.tabs.indexOf(form)
+    w.tabs.tabCloseRequested.emit(index)  # nothing changed: closes without a question
+    assert w.tabs.indexOf(form) == -1
+    form = w.open_customer(own_customer(live.url))
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    type_text(form.inputs["occupation"], "画家")
+    assert form.is_dirty()
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Cancel)
+    w.tabs.tabCloseRequested.emit(w.tabs.indexOf(form))
+    assert asked and "unsaved changes" in asked[0] and w.tabs.indexOf(form) >= 0  # kept
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Discard)
+    w.tabs.tabCloseRequested.emit(w.tabs.indexOf(form))
+    assert asked and w.tabs.indexOf(form) == -1
