@@ -110,10 +110,14 @@ def main() -> None:
             admin.close()
 
             auditor = MainWindow(controller_for(server.url, "auditor"))
-            auditor.resize(1180, 600)
+            auditor.resize(1180, 760)
             auditor.show()
             assert auditor.audit is not None
             auditor.tabs.setCurrentWidget(auditor.audit)
+            auditor.audit.action.setText("customer.update")
+            auditor.audit.refresh()
+            settle()
+            auditor.audit.table.selectRow(0)
             settle()
             auditor.grab().save(str(OUT / f"audit_{lang}.png"))
             auditor.close()

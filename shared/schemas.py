@@ -255,6 +255,10 @@ class HistoryEntry(BaseModel):
     field: str | None
     old: str | None
     new: str | None
+    #: For reference fields (org_id, manager_id): the name the id stood for, so a reader
+    #: who may not look the org or user up still sees who or where was meant.
+    old_label: str | None = None
+    new_label: str | None = None
 
 
 class AuditEntry(_Read):

@@ -1,13 +1,16 @@
 """The audit trail for auditors: who did what, when, from where; newest first,
-filtered by action (a prefix such as `auth.` or `customer.`) and object."""
+filtered by action (a prefix such as `auth.` or `customer.`) and object. Selecting a
+customer's entry shows that customer's change history (old and new values) below."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from client.i18n import error_message, tr
 from client.models.rows import Column, RowsModel
+from client.views.history import HistoryTable
 from client.views.widgets import record_table
 from shared.schemas import AuditEntry
 
@@ -43,12 +46,40 @@ class AuditView(QWidget):
         top.addWidget(self.object_id, 1)
         top.addWidget(search)
         self.table = record_table(self.model)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selected())
+        self.history = HistoryTable(controller)
+        self.history_title = QLabel()
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.history_title)
+        lower_layout.addWidget(self.history)
+        lower.setVisible(controller.may("customer.history"))
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         self.status = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self.status)
+        self.history_customer: int | None = None
         self.refresh()
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        entry = self.model.row_at(rows[0].row()) if rows else None
+        if entry is None or entry.object_type != "customer" or not (entry.object_id or "").isdigit() \
+                or not self.controller.may("customer.history"):
+            return
+        customer_id = int(entry.object_id or 0)
+        if customer_id == self.history_customer:
+            return
+        self.history_customer = customer_id
+        self.history_title.setText(tr("Change history of customer %1").replace("%1", str(customer_id)))
+        self.controller.load_history(customer_id, self.history.show_entries, self._failed, owner=self)
 
     def refresh(self) -> None:
         action, object_id = self.action.text().strip(), self.object_id.text().strip()

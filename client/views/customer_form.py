@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.i18n import enum_labels, error_message, field_labels, label, tr
+from client.i18n import enum_labels, error_message, field_labels, tr
+from client.views.history import HistoryTable, display_value, value_text
 from shared.validators import (
     id_birth_date,
     id_gender,
@@ -41,9 +42,8 @@ from shared.validators import (
 if TYPE_CHECKING:
     from client.api.client import ApiError
     from client.app import Controller
-    from shared.schemas import CustomerRead, HistoryEntry
+    from shared.schemas import CustomerRead
 
-CHOICES = ("gender", "marital_status", "education", "income_band", "lifecycle_stage")
 TEXTS = ("name", "id_number", "phone", "address", "occupation", "employer")
 ORDER = ("name", "gender", "birth_date", "id_number", "phone", "address", "occupation", "employer",
          "marital_status", "education", "income_band", "lifecycle_stage", "org_id")
@@ -58,11 +58,11 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Changed by someone else"))
         names = field_labels()
-        diffs = [f for f in ORDER if f in mine and _text(mine.get(f)) != _text(current.get(f))]
+        diffs = [f for f in ORDER if f in mine and value_text(mine.get(f)) != value_text(current.get(f))]
         self.table = QTableWidget(len(diffs), 3)
         self.table.setHorizontalHeaderLabels([tr("Field"), tr("Your value"), tr("Value saved on the server")])
         for row, f in enumerate(diffs):
-            for col, value in enumerate((names.get(f, f), _display(f, mine.get(f)), _display(f, current.get(f)))):
+            for col, value in enumerate((names.get(f, f), display_value(f, mine.get(f)), display_value(f, current.get(f)))):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
@@ -80,17 +80,6 @@ class ConflictDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(620, 300)
         self.differing_fields = diffs
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    return v.isoformat() if isinstance(v, date) else str(v)
-
-
-def _display(field: str, v: Any) -> str:
-    kind = "gender" if field == "gender" else field
-    return label(kind, _text(v)) if field in CHOICES else _text(v)
 
 
 class CustomerProfileForm(QWidget):
@@ -158,12 +147,7 @@ class CustomerProfileForm(QWidget):
         pl.addLayout(form)
         pl.addStretch(1)
         pl.addLayout(buttons)
-        self.history = QTableWidget(0, 6)
-        self.history.setHorizontalHeaderLabels([tr("When"), tr("Who"), tr("What"), tr("Field"), tr("Before"),
-                                                tr("After")])
-        self.history.horizontalHeader().setStretchLastSection(True)
-        self.history.verticalHeader().hide()
-        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history = HistoryTable(controller)
         self.tabs = QTabWidget()
         self.tabs.addTab(profile, tr("Profile"))
         if customer_id is not None and controller.may("customer.history"):
@@ -193,7 +177,7 @@ class CustomerProfileForm(QWidget):
             v = record.get(f)
             w.blockSignals(True)
             if isinstance(w, QLineEdit):
-                w.setText(_text(v))
+                w.setText(value_text(v))
                 w.setReadOnly(f in self.masked)
             elif isinstance(w, QDateEdit) and v is not None:
                 w.setDate(QDate(v.year, v.month, v.day))
@@ -204,7 +188,7 @@ class CustomerProfileForm(QWidget):
 
     def changes(self) -> dict[str, Any]:
         now = self.values()
-        return {f: v for f, v in now.items() if _text(v) != _text(self.loaded.get(f)) and f not in self.masked}
+        return {f: v for f, v in now.items() if value_text(v) != value_text(self.loaded.get(f)) and f not in self.masked}
 
     def is_dirty(self) -> bool:
         return bool(self.changes())
@@ -253,7 +237,7 @@ class CustomerProfileForm(QWidget):
 
     def _load_history(self) -> None:
         if self.customer_id is not None and self.controller.may("customer.history"):
-            self.controller.load_history(self.customer_id, self._history_loaded, lambda _e: None, owner=self)
+            self.controller.load_history(self.customer_id, self.history.show_entries, lambda _e: None, owner=self)
 
     def _loaded(self, c: CustomerRead) -> None:
         self.customer_id, self.version, self.masked = c.id, c.version, list(c.masked_fields)
@@ -262,27 +246,6 @@ class CustomerProfileForm(QWidget):
         self.loaded = self.values()
         self.status.setText("")
         self.title_changed.emit(f"{c.name} ({c.customer_no})")
-
-    def _history_loaded(self, entries: list[HistoryEntry]) -> None:
-        names = field_labels()
-        self.history.setRowCount(len(entries))
-        for row, e in enumerate(entries):
-            cells = (e.at.astimezone().strftime("%Y-%m-%d %H:%M"), e.actor.display_name if e.actor else "",
-                     label("action", e.action), names.get(e.field or "", e.field or ""),
-                     self._display(e.field or "", e.old), self._display(e.field or "", e.new))
-            for col, text in enumerate(cells):
-                self.history.setItem(row, col, QTableWidgetItem(text))
-        self.history.resizeColumnsToContents()
-
-    def _display(self, field: str, v: Any) -> str:
-        """A stored value as the user knows it: org names, own name, translated codes."""
-        if field == "org_id" and v is not None:
-            return self.controller.org_names.get(int(v), str(v))
-        if field == "manager_id" and v is not None:
-            return self.controller.me.user.display_name if int(v) == self.controller.me.user.id else f"#{v}"
-        if field == "type":
-            return {"personal": tr("Personal"), "corporate": tr("Corporate")}.get(str(v), str(v))
-        return _display(field, v)
 
     def save(self) -> None:
         changes = self.changes() if self.customer_id is not None else \

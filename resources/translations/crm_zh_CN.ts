@@ -504,6 +504,10 @@
       <translation>查询</translation>
     </message>
     <message>
+      <source>Change history of customer %1</source>
+      <translation>客户 %1 的变更历史</translation>
+    </message>
+    <message>
       <source>%1 entries (newest first)</source>
       <translation>%1 条记录（最新在前）</translation>
     </message>
@@ -588,18 +592,6 @@
       <translation>服务器上已保存的值</translation>
     </message>
     <message>
-      <source>What</source>
-      <translation>操作</translation>
-    </message>
-    <message>
-      <source>Before</source>
-      <translation>修改前</translation>
-    </message>
-    <message>
-      <source>After</source>
-      <translation>修改后</translation>
-    </message>
-    <message>
       <source>History</source>
       <translation>变更历史</translation>
     </message>
@@ -610,14 +602,6 @@
     <message>
       <source>Nothing to save</source>
       <translation>没有需要保存的修改</translation>
-    </message>
-    <message>
-      <source>Personal</source>
-      <translation>个人</translation>
-    </message>
-    <message>
-      <source>Corporate</source>
-      <translation>对公</translation>
     </message>
     <message>
       <source>(your input is kept: save again)</source>
@@ -634,6 +618,26 @@
     <message>
       <source>%1 customers</source>
       <translation>共 %1 位客户</translation>
+    </message>
+    <message>
+      <source>What</source>
+      <translation>操作</translation>
+    </message>
+    <message>
+      <source>Before</source>
+      <translation>修改前</translation>
+    </message>
+    <message>
+      <source>After</source>
+      <translation>修改后</translation>
+    </message>
+    <message>
+      <source>Personal</source>
+      <translation>个人</translation>
+    </message>
+    <message>
+      <source>Corporate</source>
+      <translation>对公</translation>
     </message>
     <message>
       <source>Branch CRM - Log in</source>

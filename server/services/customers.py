@@ -387,9 +387,27 @@ def history(db: Session, actor: Actor, customer_id: int, page: int, page_size: i
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.execute(base.add_columns(User).outerjoin(User, User.id == CustomerChange.actor_id)
                       .order_by(CustomerChange.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
+    labels = _reference_labels(db, [ch for ch, _user in rows])
     out = []
     for ch, user in rows:
         mask = SENSITIVE.get(ch.field or "") if ch.field in masked else None
         out.append(HistoryEntry(at=ch.at, actor=user, action=ch.action, field=ch.field,
-                                old=mask(ch.old) if mask else ch.old, new=mask(ch.new) if mask else ch.new))
+                                old=mask(ch.old) if mask else ch.old, new=mask(ch.new) if mask else ch.new,
+                                old_label=labels.get((ch.field, ch.old)), new_label=labels.get((ch.field, ch.new))))
     return out, total
+
+
+def _reference_labels(db: Session, changes: list[CustomerChange]) -> dict[tuple[str | None, str | None], str]:
+    """Names for the org and manager ids a page of history mentions, in two queries."""
+    ids: dict[str, set[int]] = {"org_id": set(), "manager_id": set()}
+    for ch in changes:
+        if ch.field in ids:
+            ids[ch.field] |= {int(v) for v in (ch.old, ch.new) if v and v.isdigit()}
+    out: dict[tuple[str | None, str | None], str] = {}
+    if ids["org_id"]:
+        for org_id, name in db.execute(select(Org.id, Org.name).where(Org.id.in_(ids["org_id"]))):
+            out[("org_id", str(org_id))] = name
+    if ids["manager_id"]:
+        for user_id, name in db.execute(select(User.id, User.display_name).where(User.id.in_(ids["manager_id"]))):
+            out[("manager_id", str(user_id))] = name
+    return out

@@ -247,6 +247,15 @@ def test_auditor_reads_the_audit_trail(qtbot, live):
     qtbot.addWidget(w)
     assert w.audit is not None and w.staff is None and w.search is None
     qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0, timeout=10000)
+    w.audit.action.setText("customer.update")
+    w.audit.refresh()
+    qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0 and
+                    all(e.action == "customer.update" for e in w.audit.model.rows()), timeout=10000)
+    w.audit.table.selectRow(0)  # a customer's entry: their change history, old and new values
+    entry = w.audit.model.row_at(0)
+    qtbot.waitUntil(lambda: w.audit.history.rowCount() > 0, timeout=10000)
+    assert entry.object_id in w.audit.history_title.text()
+    assert any(w.audit.history.item(r, 2).text() == "Changed" for r in range(w.audit.history.rowCount()))
     w.audit.action.setText("auth.login")
     w.audit.refresh()
     qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0 and

@@ -229,6 +229,21 @@ def test_history_records_who_what_old_and_new(api, world):
     assert {e["field"] for e in h["items"] if e["action"] == "create"} >= {"name", "id_number", "phone"}
 
 
+def test_history_names_the_org_and_manager_an_id_stood_for(api, world):
+    cid = world.customers["main"]
+    v = api.get(f"/customers/{cid}", headers=world.h("bm_a")).json()["version"]
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"manager_id": world.users["am_a2"], "version": v})
+    assert r.status_code == 200
+    h = api.get(f"/customers/{cid}/history", headers=world.h("auditor")).json()["items"]
+    top = h[0]
+    assert top["field"] == "manager_id" and top["new"] == str(world.users["am_a2"])
+    assert (top["old_label"], top["new_label"]) == ("用户am_a", "用户am_a2")
+    org = next(e for e in h if e["field"] == "org_id")
+    assert org["new_label"] and org["old_label"] is None
+    address = next(e for e in h if e["field"] == "address")
+    assert address["old_label"] is None and address["new_label"] is None
+
+
 def test_history_masks_sensitive_values_for_the_auditor(api, world):
     h = api.get(f"/customers/{world.customers['main']}/history", headers=world.h("auditor")).json()
     phone = next(e for e in h["items"] if e["field"] == "phone")
