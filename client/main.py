@@ -140,6 +140,11 @@ class Application(QObject):
             self._relogin = False  # same user: the open forms carry on with the new token
             self.controller.api = api
             return
+        self._relogin = False
+        if self.window is not None:  # someone else logged in: the previous user's screens go, unseen
+            old, self.window = self.window, None
+            old.hide()
+            old.deleteLater()
         self.api = api
         self.controller = Controller(api, me, orgs)
         self.controller.session_ended.connect(self._session_ended)

@@ -41,3 +41,23 @@ def api_as(url: str, username: str) -> ApiClient:
     api = ApiClient(url)
     api.login(username, DEMO_PASSWORD)
     return api
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
+    """A failed test may leave a form with unsaved edits; pytest-qt closing it would wait
+    forever on the unsaved-changes question. From the end of the test body on, such a
+    question is answered with Cancel, so a failure is reported instead of hanging."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def dismiss() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.reject()
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(dismiss)
+    timer.start()
+    yield
+    timer.stop()

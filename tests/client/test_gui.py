@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 
 import keyring
+import shiboken6
 from keyring.backends import fail
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
@@ -305,3 +306,52 @@ def test_closing_a_profile_with_unsaved_edits_asks_first(qtbot, live):
     asked = answer_next_question(qtbot, QMessageBox.StandardButton.Discard)
     w.tabs.tabCloseRequested.emit(w.tabs.indexOf(form))
     assert asked and w.tabs.indexOf(form) == -1
+
+
+def test_an_ended_session_asks_to_log_in_again_and_keeps_the_open_form(qtbot, qapp, live):
+    app = Application(qapp, live.url)
+    log_in(qtbot, app, "manager2")
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    window = app.window
+    qtbot.addWidget(window)
+    cid = api_as(live.url, "manager2").search_customers("", manager_id=app.controller.me.user.id).items[0].id
+    form = window.open_customer(cid)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    form.inputs["occupation"].clear()
+    type_text(form.inputs["occupation"], "茶艺师")
+    admin = api_as(live.url, "admin")  # an admin ends every session of this user
+    admin.revoke_sessions(next(u.id for u in admin.users("manager2") if u.username == "manager2"))
+    form.save()
+    qtbot.waitUntil(lambda: app.login_dialog is not None and app.login_dialog.isVisible()
+                    and "log in again" in app.login_dialog.message.text(), timeout=10000)
+    assert form.inputs["occupation"].text() == "茶艺师" and form.save_button.isEnabled()
+    d = app.login_dialog
+    qtbot.addWidget(d)
+    d.username.setText("manager2")
+    d.password.setText(DEMO_PASSWORD)
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    assert app.window is window and window.tabs.indexOf(form) >= 0  # the same window, the same form
+    form.save()
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    assert api_as(live.url, "manager2").customer(cid).occupation == "茶艺师"
+
+
+def test_another_user_logging_in_after_an_ended_session_does_not_see_the_previous_screens(qtbot, qapp, live):
+    app = Application(qapp, live.url)
+    log_in(qtbot, app, "president")
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    first = app.window  # the product deletes it: not handed to qtbot
+    app.controller.api.logout()  # the token is no longer valid
+    app.window.search.search_now()
+    qtbot.waitUntil(lambda: app.login_dialog is not None and "log in again" in app.login_dialog.message.text(),
+                    timeout=10000)
+    d = app.login_dialog
+    qtbot.addWidget(d)
+    d.username.setText("teller")
+    d.password.setText(DEMO_PASSWORD)
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window is not None and app.window is not first, timeout=10000)
+    qtbot.addWidget(app.window)
+    assert app.controller.me.user.username == "teller"
+    qtbot.waitUntil(lambda: not shiboken6.isValid(first), timeout=5000)  # gone, not just hidden
