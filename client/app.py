@@ -108,8 +108,8 @@ class Controller(QObject):
                 err(e)
         self.tasks.run(fn, succeeded, failed)
 
-    def search(self, q: str, ok: Ok, err: Err, owner: QObject | None = None) -> None:
-        self._run(lambda: self.api.search_customers(q), ok, err, owner)
+    def search(self, q: str, filters: dict[str, Any], ok: Ok, err: Err, owner: QObject | None = None) -> None:
+        self._run(lambda: self.api.search_customers(q, **filters), ok, err, owner)
 
     def load_customer(self, customer_id: int, ok: Ok, err: Err, owner: QObject | None = None) -> None:
         self._run(lambda: self.api.customer(customer_id), ok, err, owner)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -40,6 +42,15 @@ class CustomerSearchView(QWidget):
         self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
         self.query.setClearButtonEnabled(True)
         self.query.installEventFilter(self)
+        self.org_filter = QComboBox()  # an org and everything below it
+        self.org_filter.addItem(tr("All my branches"), None)
+        for org_id, name in controller.org_choices():
+            self.org_filter.addItem(name, org_id)
+        self.org_filter.setVisible(self.org_filter.count() > 2)  # more than one org to choose from
+        self.mine = QCheckBox(tr("Only my customers"))
+        self.mine.setVisible(controller.me.user.role in ("account_manager", "branch_manager"))
+        for signal in (self.org_filter.currentIndexChanged, self.mine.toggled):
+            signal.connect(lambda *_a: self.search_now())
         self.new_button = QPushButton(tr("New customer"))
         self.new_button.clicked.connect(self.new_customer)
         self.new_button.setVisible(controller.may("customer.create"))
@@ -56,6 +67,8 @@ class CustomerSearchView(QWidget):
         self.query.textChanged.connect(lambda _t: self.timer.start())
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
+        top.addWidget(self.org_filter)
+        top.addWidget(self.mine)
         top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -66,7 +79,9 @@ class CustomerSearchView(QWidget):
         self._generation += 1
         generation = self._generation
         self.status.setText(tr("Searching..."))
-        self.controller.search(self.query.text().strip(),
+        filters = {"org_id": self.org_filter.currentData(),
+                   "manager_id": self.controller.me.user.id if self.mine.isChecked() else None}
+        self.controller.search(self.query.text().strip(), filters,
                                lambda page: self._show(generation, page),
                                lambda err: self._failed(generation, err), owner=self)
 

@@ -612,6 +612,14 @@
       <translation>姓名、拼音（如 zsf）、身份证号、手机号或客户号</translation>
     </message>
     <message>
+      <source>All my branches</source>
+      <translation>本机构及下属全部</translation>
+    </message>
+    <message>
+      <source>Only my customers</source>
+      <translation>仅我管户的客户</translation>
+    </message>
+    <message>
       <source>Searching...</source>
       <translation>正在查询…</translation>
     </message>

@@ -355,3 +355,25 @@ def test_another_user_logging_in_after_an_ended_session_does_not_see_the_previou
     qtbot.addWidget(app.window)
     assert app.controller.me.user.username == "teller"
     qtbot.waitUntil(lambda: not shiboken6.isValid(first), timeout=5000)  # gone, not just hidden
+
+
+def test_search_filters_by_org_and_own_book(qtbot, live):
+    w = MainWindow(controller_for(live.url, "president"))
+    qtbot.addWidget(w)
+    search = w.search
+    assert search is not None and search.org_filter.isVisibleTo(w) and search.mine.isVisibleTo(w)
+    search.search_now()
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0, timeout=10000)
+    sub = next(i for i in range(search.org_filter.count()) if "分理处" in search.org_filter.itemText(i))
+    sub_id = search.org_filter.itemData(sub)
+    search.org_filter.setCurrentIndex(sub)  # searches at once
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0 and
+                    all(c.org_id == sub_id for c in search.model.rows()), timeout=10000)
+    manager = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(manager)
+    mine = manager.search
+    assert mine is not None
+    mine.mine.setChecked(True)
+    me = manager.controller.me.user.id
+    qtbot.waitUntil(lambda: mine.model.rowCount() > 0 and all(c.manager_id == me for c in mine.model.rows()),
+                    timeout=10000)
