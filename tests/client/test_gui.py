@@ -364,7 +364,7 @@ def test_search_filters_by_org_and_own_book(qtbot, live):
     assert search is not None and search.org_filter.isVisibleTo(w) and search.mine.isVisibleTo(w)
     search.search_now()
     qtbot.waitUntil(lambda: search.model.rowCount() > 0, timeout=10000)
-    sub = next(i for i in range(search.org_filter.count()) if "分理处" in search.org_filter.itemText(i))
+    sub = next(i for i in range(search.org_filter.count()) if "庆春路分理处" in search.org_filter.itemText(i))
     sub_id = search.org_filter.itemData(sub)
     search.org_filter.setCurrentIndex(sub)  # searches at once
     qtbot.waitUntil(lambda: search.model.rowCount() > 0 and
