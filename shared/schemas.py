@@ -25,6 +25,7 @@ from shared.enums import (
     Position,
     Role,
 )
+from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 T = TypeVar("T")
 
@@ -81,7 +82,7 @@ class OrgRead(_Read):
 
 # ----------------------------------------------------------------------------- users
 class UserCreate(_Write):
-    username: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
+    username: str = Field(min_length=USERNAME_LENGTH[0], max_length=USERNAME_LENGTH[1], pattern=USERNAME_PATTERN)
     password: str = Field(max_length=1024)
     display_name: str = Field(min_length=1, max_length=60)
     role: Role

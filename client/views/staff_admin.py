@@ -27,13 +27,19 @@ from PySide6.QtWidgets import (
 from client.i18n import enum_labels, error_message, label, tr
 from client.models.rows import Column, RowsModel
 from client.views.widgets import ERROR_STYLE, FieldErrors, NewPassword, record_table
+from shared.enums import PRIVILEGED_ROLES
 from shared.schemas import ApprovalPending, UserRead
+from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
     from client.app import Controller
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")  # as shared.schemas.UserCreate
+USERNAME = re.compile(USERNAME_PATTERN)
+
+
+def username_ok(text: str) -> bool:
+    return USERNAME_LENGTH[0] <= len(text) <= USERNAME_LENGTH[1] and bool(USERNAME.match(text))
 
 
 def user_status(u: UserRead) -> str:
@@ -111,13 +117,13 @@ class UserDialog(QDialog):
         self._role_note()
 
     def _role_note(self) -> None:
-        privileged = self.role.currentData() in ("head_office_admin", "auditor")
+        privileged = self.role.currentData() in PRIVILEGED_ROLES
         changed = self.user is None or self.role.currentData() != self.user.role
         self.note.setText(tr("Granting this role needs the approval of a second head-office admin.")
                           if privileged and changed else "")
 
     def _check_username(self) -> bool:
-        ok = bool(USERNAME.match(self.username.text().strip()))
+        ok = username_ok(self.username.text().strip())
         self.errors.show("username", None if ok or not self.username.text() else "user.username.format")
         return ok
 

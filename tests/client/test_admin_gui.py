@@ -54,6 +54,10 @@ def test_admin_creates_a_user_with_field_errors_first(qtbot, live):
     view = staff_view(qtbot, live.url)
     d = view.create_user()
     assert isinstance(d, UserDialog) and d.isVisible()
+    for bad in ("x", "钱多多", "a b", "x" * 41):  # the rules UserCreate applies, checked as you type
+        d.username.setText(bad)
+        assert not d._check_username(), bad
+        assert d.errors.labels["username"].text() == error_message("user.username.format")
     d.username.setText("admin")  # taken
     d.display_name.setText("钱多多")
     choose(d.role, "account_manager")
