@@ -5,7 +5,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.i18n import tr
+from client.views.widgets import error_label, ok_cancel
 
 
 class LoginDialog(QDialog):
@@ -36,10 +36,8 @@ class LoginDialog(QDialog):
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setVisible(not keyring_available)
         self.remember_me.setEnabled(keyring_available)
-        self.message = QLabel()
+        self.message = error_label()
         self.message.setObjectName("error")
-        self.message.setStyleSheet("color: #b00020")
-        self.message.setWordWrap(True)
         title = QLabel(tr("Branch CRM"))
         title.setStyleSheet("font-size: 18pt; font-weight: bold; margin-bottom: 8px")
         form = QFormLayout()
@@ -48,11 +46,7 @@ class LoginDialog(QDialog):
         form.addRow(tr("Password"), self.password)
         form.addRow("", self.remember_username)
         form.addRow("", self.remember_me)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Log in"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, tr("Log in"), self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)

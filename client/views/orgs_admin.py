@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.i18n import error_message, label, tr
-from client.views.widgets import ERROR_STYLE, FieldErrors
+from client.views.widgets import FieldErrors, error_label, ok_cancel
 from shared.enums import ORG_PARENT_KIND, OrgKind
 from shared.schemas import OrgRead
 
@@ -55,14 +55,8 @@ class OrgDialog(QDialog):
         self.name.setMaxLength(100)
         self.errors.add_row("code", tr("Code"), self.code)
         self.errors.add_row("name", tr("Name"), self.name)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        self.buttons = ok_cancel(self, tr("Save"), self.submit, QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)

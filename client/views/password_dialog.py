@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from client.i18n import error_message, tr
-from client.views.widgets import ERROR_STYLE, FieldErrors, NewPassword
+from client.views.widgets import FieldErrors, NewPassword, error_label, ok_cancel
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -31,14 +31,8 @@ class ChangePasswordDialog(QDialog):
         intro = QLabel(tr("Your password was reset: choose your own before you carry on.") if old_password
                        else tr("At least 12 characters; a phrase of several words is easy to remember."))
         intro.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Change password"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        self.buttons = ok_cancel(self, tr("Change password"), self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from client.i18n import enum_labels, error_message, label, tr
 from client.models.rows import Column, RowsModel
-from client.views.widgets import ERROR_STYLE, FieldErrors, NewPassword, record_table
+from client.views.widgets import FieldErrors, NewPassword, error_label, ok_cancel, record_table
 from shared.enums import PRIVILEGED_ROLES
 from shared.schemas import ApprovalPending, UserRead
 from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
@@ -101,14 +101,8 @@ class UserDialog(QDialog):
             form.addRow("", self.must_change)
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Save"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        self.buttons = ok_cancel(self, tr("Save"), self.submit, QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
@@ -202,13 +196,8 @@ class PasswordResetDialog(QDialog):
         note = QLabel(tr("%1 will have to choose a new password at the next login; "
                          "their open sessions end now.").replace("%1", user.display_name))
         note.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Reset password"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.message = error_label()
+        self.buttons = ok_cancel(self, tr("Reset password"), self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

@@ -1,11 +1,16 @@
 """Building blocks the screens share: form rows with a field-level error under each
 input (the one way a dialog shows what is wrong with which field, whether the shared
-validators or the server found it), a new-password pair, and record tables."""
+validators or the server found it), a new-password pair, record tables, and the
+Ok/Cancel buttons and message line of a dialog."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -102,3 +107,23 @@ def record_table(model: QAbstractItemModel) -> QTableView:
     table.verticalHeader().hide()
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def error_label() -> QLabel:
+    """Where a dialog says what went wrong that belongs to no single field."""
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, on_ok: Callable[[], None],
+              ok: QDialogButtonBox.StandardButton = QDialogButtonBox.StandardButton.Ok) -> QDialogButtonBox:
+    """The dialog's buttons: `ok` labelled `ok_text` runs `on_ok` (which decides whether
+    to close); Cancel rejects the dialog."""
+    buttons = QDialogButtonBox(ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

@@ -684,10 +684,6 @@
       <translation>登录</translation>
     </message>
     <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
-    </message>
-    <message>
       <source>Enter your username and password</source>
       <translation>请输入用户名和密码</translation>
     </message>
@@ -898,6 +894,10 @@
     <message>
       <source>Every session of %1 has ended.</source>
       <translation>%1 的所有会话已结束。</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
     </message>
     <message>
       <source>New password</source>
