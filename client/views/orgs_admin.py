@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.i18n import error_message, label, tr
+from client.i18n import label, tr
 from client.views.widgets import FieldErrors, error_label, ok_cancel
 from shared.enums import ORG_PARENT_KIND, OrgKind
 from shared.schemas import OrgRead
@@ -86,10 +86,7 @@ class OrgDialog(QDialog):
 
     def failed(self, err: ApiError) -> None:
         self.buttons.setEnabled(True)
-        if err.code == "org.code.duplicate":
-            self.errors.show("code", err.code)
-        elif self.errors.show_all(err.field_errors) or not err.field_errors:
-            self.message.setText(error_message(err.code, err.detail))
+        self.errors.show_problem(err, self.message, {"org.code.duplicate": "code"})
 
 
 class OrgTreeView(QWidget):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from client.i18n import error_message, tr
+from client.i18n import tr
 from client.views.widgets import FieldErrors, NewPassword, error_label, ok_cancel
 
 if TYPE_CHECKING:
@@ -51,7 +51,4 @@ class ChangePasswordDialog(QDialog):
 
     def failed(self, err: ApiError) -> None:
         self.buttons.setEnabled(True)
-        if err.code == "auth.wrong_password" and self.errors.show("old_password", err.code):
-            return
-        if self.errors.show_all(err.field_errors) or not err.field_errors:
-            self.message.setText(error_message(err.code, err.detail))
+        self.errors.show_problem(err, self.message, {"auth.wrong_password": "old_password"})

@@ -165,12 +165,7 @@ class UserDialog(QDialog):
 
     def failed(self, err: ApiError) -> None:
         self.set_busy(False)
-        if err.code == "user.username.duplicate":
-            self.errors.show("username", err.code)
-            return
-        unshown = self.errors.show_all(err.field_errors) if err.field_errors else [err.code]
-        if unshown:
-            self.message.setText(error_message(unshown[0], err.detail))
+        self.errors.show_problem(err, self.message, {"user.username.duplicate": "username"})
 
 
 class PasswordResetDialog(QDialog):
@@ -221,8 +216,7 @@ class PasswordResetDialog(QDialog):
 
     def failed(self, err: ApiError) -> None:
         self.buttons.setEnabled(True)
-        if self.errors.show_all(err.field_errors) or not err.field_errors:
-            self.message.setText(error_message(err.code, err.detail))
+        self.errors.show_problem(err, self.message)
 
 
 class StaffView(QWidget):

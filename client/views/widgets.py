@@ -5,6 +5,7 @@ Ok/Cancel buttons and message line of a dialog."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import (
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from client.i18n import error_message, tr
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
 from shared.passwords import password_errors
 
 ERROR_STYLE = "color: #b00020"
@@ -61,6 +65,19 @@ class FieldErrors:
     def clear(self) -> None:
         for f in self.labels:
             self.show(f, None)
+
+    def show_problem(self, err: ApiError, message: QLabel, code_fields: dict[str, str] | None = None) -> None:
+        """The server's answer in a dialog: field errors under their fields; a problem code
+        that names a field (a taken username: `code_fields`) under that field; whatever no
+        field can show on the `message` line."""
+        self.clear()
+        message.clear()
+        field = (code_fields or {}).get(err.code)
+        if field and self.show(field, err.code):
+            return
+        unshown = self.show_all(err.field_errors) if err.field_errors else [err.code]
+        if unshown:
+            message.setText(error_message(unshown[0], err.detail))
 
 
 class NewPassword:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from client.api.client import ApiClient, ApiError
 from client.i18n import error_message
@@ -327,3 +327,24 @@ def test_every_error_code_has_a_message_for_the_user():
     assert len(found) > 40
     missing = sorted(c for c in found if error_message(c) == c)
     assert not missing, missing
+
+
+def test_a_dialog_shows_the_servers_answer_under_the_field_or_on_its_message_line(qtbot):
+    from PySide6.QtWidgets import QFormLayout, QWidget
+
+    from client.views.widgets import FieldErrors, error_label
+    host = QWidget()
+    qtbot.addWidget(host)
+    form = QFormLayout(host)
+    errors = FieldErrors(form)
+    errors.add_row("username", "Username", QLineEdit())
+    message = error_label()
+    errors.show_problem(ApiError(422, "validation.failed", field_errors={"username": "user.username.format"}), message)
+    assert errors.labels["username"].text() == error_message("user.username.format") and not message.text()
+    errors.show_problem(ApiError(422, "validation.failed", field_errors={"org_id": "user.org_id.not_found"}), message)
+    assert not errors.labels["username"].isVisibleTo(host)  # the earlier error is gone
+    assert message.text() == error_message("user.org_id.not_found")  # no such field here: on the message line
+    errors.show_problem(ApiError(409, "user.username.duplicate"), message, {"user.username.duplicate": "username"})
+    assert errors.labels["username"].text() == error_message("user.username.duplicate") and not message.text()
+    errors.show_problem(ApiError(0, "network.unreachable"), message)
+    assert message.text() == error_message("network.unreachable")
