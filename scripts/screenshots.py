@@ -24,6 +24,7 @@ from client.main import make_qapp
 from client.views.customer_form import ConflictDialog
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
+from client.views.password_dialog import ChangePasswordDialog
 from server.demo import DEMO_PASSWORD
 from server.embedded import start_embedded
 
@@ -107,7 +108,41 @@ def main() -> None:
             settle(100)
             dialog.grab().save(str(OUT / f"user_dialog_{lang}.png"))
             dialog.close()
+            assert admin.org_tree is not None
+            admin.org_tree.select_org("城东支行")
+            org_dialog = admin.org_tree.create_org()
+            assert org_dialog is not None
+            org_dialog.name.setText("城东支行湖滨分理处")
+            org_dialog.submit()  # no code: the field says so
+            settle(100)
+            org_dialog.grab().save(str(OUT / f"org_dialog_{lang}.png"))
+            org_dialog.reject()
             admin.close()
+
+            # a privileged role asked for by one admin waits for the other
+            maker = ApiClient(server.url)
+            maker.login("admin", DEMO_PASSWORD)
+            teller = next(u for u in maker.users("teller") if u.username == "teller")
+            maker.update_user(teller.id, teller.version, {"role": "auditor"})
+            checker = MainWindow(controller_for(server.url, "admin2"))
+            checker.resize(1000, 480)
+            checker.show()
+            assert checker.approvals is not None
+            checker.tabs.setCurrentWidget(checker.approvals)
+            settle()
+            checker.grab().save(str(OUT / f"approvals_{lang}.png"))
+            checker.approvals.decide(False)  # leave the demo as it was
+            settle()
+            change = ChangePasswordDialog("manager")
+            change.old.setText("secret-password")
+            change.new.first.setText("zhang")
+            change.new.second.setText("zhan")
+            change.new.check()
+            change.show()
+            settle(100)
+            change.grab().save(str(OUT / f"change_password_{lang}.png"))
+            change.close()
+            checker.close()
 
             auditor = MainWindow(controller_for(server.url, "auditor"))
             auditor.resize(1180, 760)
