@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     login_lock_after: int = 10
     login_address_limit: int = 50
     login_address_window_seconds: int = 300
+    #: A device token unused for this many days no longer exempts from the address throttle.
+    device_token_days: int = 90
 
     # Session tokens: idle and absolute expiry.
     token_idle_minutes: int = 30

@@ -6,26 +6,28 @@ from fastapi import APIRouter, Request, Response
 
 from server.api.deps import DbSession, SettingsDep, require
 from server.context import Actor
-from server.models import Org, User
+from server.models import Org, User, UserSession
 from server.services import auth
+from server.settings import Settings
 from shared.permissions import Action, allowed_actions
 from shared.schemas import LoginRequest, LoginResponse, Me, OrgRead, PasswordChange, UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _login_response(token: str, session, user: User, settings) -> LoginResponse:  # type: ignore[no-untyped-def]
+def _login_response(token: str, session: UserSession, user: User, settings: Settings,
+                    device_token: str | None = None) -> LoginResponse:
     return LoginResponse(access_token=token, expires_at=auth.session_expiry(settings, session),
                          user=UserRead.model_validate(user),
-                         password_change_required=session.password_change_required)
+                         password_change_required=session.password_change_required, device_token=device_token)
 
 
 @router.post("/login", response_model=LoginResponse)
 def login(body: LoginRequest, request: Request, db: DbSession, settings: SettingsDep) -> LoginResponse:
     source = request.client.host if request.client else None
-    token, session, user = auth.login(db, settings, request.app.state.address_throttle, body.username,
-                                      body.password, source)
-    return _login_response(token, session, user, settings)
+    token, session, user, device_token = auth.login(db, settings, body.username, body.password, source,
+                                                    body.device_token)
+    return _login_response(token, session, user, settings, device_token)
 
 
 @router.post("/logout", status_code=204)

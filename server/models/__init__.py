@@ -5,7 +5,7 @@ from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerChange, CustomerSearchKey
 from server.models.idempotency import IdempotencyRecord
 from server.models.org import Org
-from server.models.user import LoginThrottle, User, UserSession
+from server.models.user import DeviceToken, LoginThrottle, User, UserSession
 
 __all__ = [
     "ApprovalRequest",
@@ -14,6 +14,7 @@ __all__ = [
     "Customer",
     "CustomerChange",
     "CustomerSearchKey",
+    "DeviceToken",
     "IdempotencyRecord",
     "LoginThrottle",
     "Org",

@@ -49,11 +49,31 @@ class UserSession(Base):
 
 
 class LoginThrottle(Base):
-    """Consecutive failed logins per (case-folded) username, known or not, so that an
-    unknown name is throttled exactly like a real one."""
+    """Failed-login counters, one row per account (`user:<case-folded name>`, known or
+    not, so an unknown name is throttled exactly like a real one) or per source address
+    (`addr:<ip>`). Counted atomically in the database (services/throttle.py), so
+    concurrent guesses can neither lose updates nor slip past the limit."""
 
     __tablename__ = "login_throttle"
 
-    username_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
+    #: Start of the counting window (per address: failures within the window count).
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Per account: no attempt is admitted before this time.
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeviceToken(Base):
+    """OWASP's "device cookie": proof that this user logged in successfully from this
+    workstation before. A login carrying a valid one is exempt from the per-address
+    throttle (a branch's staff share one NAT address), never from the account's own
+    lock-out. Only the SHA-256 of the opaque token is stored."""
+
+    __tablename__ = "device_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,14 +1,13 @@
 """Logins, sessions, throttling and lock-out (R-101, R-1202).
 
 An unknown username and a wrong password get the same answer and cost the same
-argon2 verification; failures are counted per username (known or not) and per
-source address.
+argon2 verification; failures are counted atomically per username (known or not) and
+per source address (services/throttle.py). A successful login also returns a device
+token that exempts the user's later logins from this workstation from the per-address
+throttle (CONTRACT.md, HTTP).
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,39 +15,18 @@ from sqlalchemy.orm import Session
 
 from server.context import Principal
 from server.errors import Problem, unauthorized, validation_failed
-from server.models import LoginThrottle, User, UserSession
+from server.models import DeviceToken, User, UserSession
 from server.models.base import utcnow
 from server.security import hash_password, new_token, token_hash, verify_password
-from server.services import audit
+from server.services import audit, throttle
 from server.settings import Settings
 from shared import errors as codes
 from shared.enums import Role
+from shared.errors import FieldError
 from shared.passwords import password_errors
 
 #: How often `last_seen_at` is written for an active session (idle expiry granularity).
 _TOUCH_EVERY = timedelta(seconds=30)
-
-
-class AddressThrottle:
-    """Failed logins per source address in a sliding window (per server process)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-
-    def blocked(self, source: str, limit: int, window: float) -> bool:
-        with self._lock:
-            q = self._failures.get(source)
-            if not q:
-                return False
-            cutoff = time.monotonic() - window
-            while q and q[0] < cutoff:
-                q.popleft()
-            return len(q) >= limit
-
-    def fail(self, source: str) -> None:
-        with self._lock:
-            self._failures.setdefault(source, deque()).append(time.monotonic())
 
 
 def _invalid() -> Problem:
@@ -62,48 +40,74 @@ def _throttled(retry_after: float) -> Problem:
                    retry_after=seconds)
 
 
-def login(db: Session, settings: Settings, throttle: AddressThrottle, username: str, password: str,
-          source: str | None) -> tuple[str, UserSession, User]:
+def _lock_after_failures(db: Session, settings: Settings, user: User | None, failures: int,
+                         source: str | None) -> None:
+    """The `login_lock_after`-th consecutive failure locks the account and ends its
+    sessions (audited once, even when concurrent failures reach the limit together)."""
+    if user is None or failures < settings.login_lock_after:
+        return
+    res = db.execute(update(User).where(User.id == user.id, User.locked.is_(False)).values(locked=True)
+                     .execution_options(synchronize_session=False))
+    if res.rowcount:
+        revoke_all(db, user.id)
+        audit.record(db, "user.lock", actor_name="system", object_type="user", object_id=user.id,
+                     source=source, reason="too_many_failed_logins")
+
+
+def login(db: Session, settings: Settings, username: str, password: str, source: str | None,
+          device_token: str | None = None) -> tuple[str, UserSession, User, str]:
+    """(session token, session, user, device token). A failure is committed here, before
+    the error is raised: the count must outlive the rejected request."""
     key = username.strip().casefold()[:200]
     src = source or "unknown"
-    if throttle.blocked(src, settings.login_address_limit, settings.login_address_window_seconds):
-        audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source)
+    now = utcnow()
+    user = db.scalar(select(User).where(User.username_key == key))
+    device = _device(db, settings, user, device_token, now)
+    if device is None and throttle.address_blocked(db, settings, src, now):
+        audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source, reason="address")
         db.commit()
         raise _throttled(settings.login_address_window_seconds)
-    counter = db.get(LoginThrottle, key)
-    now = utcnow()
-    if counter and counter.failures >= settings.login_throttle_after:
-        wait = min(300.0, settings.login_throttle_seconds * 2 ** (counter.failures - settings.login_throttle_after))
-        elapsed = (now - counter.last_failure_at).total_seconds()
-        if elapsed < wait:
-            audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source)
-            db.commit()
-            raise _throttled(wait - elapsed)
-    user = db.scalar(select(User).where(User.username_key == key))
+    account = throttle.account_key(key)
+    failures = throttle.admit_account(db, settings, account, now)
+    if failures is None:
+        audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source, reason="account")
+        db.commit()
+        raise _throttled(throttle.retry_after(db, account, now))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.locked or user.disabled:
-        throttle.fail(src)
-        if counter is None:
-            counter = LoginThrottle(username_key=key, failures=0)
-            db.add(counter)
-        counter.failures += 1
-        counter.last_failure_at = now
+        if device is None:
+            throttle.count_address_failure(db, settings, src, now)
         reason = "locked" if user is not None and user.locked else "disabled" if user is not None and user.disabled \
             else "unknown_user" if user is None else "wrong_password"
         audit.record(db, "auth.login", actor_name=key, object_type="user", object_id=user.id if user else None,
                      outcome="failure", source=source, reason=reason)
-        if user is not None and not user.locked and counter.failures >= settings.login_lock_after:
-            user.locked = True
-            audit.record(db, "user.lock", actor_name="system", object_type="user", object_id=user.id,
-                         source=source, reason="too_many_failed_logins")
+        _lock_after_failures(db, settings, user, failures, source)
         db.commit()
         raise _invalid()
-    if counter is not None:
-        db.delete(counter)
+    throttle.reset_account(db, account)
     token, session = _open_session(db, settings, user, source)
-    audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id, source=source)
+    if device is None:
+        device_token = new_token()
+        db.add(DeviceToken(token_hash=token_hash(device_token), user_id=user.id, created_at=now, last_used_at=now))
+    else:
+        device.last_used_at = now
+    assert device_token is not None
+    audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id, source=source,
+                 device="known" if device is not None else "new")
     db.commit()
-    return token, session, user
+    return token, session, user, device_token
+
+
+def _device(db: Session, settings: Settings, user: User | None, token: str | None,
+            now: datetime) -> DeviceToken | None:
+    """The user's own device token, if `token` is one and has been used recently enough."""
+    if user is None or not token or not 20 <= len(token) <= 200:
+        return None
+    device = db.get(DeviceToken, token_hash(token))
+    if device is None or device.user_id != user.id or \
+            now - device.last_used_at > timedelta(days=settings.device_token_days):
+        return None
+    return device
 
 
 def _open_session(db: Session, settings: Settings, user: User, source: str | None) -> tuple[str, UserSession]:
@@ -158,16 +162,28 @@ def revoke_all(db: Session, user_id: int) -> int:
 
 def change_password(db: Session, settings: Settings, principal: Principal, old: str, new: str,
                     source: str | None) -> tuple[str, UserSession, User]:
+    """The old password is checked under the same throttle and lock-out as a login: a
+    stolen session must not become an unlimited password oracle."""
     user = db.get(User, principal.user_id)
     assert user is not None
+    now = utcnow()
+    account = throttle.account_key(user.username_key)
+    failures = throttle.admit_account(db, settings, account, now)
+    if failures is None:
+        audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id,
+                     outcome="throttled", source=source)
+        db.commit()
+        raise _throttled(throttle.retry_after(db, account, now))
     if not verify_password(user.password_hash, old):
         audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id,
                      outcome="failure", source=source, reason="wrong_old_password")
+        _lock_after_failures(db, settings, user, failures, source)
         db.commit()
         raise Problem(403, codes.AUTH_WRONG_PASSWORD, "Wrong password", "The current password is wrong")
+    throttle.reset_account(db, account)
+    db.commit()  # the right old password: not a failure, whatever the new one is worth
     errs = password_errors(new, user.username, field="new_password")
     if not errs and verify_password(user.password_hash, new):
-        from shared.errors import FieldError
         errs = [FieldError("new_password", "password.unchanged", "Choose a password different from the current one")]
     if errs:
         raise validation_failed(errs)

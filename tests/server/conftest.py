@@ -161,7 +161,7 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
     add_customer("b_same_surname", "am_b", "B", "张伟", id_number("440106", "19750202", 35, True), "13700000004")
     for key in USERS:
         from server.services import auth
-        token, _s, _u = auth.login(db, settings, auth.AddressThrottle(), key, PASSWORD, "setup")
+        token, _s, _u, _d = auth.login(db, settings, key, PASSWORD, "setup")
         w.tokens[key] = token
     db.close()
     return w
@@ -244,3 +244,77 @@ def db(db_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session inside the test's transaction, to look at what the API stored."""
     with db_factory() as s:
         yield s
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server in a thread over its own committed database: for what only
+    concurrency shows (races on one row, requests in flight together)."""
+
+    url: str
+    world: World
+    settings: Settings
+    factory: sessionmaker[Session]
+
+    def h(self, user: str) -> dict[str, str]:
+        return self.world.h(user)
+
+
+@pytest.fixture
+def live_server(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`live_server(**settings)` on the test's backend (param "sqlite" or "postgres" of
+    the `backend` fixture): a fresh database with the world, served on a free port."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    backend_name = backend.name
+    started: list[tuple[uvicorn.Server, threading.Thread, Engine]] = []
+    drops: list[str] = []
+
+    def start(**overrides: object) -> LiveServer:
+        if backend_name == "sqlite":
+            url = f"sqlite:///{tmp_path / f'live{len(started)}.sqlite3'}"
+        else:
+            admin = pg_admin_url()
+            assert admin is not None
+            name = f"crm_live_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            drops.append(name)
+            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+        settings = get_settings(database_url=url, key_file=str(tmp_path / "keys.json"), profile="development",
+                                mfa_roles="", **overrides)
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = make_sessionmaker(engine)
+        world = build_world(factory, settings)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, factory), host="127.0.0.1", port=port,
+                                               log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        started.append((server, thread, engine))
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    return LiveServer(base + "/api/v1", world, settings, factory)
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("live server did not start")
+
+    yield start
+    for server, thread, engine in started:
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()
+    admin = pg_admin_url()
+    for name in drops:
+        with psycopg.connect(admin, autocommit=True) as conn:  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
