@@ -4,33 +4,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
 from server.api import approvals, audit, auth, customers, health, orgs, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
-from server.errors import Problem, problem_response
 from server.idempotency import IdempotencyMiddleware
-from server.services.auth import AddressThrottle
+from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
 from server.settings import Settings
-from shared import errors as codes
-
-
-class BodySizeLimit:
-    """413 for a declared body larger than the limit, before anything reads it."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                await problem_response(Problem(413, codes.PAYLOAD_TOO_LARGE, "Request too large",
-                                               f"At most {self.limit} bytes"))(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 #: The API's route modules, mounted under /api/v1.
@@ -50,10 +31,10 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs" if settings.development else None,
         redoc_url=None,
+        redirect_slashes=False,  # the contract's paths are exact: /customers/ is 404, never a redirect
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory or make_sessionmaker(make_engine(settings.resolved_database_url))
-    app.state.address_throttle = AddressThrottle()
     errors.install(app)
     app.include_router(health.router)
     for module in API_MODULES:
@@ -61,14 +42,18 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.add_middleware(IdempotencyMiddleware)  # innermost: runs after authentication
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    app.add_middleware(ErrorBoundary)  # outermost: an error never breaks the connection
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """The factory each worker process imports (`crm-server serve --workers N`): settings
     from the `CRM_*` environment the parent set, acting as the application's database role."""
+    from server import logs
     from server.db import use_app_role
     from server.settings import get_settings
+    logs.configure()
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     use_app_role(engine, settings.db_app_role)

@@ -1,7 +1,6 @@
 """application/problem+json (RFC 9457) for every error; nothing internal reaches a client."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared import errors as codes
 from shared.errors import FieldError
 
-log = logging.getLogger("crm.errors")
 PROBLEM = "application/problem+json"
 
 
@@ -103,7 +101,7 @@ def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
             loc = loc[1:]
         field = ".".join(loc) or "body"
         if e.get("type") == "json_invalid":
-            out.append(FieldError("body", "request.invalid_json", "The body is not valid JSON"))
+            out.append(_invalid_json().errors[0])  # type: ignore[index]
             continue
         params = {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, (int, str, float, bool))}
         if e.get("type") == "enum" and "expected" in params:
@@ -112,14 +110,24 @@ def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
     return out
 
 
+def _invalid_json() -> Problem:
+    return validation_failed([FieldError("body", "request.invalid_json", "The body is not valid JSON")])
+
+
 def install(app: FastAPI) -> None:
+    """Problem handlers. Unexpected exceptions are answered by server.middleware.ErrorBoundary."""
+    from server.middleware import BodyTooLarge
+
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(validation_failed(field_errors_from_pydantic(list(exc.errors()))))
+        errs = list(exc.errors())
+        if any(tuple(e.get("loc", ()))[:1] == ("path",) for e in errs):
+            return problem_response(not_found())  # /customers/abc or an id past the integer range: no such thing
+        return problem_response(validation_failed(field_errors_from_pydantic(errs)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -127,10 +135,8 @@ def install(app: FastAPI) -> None:
             return problem_response(not_found())
         if exc.status_code == 405:
             return problem_response(Problem(405, "request.method_not_allowed", "Method not allowed"))
+        if exc.status_code == 400 and isinstance(exc.__cause__, BodyTooLarge):
+            return problem_response(BodyTooLarge.problem())
+        if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError, ValueError)):
+            return problem_response(_invalid_json())  # not UTF-8, or nested beyond any real document
         return problem_response(Problem(exc.status_code, f"http.{exc.status_code}", str(exc.detail)))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(Problem(500, codes.INTERNAL, "Internal server error",
-                                        "The server could not complete the request; it has been logged."))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared.enums import (
@@ -28,6 +28,24 @@ from shared.enums import (
 from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 T = TypeVar("T")
+
+#: Row ids and versions fit PostgreSQL's `integer` (TRAPS.md): a larger one cannot exist,
+#: so it is refused (422 in a body or query, 404 in a path) before it reaches the driver.
+MAX_ID = 2**31 - 1
+#: An id in a request body: a JSON integer (never `true` or "7"), 1 … MAX_ID.
+ObjectId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+#: The `version` a write was based on (optimistic concurrency).
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+
+
+def _refuse_null(*fields: str) -> Any:
+    """For update bodies: these fields may be left out, but not sent as `null` (which
+    would otherwise be silently ignored or clear a value that must exist)."""
+    def check(cls: type, v: Any) -> Any:
+        if v is None:
+            raise PydanticCustomError("field.required", "May not be null")
+        return v
+    return field_validator(*fields, mode="before")(classmethod(check))  # type: ignore[arg-type]
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -62,13 +80,15 @@ class OrgCreate(_Write):
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=100)
     kind: OrgKind
-    parent_id: int | None
+    parent_id: ObjectId | None
 
 
 class OrgUpdate(_Write):
-    version: int
+    version: Version
     code: str | None = Field(default=None, min_length=1, max_length=20)
     name: str | None = Field(default=None, min_length=1, max_length=100)
+
+    _not_null = _refuse_null("code", "name")
 
 
 class OrgRead(_Read):
@@ -86,17 +106,19 @@ class UserCreate(_Write):
     password: str = Field(max_length=1024)
     display_name: str = Field(min_length=1, max_length=60)
     role: Role
-    org_id: int
+    org_id: ObjectId
     position: Position = Position.STAFF
-    must_change_password: bool = False
+    must_change_password: StrictBool = False
 
 
 class UserUpdate(_Write):
-    version: int
+    version: Version
     display_name: str | None = Field(default=None, min_length=1, max_length=60)
     role: Role | None = None
-    org_id: int | None = None
+    org_id: ObjectId | None = None
     position: Position | None = None
+
+    _not_null = _refuse_null("display_name", "role", "org_id", "position")
 
 
 class PasswordReset(_Write):
@@ -135,7 +157,7 @@ class ApprovalRead(_Read):
 
 
 class ApprovalDecision(_Write):
-    version: int
+    version: Version
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -143,6 +165,9 @@ class ApprovalDecision(_Write):
 class LoginRequest(_Write):
     username: str = Field(max_length=200)
     password: str = Field(max_length=1024)
+    #: From an earlier successful login of this user on this workstation: exempts the
+    #: attempt from the per-address throttle (never from the account's own lock-out).
+    device_token: str | None = Field(default=None, max_length=200)
 
 
 class PasswordChange(_Write):
@@ -156,6 +181,8 @@ class LoginResponse(BaseModel):
     expires_at: datetime
     user: UserRead
     password_change_required: bool = False
+    #: Opaque, per user and workstation: send it with this user's next logins from here.
+    device_token: str | None = None
 
 
 class Me(BaseModel):
@@ -183,21 +210,23 @@ class _CustomerDetails(_Write):
     education: Education | None = None
     income_band: IncomeBand | None = None
     lifecycle_stage: LifecycleStage | None = None
-    manager_id: int | None = None
+    manager_id: ObjectId | None = None
 
 
 class CustomerCreate(_CustomerDetails):
     type: CustomerType = CustomerType.PERSONAL
     name: str = Field(max_length=100)
-    org_id: int
+    org_id: ObjectId
 
 
 class CustomerUpdate(_CustomerDetails):
     """Only the fields present in the JSON change; `null` clears an optional field."""
 
-    version: int
+    version: Version
     name: str | None = Field(default=None, max_length=100)
-    org_id: int | None = None
+    org_id: ObjectId | None = None
+
+    _not_null = _refuse_null("name", "org_id")
 
 
 #: Fields a client may write on a customer (create or update), in form order.

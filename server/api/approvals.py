@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from server.api.deps import DbSession, PageNo, PageSize, require
+from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import approvals
 from shared.enums import ApprovalStatus
@@ -24,12 +24,12 @@ def list_approvals(actor: Annotated[Actor, require(Action.APPROVAL_READ)], db: D
 
 
 @router.post("/{approval_id}/approve", response_model=ApprovalRead)
-def approve(approval_id: int, body: ApprovalDecision, actor: Annotated[Actor, require(Action.APPROVAL_DECIDE)],
+def approve(approval_id: PathId, body: ApprovalDecision, actor: Annotated[Actor, require(Action.APPROVAL_DECIDE)],
             db: DbSession) -> ApprovalRead:
     return approvals.to_read(db, approvals.decide(db, actor, approval_id, body.version, True, body.reason))
 
 
 @router.post("/{approval_id}/reject", response_model=ApprovalRead)
-def reject(approval_id: int, body: ApprovalDecision, actor: Annotated[Actor, require(Action.APPROVAL_DECIDE)],
+def reject(approval_id: PathId, body: ApprovalDecision, actor: Annotated[Actor, require(Action.APPROVAL_DECIDE)],
            db: DbSession) -> ApprovalRead:
     return approvals.to_read(db, approvals.decide(db, actor, approval_id, body.version, False, body.reason))

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
-from server.api.deps import DbSession, PageNo, PageSize, require
+from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import audit
 from shared.permissions import Action
@@ -16,13 +16,14 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("", response_model=Page[AuditEntry])
 def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSession,
-                 actor_id: int | None = None, action: Annotated[str | None, Query(max_length=60)] = None,
+                 actor_id: QueryId | None = None, action: Annotated[str | None, Query(max_length=60)] = None,
                  object_type: Annotated[str | None, Query(max_length=30)] = None,
                  object_id: Annotated[str | None, Query(max_length=40)] = None,
                  outcome: Annotated[str | None, Query(max_length=20)] = None,
-                 since: datetime | None = None, until: datetime | None = None,
+                 since: AwareDatetime | None = None, until: AwareDatetime | None = None,
                  page: PageNo = 1, page_size: PageSize = 50) -> Page[AuditEntry]:
-    """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals."""
+    """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals.
+    `since`/`until` are ISO 8601 with an offset or `Z` (a time without one is 422)."""
     rows, total = audit.search(db, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
                                outcome=outcome, since=since, until=until, page=page, page_size=page_size)
     return Page[AuditEntry](items=[AuditEntry.model_validate(r) for r in rows], total=total, page=page,

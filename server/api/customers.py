@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from server.api.deps import DbSession, PageNo, PageSize, SettingsDep, require
+from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, SettingsDep, require
 from server.context import Actor
 from server.services import customers
 from shared.enums import CustomerType
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 @router.get("", response_model=CustomerPage)
 def search_customers(actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)], db: DbSession,
                      settings: SettingsDep, q: Annotated[str | None, Query(max_length=100)] = None,
-                     org_id: int | None = None, manager_id: int | None = None, type: CustomerType | None = None,
+                     org_id: QueryId | None = None, manager_id: QueryId | None = None, type: CustomerType | None = None,
                      sort: str = "name", page: PageNo = 1, page_size: PageSize = 20) -> CustomerPage:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
@@ -34,7 +34,7 @@ def create_customer(body: CustomerCreate, actor: Annotated[Actor, require(Action
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
-def get_customer(customer_id: int, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
+def get_customer(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
                  db: DbSession) -> CustomerRead:
     """The full profile; resident ID and phone unmasked only where the reader's scope
     allows it, and such a read is audited."""
@@ -42,7 +42,7 @@ def get_customer(customer_id: int, actor: Annotated[Actor, require(Action.CUSTOM
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
-def update_customer(customer_id: int, body: CustomerUpdate,
+def update_customer(customer_id: PathId, body: CustomerUpdate,
                     actor: Annotated[Actor, require(Action.CUSTOMER_EDIT_CONTACT)], db: DbSession) -> CustomerRead:
     """Contact details, the full profile and allocation fields need successively
     stronger rights; a stale `version` gets 409 with the current record."""
@@ -50,7 +50,7 @@ def update_customer(customer_id: int, body: CustomerUpdate,
 
 
 @router.get("/{customer_id}/history", response_model=Page[HistoryEntry])
-def customer_history(customer_id: int, actor: Annotated[Actor, require(Action.CUSTOMER_HISTORY)], db: DbSession,
+def customer_history(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_HISTORY)], db: DbSession,
                      page: PageNo = 1, page_size: PageSize = 50) -> Page[HistoryEntry]:
     items, total = customers.history(db, actor, customer_id, page, page_size)
     return Page[HistoryEntry](items=items, total=total, page=page, page_size=page_size)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -16,6 +16,7 @@ from server.services import audit, auth
 from server.settings import Settings
 from shared import errors as codes
 from shared.permissions import Action, scope_of
+from shared.schemas import MAX_ID
 
 API_PREFIX = "/api/v1"
 #: Reachable without a token (CONTRACT.md).
@@ -113,4 +114,8 @@ def require(action: Action):  # type: ignore[no-untyped-def]
 DbSession = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+#: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: An id in a query filter: past the integer range a 422 naming the parameter.
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 PageSize = Annotated[int, Query(ge=1, le=200)]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from server.api.deps import DbSession, PageNo, PageSize, require
+from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import orgs
 from shared.permissions import Action
@@ -27,11 +27,11 @@ def create_org(body: OrgCreate, actor: Annotated[Actor, require(Action.ORG_MANAG
 
 
 @router.get("/{org_id}", response_model=OrgRead)
-def get_org(org_id: int, actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession) -> OrgRead:
+def get_org(org_id: PathId, actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession) -> OrgRead:
     return OrgRead.model_validate(orgs.get_org(db, org_id))
 
 
 @router.patch("/{org_id}", response_model=OrgRead)
-def update_org(org_id: int, body: OrgUpdate, actor: Annotated[Actor, require(Action.ORG_MANAGE)],
+def update_org(org_id: PathId, body: OrgUpdate, actor: Annotated[Actor, require(Action.ORG_MANAGE)],
                db: DbSession) -> OrgRead:
     return OrgRead.model_validate(orgs.update_org(db, actor, org_id, body))

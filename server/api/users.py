@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from server.api.deps import DbSession, PageNo, PageSize, require
+from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.models import User
 from server.services import users
@@ -25,7 +25,7 @@ def _created_or_pending(result: object, status: int) -> JSONResponse | UserRead:
 
 @router.get("", response_model=Page[UserRead])
 def list_users(actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession, page: PageNo = 1,
-               page_size: PageSize = 50, org_id: int | None = None, role: Role | None = None,
+               page_size: PageSize = 50, org_id: QueryId | None = None, role: Role | None = None,
                q: str | None = None) -> Page[UserRead]:
     rows, total = users.list_users(db, actor, page, page_size, org_id, role, q)
     return Page[UserRead](items=[UserRead.model_validate(u) for u in rows], total=total, page=page,
@@ -40,34 +40,34 @@ def create_user(body: UserCreate, actor: Annotated[Actor, require(Action.USER_MA
 
 
 @router.get("/{user_id}", response_model=UserRead)
-def get_user(user_id: int, actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession) -> UserRead:
+def get_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession) -> UserRead:
     return UserRead.model_validate(users.get_user(db, actor, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead,
               responses={202: {"model": ApprovalPending, "description": "A privileged role awaits approval"}})
-def update_user(user_id: int, body: UserUpdate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+def update_user(user_id: PathId, body: UserUpdate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
                 db: DbSession) -> JSONResponse | UserRead:
     return _created_or_pending(users.update_user(db, actor, user_id, body), 200)
 
 
 @router.post("/{user_id}/lock", response_model=UserRead)
-def lock_user(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
+def lock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
     return UserRead.model_validate(users.set_locked(db, actor, user_id, True))
 
 
 @router.post("/{user_id}/unlock", response_model=UserRead)
-def unlock_user(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
+def unlock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
     return UserRead.model_validate(users.set_locked(db, actor, user_id, False))
 
 
 @router.post("/{user_id}/password-reset", response_model=UserRead)
-def reset_password(user_id: int, body: PasswordReset, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor, require(Action.USER_MANAGE)],
                    db: DbSession) -> UserRead:
     return UserRead.model_validate(users.reset_password(db, actor, user_id, body))
 
 
 @router.post("/{user_id}/revoke-sessions", status_code=204)
-def revoke_sessions(user_id: int, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> Response:
+def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> Response:
     users.revoke_sessions(db, actor, user_id)
     return Response(status_code=204)

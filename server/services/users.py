@@ -38,9 +38,10 @@ def list_users(db: Session, actor: Actor, page: int, page_size: int, org_id: int
         query = query.where(User.org_id == org_id)
     if role:
         query = query.where(User.role == role)
-    if q:
-        like = f"%{q.strip().casefold()}%"
-        query = query.where(User.username_key.like(like) | User.display_name.like(f"%{q.strip()}%"))
+    if q and q.strip():
+        # `%` and `_` are what the user typed, not wildcards
+        query = query.where(User.username_key.contains(q.strip().casefold(), autoescape=True)
+                            | User.display_name.contains(q.strip(), autoescape=True))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(query.order_by(User.username_key).offset((page - 1) * page_size).limit(page_size))
     return list(rows), total
