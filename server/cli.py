@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from server import logs
 from server.db import make_engine, make_sessionmaker, prepare_app_role, use_app_role
 from server.errors import Problem
 from server.keys import KeyFileError, create_key_file, load_key_file
@@ -109,7 +110,9 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
     from server.app import create_app
     ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
     # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect
-    common = {"host": host, "port": port, "timeout_keep_alive": 75, "log_level": "info", **ssl}
+    # logging is ours (server.logs: redacting, an access log without query values)
+    common = {"host": host, "port": port, "timeout_keep_alive": 75, "log_config": None, "access_log": False,
+              **ssl}
     if workers > 1:
         # each worker process builds its own app from the same settings, passed as CRM_* variables
         for name, value in settings.model_dump(exclude_none=True).items():
@@ -192,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     args = build_parser().parse_args(argv)
     return int(args.fn(args) or 0)
 

@@ -20,6 +20,7 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # SQL errors never carry customers' data into a log
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_setup(engine)
