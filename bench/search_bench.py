@@ -37,6 +37,7 @@ from server.search import keys_for_name, sort_key
 from server.services import customers
 from shared.enums import Role
 from shared.permissions import Action, Scope
+from shared.schemas import CustomerQuery
 
 GEN = ROOT.parent / "shared" / "peer" / "gen_customers.py"
 
@@ -160,8 +161,8 @@ def main() -> None:
                 q = make_q(r)
                 with factory() as db:
                     t0 = time.perf_counter()
-                    items, total, _capped = customers.search(db, actor, q=q, org_id=None, manager_id=None, type=None,
-                                                             sort="name", page=1, page_size=20, count_cap=a.count_cap)
+                    items, total, _capped = customers.search(db, actor, CustomerQuery(q=q), page=1, page_size=20,
+                                                             count_cap=a.count_cap)
                     times.append((time.perf_counter() - t0) * 1000)
                     hits.append(total)
             lines.append(f"| {label} | {qname} | {percentile(times, 50):.1f} | {percentile(times, 95):.1f} | "

@@ -47,6 +47,19 @@ class CustomerType(StrEnum):
     CORPORATE = "corporate"
 
 
+class CustomerSort(StrEnum):
+    """Orders a customer list can be sorted in (`-` descending). Name order is pinyin."""
+
+    NAME = "name"
+    NAME_DESC = "-name"
+    CUSTOMER_NO = "customer_no"
+    CUSTOMER_NO_DESC = "-customer_no"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    UPDATED_AT = "updated_at"
+    UPDATED_AT_DESC = "-updated_at"
+
+
 class MaritalStatus(StrEnum):
     SINGLE = "single"
     MARRIED = "married"

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.enums import (
     ApprovalStatus,
+    CustomerSort,
     CustomerType,
     Education,
     Gender,
@@ -265,6 +266,24 @@ class CustomerRead(CustomerSummary):
     updated_at: datetime
     #: Fields whose value is masked for this reader (they cannot be edited from it).
     masked_fields: list[str] = []
+
+
+class CustomerQuery(BaseModel):
+    """Which customers, in which order: what the search view asks, what the client API
+    sends as query parameters, what the route hands the service — one object all the
+    way (a campaign's saved segment will be one too). Paging is not part of it."""
+
+    q: str | None = Field(default=None, max_length=100)
+    #: The organisation and everything below it.
+    org_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    manager_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    type: CustomerType | None = None
+    sort: CustomerSort = CustomerSort.NAME
+
+    def params(self) -> dict[str, str]:
+        """As query parameters: only what differs from the defaults."""
+        return {k: str(v) for k, v in self.model_dump(mode="json", exclude_defaults=True).items()
+                if v not in (None, "")}
 
 
 class CustomerPage(Page[CustomerSummary]):

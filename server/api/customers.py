@@ -4,25 +4,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, SettingsDep, require
+from server.api.deps import DbSession, PathId, PageNo, PageSize, SettingsDep, require
 from server.context import Actor
 from server.services import customers
-from shared.enums import CustomerType
 from shared.permissions import Action
-from shared.schemas import CustomerCreate, CustomerPage, CustomerRead, CustomerUpdate, HistoryEntry, Page
+from shared.schemas import (
+    CustomerCreate,
+    CustomerPage,
+    CustomerQuery,
+    CustomerRead,
+    CustomerUpdate,
+    HistoryEntry,
+    Page,
+)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("", response_model=CustomerPage)
 def search_customers(actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)], db: DbSession,
-                     settings: SettingsDep, q: Annotated[str | None, Query(max_length=100)] = None,
-                     org_id: QueryId | None = None, manager_id: QueryId | None = None, type: CustomerType | None = None,
-                     sort: str = "name", page: PageNo = 1, page_size: PageSize = 20) -> CustomerPage:
+                     settings: SettingsDep, query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
+                     page_size: PageSize = 20) -> CustomerPage:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
-    items, total, capped = customers.search(db, actor, q=q, org_id=org_id, manager_id=manager_id, type=type,
-                                            sort=sort, page=page, page_size=page_size,
+    items, total, capped = customers.search(db, actor, query, page=page, page_size=page_size,
                                             count_cap=settings.search_count_cap)
     return CustomerPage(items=items, total=total, page=page, page_size=page_size, total_capped=capped)
 

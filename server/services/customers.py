@@ -16,11 +16,18 @@ from server.search import is_identifier_query, keys_for_name, name_key, sort_key
 from server.services import audit
 from server.services.orgs import subtree_ids
 from shared import errors as codes
-from shared.enums import CustomerType, Role
+from shared.enums import CustomerSort, CustomerType, Role
 from shared.errors import FieldError
 from shared.masking import mask_id_number, mask_phone
 from shared.permissions import ALLOCATION_FIELDS, CONTACT_FIELDS, Action, Scope
-from shared.schemas import CustomerCreate, CustomerRead, CustomerSummary, CustomerUpdate, HistoryEntry
+from shared.schemas import (
+    CustomerCreate,
+    CustomerQuery,
+    CustomerRead,
+    CustomerSummary,
+    CustomerUpdate,
+    HistoryEntry,
+)
 from shared.validators import (
     id_consistency_errors,
     id_number_errors,
@@ -43,6 +50,7 @@ SORTS = {
     "updated_at": (Customer.updated_at, Customer.id),
     "-updated_at": (Customer.updated_at.desc(), Customer.id.desc()),
 }
+assert set(SORTS) == set(CustomerSort), "every sort order the query offers is implemented"
 _PERSONAL_ONLY = ("gender", "birth_date", "id_number", "marital_status", "education", "income_band", "occupation",
                   "employer")
 _MANAGER_ROLES = (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
@@ -122,30 +130,25 @@ def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
     return to_read(c, masked)
 
 
-def search(db: Session, actor: Actor, *, q: str | None, org_id: int | None, manager_id: int | None,
-           type: str | None, sort: str, page: int, page_size: int, count_cap: int
+def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_size: int, count_cap: int
            ) -> tuple[list[CustomerSummary], int, bool]:
     """Identifier-shaped queries are exact lookups on their own indexes; any other text
     is one lookup in the name keys (module server.search); no text lists the scope."""
-    if sort not in SORTS:
-        raise validation_failed([FieldError("sort", codes.FIELD_CHOICE, "Unknown sort order",
-                                            {"expected": ", ".join(SORTS)})])
-    q = (q or "").strip()
+    q = (query.q or "").strip()
     key = name_key(q) if q and not is_identifier_query(q) else None
     if key is not None:
-        return _search_by_name(db, actor, q, key, org_id=org_id, manager_id=manager_id, type=type, sort=sort,
-                               page=page, page_size=page_size, count_cap=count_cap)
-    query = select(Customer).where(scope_clause(db, actor))
-    if org_id is not None:
-        query = query.where(Customer.org_id.in_(subtree_ids(db, org_id)))
-    if manager_id is not None:
-        query = query.where(Customer.manager_id == manager_id)
-    if type:
-        query = query.where(Customer.type == type)
+        return _search_by_name(db, actor, q, key, query, page=page, page_size=page_size, count_cap=count_cap)
+    stmt = select(Customer).where(scope_clause(db, actor))
+    if query.org_id is not None:
+        stmt = stmt.where(Customer.org_id.in_(subtree_ids(db, query.org_id)))
+    if query.manager_id is not None:
+        stmt = stmt.where(Customer.manager_id == query.manager_id)
+    if query.type:
+        stmt = stmt.where(Customer.type == query.type)
     if q:
-        query = query.where(_identifier_match(q))
-    total, capped = _capped_count(db, query.with_only_columns(Customer.id), count_cap)
-    rows = db.scalars(query.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size))
+        stmt = stmt.where(_identifier_match(q))
+    total, capped = _capped_count(db, stmt.with_only_columns(Customer.id), count_cap)
+    rows = db.scalars(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped
 
 
@@ -167,9 +170,8 @@ def _identifier_match(q: str) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], *, org_id: int | None,
-                    manager_id: int | None, type: str | None, sort: str, page: int, page_size: int,
-                    count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
+def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], query: CustomerQuery, *,
+                    page: int, page_size: int, count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
     """One walk of the (key, sort_key) index, filtered by the scope's orgs; the customer
     table is joined only for filters the key rows do not carry."""
     k = CustomerSearchKey
@@ -181,16 +183,17 @@ def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], *,
         ids = ids.where(k.org_id == actor.org_id)
     elif actor.scope != Scope.BANK:
         ids = ids.where(k.customer_id.in_(select(Customer.id).where(scope_clause(db, actor))))
-    if org_id is not None:
-        ids = ids.where(k.org_id.in_(subtree_ids(db, org_id)))
-    if confirm or manager_id is not None or type or sort not in ("name", "-name"):
+    if query.org_id is not None:
+        ids = ids.where(k.org_id.in_(subtree_ids(db, query.org_id)))
+    sort = query.sort
+    if confirm or query.manager_id is not None or query.type or sort not in ("name", "-name"):
         ids = ids.join(Customer, Customer.id == k.customer_id)
         if confirm:
             ids = ids.where(Customer.name.contains(q, autoescape=True))
-        if manager_id is not None:
-            ids = ids.where(Customer.manager_id == manager_id)
-        if type:
-            ids = ids.where(Customer.type == type)
+        if query.manager_id is not None:
+            ids = ids.where(Customer.manager_id == query.manager_id)
+        if query.type:
+            ids = ids.where(Customer.type == query.type)
     total, capped = _capped_count(db, ids, count_cap)
     order = {"name": (k.sort_key, k.customer_id), "-name": (k.sort_key.desc(), k.customer_id.desc())}.get(sort) \
         or SORTS[sort]
