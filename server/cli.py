@@ -55,6 +55,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         ho = ensure_head_office(db)
         try:
             user = create_first_admin(db, args.username, password, ho.id)
+            db.commit()
         except Problem as p:
             msgs = "; ".join(e.message for e in p.errors or []) or p.detail
             print(f"refused: {msgs}", file=sys.stderr)

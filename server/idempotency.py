@@ -2,20 +2,26 @@
 result instead of doing it again, so a client that lost the connection mid-save can
 safely send the same request once more.
 
-The key is reserved (per user) before the write runs; a concurrent repeat gets 409
-`idempotency.in_progress`, a different request under the same key 422
-`idempotency.key_reused`. Responses below 500 are stored and replayed; a 5xx releases
-the key so the retry runs. A reservation abandoned by a crash is released after
+The key is reserved (per user, in its own short transaction) before the write runs; a
+concurrent repeat gets 409 `idempotency.in_progress`, a different request under the
+same key 422 `idempotency.key_reused`. A successful answer is stored *in the write's own
+transaction* (`store`, called by the route's unit of work in server/api/deps.py), so
+it is committed before the answer leaves: a repeat right after the answer is replayed,
+and a crash either keeps both the write and its answer or neither. Any other outcome
+(4xx, 5xx, a crash before the commit) releases the key, so a retry — of the same or a
+corrected body — runs afresh. A reservation abandoned by a crash is released after
 `STALE_RESERVATION`; records expire after `RETENTION`.
 """
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import Problem, problem_response
@@ -50,17 +56,28 @@ def _reserve(factory, user_id: int, key: str, digest: str):  # type: ignore[no-u
     return "run", None
 
 
-def _finish(factory, user_id: int, key: str, status: int, content_type: str | None,  # type: ignore[no-untyped-def]
-            body: bytes) -> None:
+@dataclass
+class Claim:
+    """A reserved key, handed to the route's unit of work through the request state."""
+
+    user_id: int
+    key: str
+    stored: bool = False
+
+
+def store(db: Session, claim: Claim, status: int, content_type: str | None, body: bytes) -> None:
+    """The answer to replay, written in the request's own transaction (no commit here)."""
+    db.execute(update(IdempotencyRecord)
+               .where(IdempotencyRecord.user_id == claim.user_id, IdempotencyRecord.key == claim.key)
+               .values(status_code=status, content_type=content_type, body=body.decode("utf-8", "replace"))
+               .execution_options(synchronize_session=False))
+
+
+def _release(factory, claim: Claim) -> None:  # type: ignore[no-untyped-def]
     with factory() as db:
-        if status >= 500:
-            db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,
-                                                       IdempotencyRecord.key == key))
-        else:
-            rec = db.get(IdempotencyRecord, (user_id, key))
-            if rec is not None:
-                rec.status_code, rec.content_type = status, content_type
-                rec.body = body.decode("utf-8", "replace")
+        db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == claim.user_id,
+                                                   IdempotencyRecord.key == claim.key,
+                                                   IdempotencyRecord.status_code.is_(None)))
         db.commit()
 
 
@@ -114,19 +131,10 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status, content_type, out = 500, None, []
-
-        async def capture(message: Message) -> None:
-            nonlocal status, content_type
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                content_type = dict(message.get("headers") or []).get(b"content-type", b"").decode() or None
-            elif message["type"] == "http.response.body":
-                out.append(message.get("body", b""))
-            await send(message)
-
+        claim = Claim(principal.user_id, key)
+        scope.setdefault("state", {})["idempotency"] = claim
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replay_body, send)
         finally:
-            await anyio.to_thread.run_sync(_finish, factory, principal.user_id, key, status, content_type,
-                                           b"".join(out))
+            if not claim.stored:
+                await anyio.to_thread.run_sync(_release, factory, claim)

@@ -4,14 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import approvals
 from shared.enums import ApprovalStatus
 from shared.permissions import Action
 from shared.schemas import ApprovalDecision, ApprovalRead, Page
 
-router = APIRouter(prefix="/approvals", tags=["approvals"])
+router = APIRouter(prefix="/approvals", tags=["approvals"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[ApprovalRead])

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import audit
 from shared.permissions import Action
 from shared.schemas import AuditEntry, Page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[AuditEntry])

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 
-from server.api.deps import DbSession, SettingsDep, require
+from server.api.deps import UnitOfWorkRoute, DbSession, SettingsDep, require
 from server.context import Actor
 from server.models import Org, User, UserSession
 from server.services import auth
@@ -12,7 +12,7 @@ from server.settings import Settings
 from shared.permissions import Action, allowed_actions
 from shared.schemas import LoginRequest, LoginResponse, Me, OrgRead, PasswordChange, UserRead
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 
 
 def _login_response(token: str, session: UserSession, user: User, settings: Settings,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from server.api.deps import DbSession, PathId, PageNo, PageSize, SettingsDep, require
+from server.api.deps import UnitOfWorkRoute, DbSession, PathId, PageNo, PageSize, SettingsDep, require
 from server.context import Actor
 from server.services import customers
 from shared.permissions import Action
@@ -18,7 +18,7 @@ from shared.schemas import (
     Page,
 )
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=CustomerPage)

@@ -2,14 +2,17 @@
 the permission the route needs (STYLE.md: typed dependencies in one place)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server import idempotency
 from server.context import Actor, Principal
 from server.errors import Problem, forbidden, problem_response, unauthorized
 from server.services import audit, auth
@@ -67,9 +70,53 @@ def _authenticate(sessionmaker, settings: Settings, token: str) -> Principal | N
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; services commit their unit of work, the rest is rolled back."""
+    """One session per request. Services never commit: the route's unit of work does
+    (`UnitOfWorkRoute`), after the answer is built and before it is sent."""
     with request.app.state.sessionmaker() as db:
+        request.state.db = db
         yield db
+
+
+def _complete(request: Request, db: Session, response: Response) -> None:
+    """The request's changes and, for a write sent with an Idempotency-Key, its answer
+    commit together: a repeat either finds the answer or finds nothing was done."""
+    audit.flush_refusals(db)
+    claim: idempotency.Claim | None = getattr(request.state, "idempotency", None)
+    if claim is not None and 200 <= response.status_code < 300:
+        idempotency.store(db, claim, response.status_code, response.media_type, bytes(response.body))
+    db.commit()
+    if claim is not None:
+        claim.stored = 200 <= response.status_code < 300
+
+
+def _abort(db: Session) -> None:
+    """A refused or failed request changes nothing, but its refusal is on record."""
+    db.rollback()
+    if audit.flush_refusals(db):
+        db.commit()
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Every API route is one unit of work: what its service changed commits after the
+    response is built and before it leaves, or is rolled back if the route raised."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except BaseException:
+                db = getattr(request.state, "db", None)
+                if db is not None:
+                    await run_in_threadpool(_abort, db)
+                raise
+            db = getattr(request.state, "db", None)
+            if db is not None:
+                await run_in_threadpool(_complete, request, db, response)
+            return response
+
+        return run
 
 
 def get_settings(request: Request) -> Settings:
@@ -111,7 +158,8 @@ def require(action: Action):  # type: ignore[no-untyped-def]
     return Depends(Permission(action))
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+#: Closed as soon as the unit of work is done, before the answer is sent (function scope).
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).

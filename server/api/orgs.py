@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.services import orgs
 from shared.permissions import Action
 from shared.schemas import OrgCreate, OrgRead, OrgUpdate, Page
 
-router = APIRouter(prefix="/orgs", tags=["orgs"])
+router = APIRouter(prefix="/orgs", tags=["orgs"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[OrgRead])

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from server.api.deps import PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
 from server.models import User
 from server.services import users
@@ -13,7 +13,7 @@ from shared.enums import Role
 from shared.permissions import Action
 from shared.schemas import ApprovalPending, Page, PasswordReset, UserCreate, UserRead, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
 
 def _created_or_pending(result: object, status: int) -> JSONResponse | UserRead:

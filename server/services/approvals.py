@@ -33,7 +33,7 @@ def executor(kind: str) -> Callable[[Executor], Executor]:
 
 def submit(db: Session, actor: Actor, kind: str, payload: dict[str, Any], summary: str,
            org_id: int | None) -> ApprovalRequest:
-    """Store a pending request (no commit: part of the maker's unit of work)."""
+    """Store a pending request, part of the maker's unit of work."""
     req = ApprovalRequest(kind=kind, payload=json.dumps(payload, ensure_ascii=False), summary=summary[:300],
                           maker_id=actor.user_id, org_id=org_id, status=ApprovalStatus.PENDING)
     db.add(req)
@@ -72,9 +72,8 @@ def decide(db: Session, actor: Actor, request_id: int, version: int, approve: bo
         raise conflict(codes.VERSION_CONFLICT, "The request changed since you read it",
                        current=to_read(db, req).model_dump(mode="json"))
     if req.maker_id == actor.user_id:
-        audit.record(db, "approval.decide", who=actor, object_type="approval", object_id=req.id,
-                     outcome="denied", reason="own_request")
-        db.commit()
+        audit.refusal(db, "approval.decide", who=actor, object_type="approval", object_id=req.id,
+                      reason="own_request")
         raise Problem(403, codes.APPROVAL_SELF, "Forbidden", "A maker cannot decide their own request")
     req.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     req.checker_id = actor.user_id
@@ -84,5 +83,4 @@ def decide(db: Session, actor: Actor, request_id: int, version: int, approve: bo
         _EXECUTORS[req.kind](db, actor, json.loads(req.payload))
     audit.record(db, "approval.approve" if approve else "approval.reject", who=actor, object_type="approval",
                  object_id=req.id, kind=req.kind)
-    db.commit()
     return req

@@ -13,10 +13,36 @@ from server.models import AuditLog
 def record(db: Session, action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
            object_type: str | None = None, object_id: Any = None, outcome: str = "success",
            source: str | None = None, **detail: Any) -> None:
+    """An audit row in the caller's unit of work: it commits (or not) with what it records."""
+    db.add(_row(action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
+                outcome=outcome, source=source, **detail))
+
+
+def refusal(db: Session, action: str, *, who: Actor | Principal | None = None, object_type: str | None = None,
+            object_id: Any = None, outcome: str = "denied", **detail: Any) -> None:
+    """A refusal is on record even though the request that was refused changes nothing:
+    the row is kept aside and written after the request's work is rolled back."""
+    db.info.setdefault(_REFUSALS, []).append(_row(action, who=who, object_type=object_type, object_id=object_id,
+                                                  outcome=outcome, **detail))
+
+
+def flush_refusals(db: Session) -> bool:
+    """Add the refusals kept aside to the session (the unit of work then commits them)."""
+    rows = db.info.pop(_REFUSALS, [])
+    db.add_all(rows)
+    return bool(rows)
+
+
+_REFUSALS = "audit_refusals"
+
+
+def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
+         object_type: str | None = None, object_id: Any = None, outcome: str = "success",
+         source: str | None = None, **detail: Any) -> AuditLog:
     principal = who.principal if isinstance(who, Actor) else who
     if isinstance(who, Actor) and source is None:
         source = who.source
-    db.add(AuditLog(
+    return AuditLog(
         actor_id=principal.user_id if principal else None,
         actor_name=principal.username if principal else actor_name,
         action=action,
@@ -25,7 +51,7 @@ def record(db: Session, action: str, *, who: Actor | Principal | None = None, ac
         outcome=outcome,
         source=source,
         detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-    ))
+    )
 
 
 def search(db: Session, *, actor_id: int | None = None, action: str | None = None, object_type: str | None = None,

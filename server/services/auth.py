@@ -56,8 +56,9 @@ def _lock_after_failures(db: Session, settings: Settings, user: User | None, fai
 
 def login(db: Session, settings: Settings, username: str, password: str, source: str | None,
           device_token: str | None = None) -> tuple[str, UserSession, User, str]:
-    """(session token, session, user, device token). A failure is committed here, before
-    the error is raised: the count must outlive the rejected request."""
+    """(session token, session, user, device token). The one service that commits on its
+    own: the attempt's count must be durable before the password is checked, and a
+    failure must outlive the rejected request. A success is the caller's to commit."""
     key = username.strip().casefold()[:200]
     src = source or "unknown"
     now = utcnow()
@@ -94,7 +95,6 @@ def login(db: Session, settings: Settings, username: str, password: str, source:
     assert device_token is not None
     audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id, source=source,
                  device="known" if device is not None else "new")
-    db.commit()
     return token, session, user, device_token
 
 
@@ -150,11 +150,10 @@ def authenticate(db: Session, settings: Settings, token: str) -> Principal | Non
 def logout(db: Session, principal: Principal) -> None:
     db.execute(update(UserSession).where(UserSession.id == principal.session_id).values(revoked_at=utcnow()))
     audit.record(db, "auth.logout", who=principal, object_type="user", object_id=principal.user_id)
-    db.commit()
 
 
 def revoke_all(db: Session, user_id: int) -> int:
-    """End every open session of a user (no commit: part of the caller's unit of work)."""
+    """End every open session of a user (part of the caller's unit of work)."""
     res = db.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
                      .values(revoked_at=utcnow()))
     return res.rowcount or 0
@@ -193,5 +192,4 @@ def change_password(db: Session, settings: Settings, principal: Principal, old: 
     revoke_all(db, user.id)
     token, session = _open_session(db, settings, user, source)
     audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id, source=source)
-    db.commit()
     return token, session, user

@@ -126,7 +126,6 @@ def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
     if unmasked:
         audit.record(db, "customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
                      fields=unmasked)
-        db.commit()
     return to_read(c, masked)
 
 
@@ -326,7 +325,6 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="create", field=f, old=None,
                               new=_as_text(v)) for f, v in values.items() if v is not None)
     audit.record(db, "customer.create", who=actor, object_type="customer", object_id=c.id)
-    db.commit()
     return to_read(c, _masked_fields(db, actor, c))
 
 
@@ -358,7 +356,6 @@ def update_customer(db: Session, actor: Actor, customer_id: int, data: CustomerU
     db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="update", field=k,
                               old=_as_text(old[k]), new=_as_text(v)) for k, v in changes.items())
     audit.record(db, "customer.update", who=actor, object_type="customer", object_id=c.id, fields=sorted(changes))
-    db.commit()
     return to_read(c, _masked_fields(db, actor, c))
 
 
@@ -373,9 +370,8 @@ def _authorise_fields(db: Session, actor: Actor, c: Customer, fields: set[str]) 
         if not in_scope(db, actor, action, c):
             denied = sorted(fields - CONTACT_FIELDS) if action == Action.CUSTOMER_EDIT else \
                 sorted(fields & ALLOCATION_FIELDS) if action == Action.CUSTOMER_REASSIGN else sorted(fields)
-            audit.record(db, "customer.update", who=actor, object_type="customer", object_id=c.id,
-                         outcome="denied", action_needed=str(action), fields=denied)
-            db.commit()
+            audit.refusal(db, "customer.update", who=actor, object_type="customer", object_id=c.id,
+                          action_needed=str(action), fields=denied)
             if actor.may(action) is None and denied:
                 raise Problem(403, codes.FORBIDDEN_FIELD, "Forbidden", "Your role may not change these fields",
                               fields=denied)

@@ -82,7 +82,6 @@ def create_org(db: Session, actor: Actor, data: OrgCreate) -> Org:
         raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
     _set_path(db, org, f"{parent.path}{org.id}/")
     audit.record(db, "org.create", who=actor, object_type="org", object_id=org.id, code=org.code)
-    db.commit()
     return org
 
 
@@ -101,7 +100,6 @@ def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
         db.rollback()
         raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
     audit.record(db, "org.update", who=actor, object_type="org", object_id=org.id, fields=sorted(changes))
-    db.commit()
     return org
 
 

@@ -75,10 +75,8 @@ def create_user(db: Session, actor: Actor, data: UserCreate) -> User | approvals
     if data.role in PRIVILEGED_ROLES:
         req = approvals.submit(db, actor, "user.create", payload,
                                f"Create {data.role} {data.username} ({data.display_name})", org_id=data.org_id)
-        db.commit()
         return req
     user = _insert_user(db, actor, payload)
-    db.commit()
     return user
 
 
@@ -109,7 +107,6 @@ def create_first_admin(db: Session, username: str, password: str, org_id: int) -
     db.flush()
     audit.record(db, "user.create", actor_name="operator", object_type="user", object_id=user.id,
                  role=user.role, via="create-admin")
-    db.commit()
     return user
 
 
@@ -129,10 +126,8 @@ def update_user(db: Session, actor: Actor, user_id: int, data: UserUpdate) -> Us
         req = approvals.submit(db, actor, "user.grant_role",
                                {"user_id": user.id, "version": user.version, **changes},
                                f"Grant {changes['role']} to {user.username}", org_id=user.org_id)
-        db.commit()
         return req
     _apply(db, actor, user, changes)
-    db.commit()
     return user
 
 
@@ -172,7 +167,6 @@ def set_locked(db: Session, actor: Actor, user_id: int, locked: bool) -> User:
             db.delete(counter)
     db.flush()
     audit.record(db, "user.lock" if locked else "user.unlock", who=actor, object_type="user", object_id=user.id)
-    db.commit()
     return user
 
 
@@ -185,7 +179,6 @@ def reset_password(db: Session, actor: Actor, user_id: int, data: PasswordReset)
     auth.revoke_all(db, user.id)
     db.flush()
     audit.record(db, "user.password_reset", who=actor, object_type="user", object_id=user.id)
-    db.commit()
     return user
 
 
@@ -193,5 +186,4 @@ def revoke_sessions(db: Session, actor: Actor, user_id: int) -> int:
     user = get_user(db, actor, user_id)
     n = auth.revoke_all(db, user.id)
     audit.record(db, "user.revoke_sessions", who=actor, object_type="user", object_id=user.id, sessions=n)
-    db.commit()
     return n

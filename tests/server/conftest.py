@@ -2,7 +2,7 @@
 
 Per backend, one database is migrated once and a "world" (orgs, one user per role in
 two branches, customers, session tokens) is committed once. Each test then runs inside
-an outer transaction on one connection, with the services' commits turned into
+an outer transaction on one connection, with the units of work's commits turned into
 SAVEPOINT releases (SQLAlchemy's "join_transaction_mode=create_savepoint" recipe), and
 is rolled back at the end: tests are isolated and see each other's nothing.
 """
@@ -144,6 +144,7 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
                                                   display_name="待批审计员", role=Role.AUDITOR, org_id=w.orgs["HO"]))
     w.approval_id = req.id
     assert isinstance(req, approvals.ApprovalRequest)
+    db.commit()
 
     def add_customer(key: str, creator: str, org: str, name: str, idn: str, phone: str, **kw) -> None:  # type: ignore[no-untyped-def]
         a = actor_for(db, w.users[creator], Action.CUSTOMER_CREATE)
@@ -152,6 +153,7 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
         c = customers.create(db, a, CustomerCreate(name=name, gender="male" if male else "female", birth_date=born,
                                                    id_number=idn, phone=phone, org_id=w.orgs[org], **kw))
         w.customers[key] = c.id
+        db.commit()
 
     # `main`: in sub-branch A1, in am_a's book: every customer role reaches it in some way
     add_customer("main", "am_a", "A1", "张三丰", id_number("110101", "19900307", 45, True), "13912345678",
@@ -162,6 +164,7 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
     for key in USERS:
         from server.services import auth
         token, _s, _u, _d = auth.login(db, settings, key, PASSWORD, "setup")
+        db.commit()
         w.tokens[key] = token
     db.close()
     return w
