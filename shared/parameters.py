@@ -20,20 +20,19 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, NoReturn, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    Strict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StrictBool,
     StrictInt,
     ValidationError,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
 from shared import errors as codes
 from shared.enums import RatioCode, TicketPriority, TicketType
@@ -57,43 +56,45 @@ THRESHOLDS_ORDER = "parameter.risk_rules.thresholds_order"
 _DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 
 
-def decimal_string(places: int, minimum: str, maximum: str, example: str) -> Any:
-    """A JSON string holding a plain decimal (`-1500.5`, no exponent, no spaces) with at
-    most `places` decimals within [minimum, maximum], normalised to exactly `places`."""
-    lo, hi = Decimal(minimum), Decimal(maximum)
-    quantum = Decimal(1).scaleb(-places)
+@dataclass(frozen=True)
+class DecimalString:
+    """`Annotated[str, DecimalString(...)]`: a JSON string holding a plain decimal
+    (`-1500.5`: no exponent, sign only `-`, no spaces) with at most `places` decimals
+    within [minimum, maximum], normalised to exactly `places`. A JSON number is refused:
+    0.3 has lost its exact value before anyone can check it."""
 
-    def text_only(value: Any) -> Any:
-        if not isinstance(value, str):  # 0.3 as a JSON number has lost its exact value already
-            raise PydanticCustomError(codes.FIELD_DECIMAL, "A decimal string such as {example}, not a number",
-                                      {"example": example})
-        return value
+    places: int
+    minimum: str
+    maximum: str
+    example: str
 
-    def check(value: str) -> str:
-        if not _DECIMAL.fullmatch(value):
-            raise PydanticCustomError(codes.FIELD_DECIMAL, "Not a decimal number such as {example}",
-                                      {"example": example})
+    def validate(self, value: Any) -> str:
+        if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+            raise PydanticCustomError(codes.FIELD_DECIMAL, "A decimal string such as {example}",
+                                      {"example": self.example})
         d = Decimal(value)
-        if -d.as_tuple().exponent > places:  # type: ignore[operator]
+        if -int(d.as_tuple().exponent) > self.places:
             raise PydanticCustomError(codes.FIELD_DECIMAL_PLACES, "At most {places} decimal places",
-                                      {"places": places})
-        if not lo <= d <= hi:
+                                      {"places": self.places})
+        if not Decimal(self.minimum) <= d <= Decimal(self.maximum):
             raise PydanticCustomError(codes.FIELD_OUT_OF_RANGE, "Must be between {min} and {max}",
-                                      {"min": minimum, "max": maximum})
-        return format(d.quantize(quantum) + 0, "f")  # + 0: no "-0.0000"
+                                      {"min": self.minimum, "max": self.maximum})
+        return format(d.quantize(Decimal(1).scaleb(-self.places)) + 0, "f")  # + 0: no "-0.0000"
 
-    pattern = rf"^-?[0-9]+(\.[0-9]{{1,{places}}})?$"
-    return Annotated[str, Strict(), BeforeValidator(text_only), AfterValidator(check),
-                     WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]})]
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "pattern": rf"^-?[0-9]+(\.[0-9]{{1,{self.places}}})?$", "examples": [self.example]}
 
 
 #: CNY with two decimals, the contract's range for amounts.
-Money = decimal_string(2, "0", "999999999999.99", "50000.00")
+Money = Annotated[str, DecimalString(2, "0", "999999999999.99", "50000.00")]
 #: A fraction (0.4909 is 49.09 %) or, for the emergency fund, months; 4 decimals.
-Ratio = decimal_string(4, "-999999.9999", "999999.9999", "0.3000")
-NonNegativeRatio = decimal_string(4, "0", "999999.9999", "0.7000")
+Ratio = Annotated[str, DecimalString(4, "-999999.9999", "999999.9999", "0.3000")]
+NonNegativeRatio = Annotated[str, DecimalString(4, "0", "999999.9999", "0.7000")]
 #: "at least N times": below 1 would call an ordinary day abnormal.
-Multiple = decimal_string(4, "1", "999999.9999", "5.0000")
+Multiple = Annotated[str, DecimalString(4, "1", "999999.9999", "5.0000")]
 Days = Annotated[StrictInt, Field(ge=1, le=36500)]
 Hours = Annotated[StrictInt, Field(ge=1, le=8760)]
 
