@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
-from server.api import approvals, audit, auth, customers, health, orgs, users
+from server.api import approvals, audit, auth, customers, health, orgs, parameters, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.errors import Problem, problem_response
@@ -34,7 +34,7 @@ class BodySizeLimit:
 
 
 #: The API's route modules, mounted under /api/v1.
-API_MODULES = (auth, orgs, users, approvals, customers, audit)
+API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters)
 
 
 def api_routes() -> list[tuple[str, str, APIRoute]]:
