@@ -90,7 +90,7 @@ def _field_code(err: dict[str, Any]) -> str:
     t = err.get("type", "")
     if "." in t:  # our own codes (PydanticCustomError) pass through
         return t
-    if t.startswith("date") or t.startswith("datetime"):
+    if t.startswith(("date", "datetime")):
         return codes.FIELD_DATE
     if t == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
         return codes.FIELD_REQUIRED
