@@ -6,7 +6,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
 from server import errors
-from server.api import approvals, audit, auth, customers, health, orgs, users
+from server.api import approvals, audit, auth, customers, health, orgs, parameters, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.idempotency import IdempotencyMiddleware
@@ -15,7 +15,7 @@ from server.settings import Settings
 
 
 #: The API's route modules, mounted under /api/v1.
-API_MODULES = (auth, orgs, users, approvals, customers, audit)
+API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters)
 
 
 def api_routes() -> list[tuple[str, str, APIRoute]]:

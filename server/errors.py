@@ -1,11 +1,12 @@
 """application/problem+json (RFC 9457) for every error; nothing internal reaches a client."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import errors as codes
@@ -79,6 +80,7 @@ _TYPE_CODES = {
     "int_from_float": codes.FIELD_INTEGER,
     "greater_than_equal": codes.FIELD_INVALID,
     "less_than_equal": codes.FIELD_INVALID,
+    "timezone_aware": codes.FIELD_DATE,  # a time without its offset or Z
 }
 
 
@@ -86,20 +88,28 @@ def _field_code(err: dict[str, Any]) -> str:
     t = err.get("type", "")
     if "." in t:  # our own codes (PydanticCustomError) pass through
         return t
-    if t.startswith("date") or t.startswith("datetime"):
+    if t.startswith(("date", "datetime")):
         return codes.FIELD_DATE
     if t == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
         return codes.FIELD_REQUIRED
     return _TYPE_CODES.get(t, codes.FIELD_INVALID)
 
 
+def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """pydantic's location as a client names the field: `ranges[3].min`, not `ranges.3.min`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
 def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
     out = []
     for e in errs:
-        loc = [str(p) for p in e.get("loc", ())]
+        loc = list(e.get("loc", ()))
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
-        field = ".".join(loc) or "body"
+        field = field_path(loc) or "body"
         if e.get("type") == "json_invalid":
             out.append(_invalid_json().errors[0])  # type: ignore[index]
             continue
@@ -112,6 +122,18 @@ def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
 
 def _invalid_json() -> Problem:
     return validation_failed([FieldError("body", "request.invalid_json", "The body is not valid JSON")])
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: Any) -> M:
+    """`data` validated by `model`, or 422 with the field errors: for a body whose model
+    depends on the path (a parameter's value) and for values services are handed."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(field_errors_from_pydantic(list(exc.errors()))) from None  # type: ignore[arg-type]
 
 
 def install(app: FastAPI) -> None:

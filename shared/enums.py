@@ -100,3 +100,28 @@ class ApprovalStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class RatioCode(StrEnum):
+    """Household financial ratios (household-finance.md), in the order they are shown."""
+
+    SAVINGS_RATIO = "savings_ratio"
+    INVESTMENT_TO_NET_WORTH = "investment_to_net_worth"
+    SOLVENCY = "solvency"
+    DEBT_RATIO = "debt_ratio"
+    LIQUID_TO_DEBT = "liquid_to_debt"
+    DEBT_SERVICE = "debt_service"
+    EMERGENCY_FUND = "emergency_fund"  # in months; the others are fractions
+
+
+class TicketType(StrEnum):
+    """Service tickets (service.md)."""
+
+    CONSULTATION = "consultation"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+
+
+class TicketPriority(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"

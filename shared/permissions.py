@@ -37,6 +37,8 @@ class Action(StrEnum):
     CUSTOMER_REASSIGN = "customer.reassign"
     CUSTOMER_HISTORY = "customer.history"
     AUDIT_READ = "audit.read"
+    PARAMETER_READ = "parameter.read"
+    PARAMETER_WRITE = "parameter.write"
 
 
 _ALL = {r: Scope.SELF for r in Role}
@@ -76,6 +78,11 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
         Role.AUDITOR: Scope.BANK,
     },
     Action.AUDIT_READ: {Role.AUDITOR: Scope.BANK},
+    # Ratio ranges, SLA hours, thresholds, risk rules: only head-office admins edit them
+    # (roles-and-permissions.md); readers such as an analysis get them through the
+    # service, not through these routes.
+    Action.PARAMETER_READ: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
+    Action.PARAMETER_WRITE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
 }
 
 #: Customer fields a holder of CUSTOMER_EDIT_CONTACT (but not CUSTOMER_EDIT) may change.

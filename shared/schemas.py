@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared.enums import (
@@ -26,6 +26,7 @@ from shared.enums import (
     Position,
     Role,
 )
+from shared.parameters import PARAMETERS, ParameterSpec
 from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 T = TypeVar("T")
@@ -321,6 +322,46 @@ class AuditEntry(_Read):
     outcome: str
     source: str | None
     detail: str | None
+
+
+# ----------------------------------------------------------------------------- system parameters
+class ParameterMeta(_Read):
+    """What every parameter version carries besides its value (shared/parameters.py).
+    A read is flat: these fields and the value's fields side by side."""
+
+    name: str
+    version: int
+    #: null for the built-in default (version 1): in force since the beginning.
+    changed_at: datetime | None
+    changed_by: ActorRead | None
+    reason: str | None
+    description: str
+
+
+class ParameterWrite(_Write):
+    """`PUT /parameters/{name}`: the version read, an optional reason and the whole value."""
+
+    version: StrictInt = Field(ge=1)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+def _read_model(spec: ParameterSpec[Any]) -> type[ParameterMeta]:
+    name = spec.model.__name__
+    return create_model(f"{name}Read", __base__=(spec.model, ParameterMeta),  # type: ignore[call-overload,no-any-return]
+                        name=(Literal[spec.name], spec.name))  # type: ignore[arg-type]
+
+
+def _write_model(spec: ParameterSpec[Any]) -> type[ParameterWrite]:
+    return create_model(f"{spec.model.__name__}Update",  # type: ignore[call-overload,no-any-return]
+                        __base__=(spec.model, ParameterWrite))
+
+
+#: name -> the flat read model (`RatioRangesRead`: name, version, ..., ranges).
+PARAMETER_READ_MODELS: dict[str, type[ParameterMeta]] = {n: _read_model(s) for n, s in PARAMETERS.items()}
+#: name -> the PUT body model (`RatioRangesUpdate`: version, reason, ranges).
+PARAMETER_UPDATE_MODELS: dict[str, type[ParameterWrite]] = {n: _write_model(s) for n, s in PARAMETERS.items()}
+#: Any parameter's read, told apart by `name` (the response of the `{name}` routes).
+ParameterRead = Annotated[Union[tuple(PARAMETER_READ_MODELS.values())], Field(discriminator="name")]  # type: ignore[valid-type]  # noqa: UP007
 
 
 ApprovalRead.model_rebuild()

@@ -5,6 +5,7 @@ from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerChange, CustomerSearchKey
 from server.models.idempotency import IdempotencyRecord
 from server.models.org import Org
+from server.models.parameter import SystemParameter
 from server.models.user import DeviceToken, LoginThrottle, User, UserSession
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "LoginThrottle",
     "Org",
     "SequenceCounter",
+    "SystemParameter",
     "User",
     "UserSession",
 ]
