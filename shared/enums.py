@@ -87,3 +87,13 @@ class ApprovalStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class JobStatus(StrEnum):
+    """A background job's state (server/services/jobs.py). `running` with a stale
+    heartbeat is what a crashed worker leaves behind: another worker reclaims it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

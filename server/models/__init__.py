@@ -4,6 +4,7 @@ from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerChange, CustomerSearchKey
 from server.models.idempotency import IdempotencyRecord
+from server.models.job import Job
 from server.models.org import Org
 from server.models.user import LoginThrottle, User, UserSession
 
@@ -15,6 +16,7 @@ __all__ = [
     "CustomerChange",
     "CustomerSearchKey",
     "IdempotencyRecord",
+    "Job",
     "LoginThrottle",
     "Org",
     "SequenceCounter",
