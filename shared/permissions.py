@@ -37,6 +37,7 @@ class Action(StrEnum):
     CUSTOMER_REASSIGN = "customer.reassign"
     CUSTOMER_HISTORY = "customer.history"
     AUDIT_READ = "audit.read"
+    JOB_READ = "job.read"
 
 
 _ALL = {r: Scope.SELF for r in Role}
@@ -76,6 +77,8 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
         Role.AUDITOR: Scope.BANK,
     },
     Action.AUDIT_READ: {Role.AUDITOR: Scope.BANK},
+    # Background jobs' progress: everyone sees the jobs they started, head-office admins all.
+    Action.JOB_READ: {**_ALL, Role.HEAD_OFFICE_ADMIN: Scope.BANK},
 }
 
 #: Customer fields a holder of CUSTOMER_EDIT_CONTACT (but not CUSTOMER_EDIT) may change.

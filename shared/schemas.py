@@ -19,6 +19,7 @@ from shared.enums import (
     Education,
     Gender,
     IncomeBand,
+    JobStatus,
     LifecycleStage,
     MaritalStatus,
     OrgKind,
@@ -273,6 +274,30 @@ class AuditEntry(_Read):
     outcome: str
     source: str | None
     detail: str | None
+
+
+# ----------------------------------------------------------------------------- jobs
+class JobErrorRead(BaseModel):
+    """Why a job failed: a stable code the client translates, and a short message
+    (never a traceback, SQL or personal data)."""
+
+    code: str
+    message: str
+
+
+class JobRead(BaseModel):
+    """A background job's progress (`GET /api/v1/jobs/{id}`). `total` is None until the
+    job knows it, an estimate while it runs and exact (= `done`) once it succeeded."""
+
+    id: int
+    kind: str
+    status: JobStatus
+    done: int
+    total: int | None
+    error: JobErrorRead | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 ApprovalRead.model_rebuild()
