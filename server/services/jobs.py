@@ -24,7 +24,9 @@ How a job runs
 * While running, a heartbeat thread refreshes `heartbeat_at`; each batch commit does too.
 * A handler exception rolls the batch back and marks the job `failed` with a stable
   code and short message (`JobError` for errors a handler means to report); the details
-  go to the server log without SQL parameters (they may hold personal data).
+  go to the server log without SQL parameters (they may hold personal data). A lost
+  database connection is not the job's fault: the job is left to be reclaimed.
+* Handlers never commit: the runner commits their work with the progress.
 * A worker asked to stop finishes its batch and puts the job back to `queued` (the
   attempt does not count), so the next worker carries on at once.
 """
@@ -44,7 +46,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.context import Actor
@@ -318,7 +320,11 @@ def _run_batches(factory: sessionmaker[Session], job_id: int, kind: str, worker_
                 db.rollback()
                 log.warning("job %s (%s) failed: %s %s", job_id, kind, exc.code, exc.message)
                 return _fail(factory, job_id, worker_id, attempt, exc.code, exc.message)
-            except Exception as exc:  # noqa: BLE001 - any handler failure fails the job, not the worker
+            except Exception as exc:  # any handler failure fails the job, not the worker
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    # the database went away, not the job's fault: leave it `running` for
+                    # a worker to reclaim once the heartbeat is stale
+                    raise
                 db.rollback()
                 _log_failure(job_id, kind, exc)
                 return _fail(factory, job_id, worker_id, attempt, INTERNAL_ERROR,

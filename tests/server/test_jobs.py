@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.app import create_app
@@ -190,6 +191,22 @@ def test_a_job_error_is_reported_as_the_handler_worded_it(api, db_factory, world
     body = api.get(f"/jobs/{job_id}", headers=world.h("admin")).json()
     assert body["status"] == "failed" and body["done"] == 0 and body["total"] is None
     assert body["error"] == {"code": "test.bad_file", "message": "Line 3 has 5 columns, 7 expected"}
+
+
+def test_a_lost_database_connection_leaves_the_job_for_another_worker(db_factory, register):
+    def connection_drops(db: Session, step: jobs.Step) -> jobs.Batch:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    register("test.connection_drops", connection_drops)
+    with db_factory() as db:
+        job_id = jobs.enqueue(db, "test.connection_drops", {}).id
+        db.commit()
+    with pytest.raises(OperationalError):
+        jobs.run_one(db_factory, "cut-off", options=NO_HEARTBEAT)
+    with db_factory() as db:
+        job = db.get(Job, job_id)
+        assert (job.status, job.worker, job.attempts, job.error_code) == ("running", "cut-off", 1, None)
 
 
 def test_a_job_of_an_unknown_kind_fails(db_factory):
