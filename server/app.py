@@ -1,12 +1,16 @@
 """The FastAPI application, built by a factory so tests inject settings and sessions."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
 from server import errors
-from server.api import approvals, audit, auth, customers, health, orgs, parameters, users
+from server.api import approvals, audit, auth, customers, health, jobs, orgs, parameters, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.idempotency import IdempotencyMiddleware
@@ -15,7 +19,7 @@ from server.settings import Settings
 
 
 #: The API's route modules, mounted under /api/v1.
-API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters)
+API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs)
 
 
 def api_routes() -> list[tuple[str, str, APIRoute]]:
@@ -24,8 +28,24 @@ def api_routes() -> list[tuple[str, str, APIRoute]]:
             if isinstance(r, APIRoute) for m in sorted(r.methods)]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """One background job worker per server process (`CRM_JOB_WORKER`), stopped on
+    shutdown, SIGTERM included: uvicorn runs this before it re-raises the signal, which a
+    `finally:` after `uvicorn.run()` would not see (TRAPS.md)."""
+    from server.services.jobs import BackgroundWorker
+    worker = BackgroundWorker(app.state.sessionmaker, app.state.settings).start() \
+        if app.state.settings.job_worker else None
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await anyio.to_thread.run_sync(worker.stop)
+
+
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Branch CRM",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",

@@ -1,4 +1,5 @@
-"""`crm-server`: init, create-admin, serve, demo (CONTRACT.md: command line)."""
+"""`crm-server`: init, create-admin, serve, demo, worker, rebuild-search-keys (CONTRACT.md:
+command line)."""
 from __future__ import annotations
 
 import argparse
@@ -7,8 +8,10 @@ import ipaddress
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from sqlalchemy import text
@@ -124,6 +127,77 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
         uvicorn.run(create_app(settings, make_sessionmaker(engine)), **common)
 
 
+def _server_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    """An engine as `serve` makes it: safe database settings, acting as the app's role."""
+    engine = make_engine(settings.resolved_database_url)
+    check_database_safety(engine)
+    use_app_role(engine, settings.db_app_role)
+    return engine
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM and SIGINT ask the worker to stop after its current batch."""
+    stop = threading.Event()
+
+    def _handle(signum, _frame):  # type: ignore[no-untyped-def]
+        log.info("%s: stopping after the current batch", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+    return stop
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from server.services import jobs
+    settings = _settings(args)
+    engine = _server_engine(settings)
+    stop = _stop_on_signals()
+    jobs.run_worker(make_sessionmaker(engine), stop, settings.job_poll_seconds,
+                    options=jobs.WorkerOptions.from_settings(settings))
+    engine.dispose()
+    return 0
+
+
+def _progress(job) -> None:  # type: ignore[no-untyped-def]
+    total = "?" if job.total is None else job.total
+    print(f"job {job.id}: {job.status} {job.done}/{total}", flush=True)
+
+
+def cmd_rebuild_search_keys(args: argparse.Namespace) -> int:
+    """Queue the rebuild; with --wait run it here (or follow the worker that took it)."""
+    from server.models import Job
+    from server.services import jobs
+    from server.services.customers import REBUILD_SEARCH_KEYS
+    settings = _settings(args)
+    engine = _server_engine(settings)
+    factory = make_sessionmaker(engine)
+    with factory() as db:
+        job = jobs.enqueue(db, REBUILD_SEARCH_KEYS, {"batch_size": args.batch_size})
+        db.commit()
+    print(f"job {job.id} queued ({job.kind})", flush=True)
+    if not args.wait:
+        return 0
+    stop = _stop_on_signals()
+    ran = jobs.run_one(factory, jobs.new_worker_id(), options=jobs.WorkerOptions.from_settings(settings),
+                       stop_event=stop, job_id=job.id, on_progress=_progress)
+    while not stop.is_set():  # another worker has it (or it is back in the queue): follow it
+        with factory() as db:
+            ran = db.get(Job, job.id)
+        if ran is None or ran.status in ("succeeded", "failed"):
+            break
+        _progress(ran)
+        stop.wait(max(settings.job_poll_seconds, 1.0))
+    if ran is not None and ran.status == "succeeded":
+        print(f"job {job.id} succeeded: {ran.done} customers", flush=True)
+        return 0
+    if ran is not None and ran.status == "failed":
+        print(f"job {job.id} failed: {ran.error_code}: {ran.error}", file=sys.stderr)
+        return 1
+    print(f"job {job.id} stopped before it finished; a worker will resume it", file=sys.stderr)
+    return 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import DEMO_PASSWORD, seed_demo
     tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
@@ -163,6 +237,13 @@ def _start_client(base: str) -> None:
     subprocess.Popen([exe, "--server", base, "--wait-for-server"])
 
 
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crm-server", description="Branch CRM application server")
     sub = p.add_subparsers(dest="command", required=True)
@@ -187,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--tls-key")
     sp.add_argument("--behind-tls-proxy", action="store_true")
     sp.set_defaults(fn=cmd_serve)
+    sp = sub.add_parser("worker", help="run background jobs until SIGTERM/SIGINT (serve runs one as well)")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_worker)
+    sp = sub.add_parser("rebuild-search-keys",
+                        help="queue a rebuild of every customer's search keys (after a pinyin upgrade or a bulk load)")
+    db_opt(sp)
+    sp.add_argument("--wait", action="store_true", help="also run it here and print progress until it ends")
+    sp.add_argument("--batch-size", type=_positive_int, default=500, help="customers per committed batch (default 500)")
+    sp.set_defaults(fn=cmd_rebuild_search_keys)
     sp = sub.add_parser("demo", help="a throwaway embedded database with demo data, served on loopback")
     sp.add_argument("--port", type=int, default=8765)
     sp.add_argument("--customers", type=int, default=360, help="how many demo customers (default 360)")

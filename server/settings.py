@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.enums import Role
@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
 
+    # Background jobs (server/services/jobs.py). `serve` runs one worker thread per server
+    # process unless `job_worker` is off; `crm-server worker` runs more, anywhere. A
+    # running job writes a heartbeat every `job_heartbeat_seconds` (0: only when a batch
+    # commits); one whose heartbeat is older than `job_timeout_seconds` is taken to have
+    # lost its worker and is reclaimed by another, resuming from its checkpoint. After
+    # `job_max_attempts` such claims the job fails (`job.abandoned`) instead of crashing
+    # worker after worker. `job_batch_pause_seconds` between batches leaves the database
+    # room for the day's traffic during a long job.
+    job_worker: bool = True
+    job_poll_seconds: float = Field(default=2.0, gt=0)
+    job_heartbeat_seconds: float = Field(default=10.0, ge=0)
+    job_timeout_seconds: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=5, ge=1)
+    job_batch_pause_seconds: float = Field(default=0.0, ge=0)
+
     @field_validator("mfa_roles")
     @classmethod
     def _known_roles(cls, v: str) -> str:
@@ -61,6 +76,13 @@ class Settings(BaseSettings):
             if part and part not in {r.value for r in Role}:
                 raise ValueError(f"unknown role in CRM_MFA_ROLES: {part}")
         return v
+
+    @model_validator(mode="after")
+    def _heartbeat_within_timeout(self) -> Settings:
+        if self.job_heartbeat_seconds and self.job_heartbeat_seconds * 2 > self.job_timeout_seconds:
+            raise ValueError("CRM_JOB_TIMEOUT_SECONDS must be at least twice CRM_JOB_HEARTBEAT_SECONDS, "
+                             "or a live job would be reclaimed")
+        return self
 
     @property
     def mfa_role_set(self) -> frozenset[str]:

@@ -125,3 +125,13 @@ class TicketType(StrEnum):
 class TicketPriority(StrEnum):
     NORMAL = "normal"
     URGENT = "urgent"
+
+
+class JobStatus(StrEnum):
+    """A background job's state (server/services/jobs.py). `running` with a stale
+    heartbeat is what a crashed worker leaves behind: another worker reclaims it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

@@ -39,6 +39,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     PARAMETER_READ = "parameter.read"
     PARAMETER_WRITE = "parameter.write"
+    JOB_READ = "job.read"
 
 
 _ALL = {r: Scope.SELF for r in Role}
@@ -83,6 +84,8 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     # service, not through these routes.
     Action.PARAMETER_READ: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
     Action.PARAMETER_WRITE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
+    # Background jobs' progress: everyone sees the jobs they started, head-office admins all.
+    Action.JOB_READ: {**_ALL, Role.HEAD_OFFICE_ADMIN: Scope.BANK},
 }
 
 #: Customer fields a holder of CUSTOMER_EDIT_CONTACT (but not CUSTOMER_EDIT) may change.

@@ -20,6 +20,7 @@ from shared.enums import (
     Education,
     Gender,
     IncomeBand,
+    JobStatus,
     LifecycleStage,
     MaritalStatus,
     OrgKind,
@@ -362,6 +363,29 @@ PARAMETER_READ_MODELS: dict[str, type[ParameterMeta]] = {n: _read_model(s) for n
 PARAMETER_UPDATE_MODELS: dict[str, type[ParameterWrite]] = {n: _write_model(s) for n, s in PARAMETERS.items()}
 #: Any parameter's read, told apart by `name` (the response of the `{name}` routes).
 ParameterRead = Annotated[Union[tuple(PARAMETER_READ_MODELS.values())], Field(discriminator="name")]  # type: ignore[valid-type]  # noqa: UP007
+
+# ----------------------------------------------------------------------------- jobs
+class JobErrorRead(BaseModel):
+    """Why a job failed: a stable code the client translates, and a short message
+    (never a traceback, SQL or personal data)."""
+
+    code: str
+    message: str
+
+
+class JobRead(BaseModel):
+    """A background job's progress (`GET /api/v1/jobs/{id}`). `total` is None until the
+    job knows it, an estimate while it runs and exact (= `done`) once it succeeded."""
+
+    id: int
+    kind: str
+    status: JobStatus
+    done: int
+    total: int | None
+    error: JobErrorRead | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 ApprovalRead.model_rebuild()

@@ -4,6 +4,7 @@ from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerChange, CustomerSearchKey
 from server.models.idempotency import IdempotencyRecord
+from server.models.job import Job
 from server.models.org import Org
 from server.models.parameter import SystemParameter
 from server.models.user import DeviceToken, LoginThrottle, User, UserSession
@@ -17,6 +18,7 @@ __all__ = [
     "CustomerSearchKey",
     "DeviceToken",
     "IdempotencyRecord",
+    "Job",
     "LoginThrottle",
     "Org",
     "SequenceCounter",

@@ -13,7 +13,7 @@ from server.context import Actor
 from server.errors import Problem, conflict, forbidden, not_found, validation_failed
 from server.models import Customer, CustomerChange, CustomerSearchKey, Org, SequenceCounter, User
 from server.search import is_identifier_query, keys_for_name, name_key, sort_key
-from server.services import audit
+from server.services import audit, jobs
 from server.services.orgs import subtree_ids
 from shared import errors as codes
 from shared.enums import CustomerSort, CustomerType, Role
@@ -300,6 +300,43 @@ def _write_keys(db: Session, c: Customer, *, replace: bool) -> None:
     if keys:
         db.execute(insert(CustomerSearchKey), [{"key": k, "customer_id": c.id, "org_id": c.org_id,
                                                 "sort_key": c.sort_key} for k in keys])
+
+
+#: Job kind: rewrite every customer's search keys (and pinyin sort key), e.g. after a
+#: pinyin library upgrade or a bulk load that bypassed the services.
+REBUILD_SEARCH_KEYS = "search_keys.rebuild"
+REBUILD_BATCH_SIZE = 500
+
+
+@jobs.handler(REBUILD_SEARCH_KEYS)
+def rebuild_search_keys(db: Session, step: jobs.Step) -> jobs.Batch:
+    """One batch of customers in id order after the checkpoint. The rows are locked
+    (PostgreSQL) so that an edit of the same customer waits for the batch, or the batch
+    for it, and never interleaves with it. `updated_at` is kept: nothing a user sees
+    changed. Params: `batch_size` (default 500)."""
+    size = max(1, min(int(step.params.get("batch_size", REBUILD_BATCH_SIZE)), 10_000))
+    after = int((step.checkpoint or {}).get("after_id", 0))
+    total = step.total
+    if total is None:
+        total = db.scalar(select(func.count()).select_from(Customer)) or 0
+    rows = db.execute(select(Customer.id, Customer.name, Customer.org_id, Customer.sort_key)
+                      .where(Customer.id > after).order_by(Customer.id).limit(size).with_for_update()).all()
+    if not rows:
+        return jobs.Batch(processed=0, checkpoint={"after_id": after}, finished=True, total=total)
+    ids = [r.id for r in rows]
+    db.execute(delete(CustomerSearchKey).where(CustomerSearchKey.customer_id.in_(ids)))
+    keys = []
+    for r in rows:
+        new_sort = sort_key(r.name)
+        if new_sort != r.sort_key:
+            db.execute(update(Customer).where(Customer.id == r.id)
+                       .values(sort_key=new_sort, updated_at=Customer.updated_at))
+        keys += [{"key": k, "customer_id": r.id, "org_id": r.org_id, "sort_key": new_sort}
+                 for k in keys_for_name(r.name)]
+    if keys:
+        db.execute(insert(CustomerSearchKey), keys)
+    return jobs.Batch(processed=len(rows), checkpoint={"after_id": ids[-1]}, finished=len(rows) < size,
+                      total=total)
 
 
 def _duplicate(exc: IntegrityError) -> Problem:

@@ -74,6 +74,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     customers: dict[str, int] = field(default_factory=dict)
     approval_id: int = 0
+    job_id: int = 0
 
     def h(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -161,6 +162,13 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
     add_customer("a_other", "am_a2", "A", "李四", id_number("310104", "19850512", 12, False), "13800000002")
     add_customer("b", "am_b", "B1", "王五", id_number("440106", "19700101", 33, True), "13700000003")
     add_customer("b_same_surname", "am_b", "B", "张伟", id_number("440106", "19750202", 35, True), "13700000004")
+    # a finished background job started by am_a, for the job routes (never claimable)
+    from server.models import Job
+    job = Job(kind="search_keys.rebuild", params="{}", status="succeeded", done=4, total=4, attempts=1,
+              created_by=w.users["am_a"], org_id=w.orgs["A"])
+    db.add(job)
+    db.commit()
+    w.job_id = job.id
     for key in USERS:
         from server.services import auth
         token, _s, _u, _d = auth.login(db, settings, key, PASSWORD, "setup")
