@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from shared.enums import Role
 from shared.permissions import Action, Scope, scope_of
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,9 @@ class Actor:
     action: Action
     scope: Scope
     source: str | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: The server's settings (e.g. whether user administration is under four eyes).
+    settings: Settings | None = None
 
     @property
     def user_id(self) -> int:
@@ -50,4 +56,4 @@ class Actor:
         scope = self.may(action)
         if scope is None:
             return None
-        return Actor(self.principal, action, scope, self.source, self._cache)
+        return Actor(self.principal, action, scope, self.source, self._cache, self.settings)

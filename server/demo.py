@@ -369,7 +369,7 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
             org_ids[f"B{i}S{j}"], org_names[s.id] = s.id, s.name
 
     # -- staff: privileged roles through a maker-checker approval
-    user_manage = _actor(by_name["admin"], Action.USER_MANAGE)
+    user_manage = _actor(by_name["admin"], Action.USER_CREATE)
     deciders = _actor(by_name["admin2"], Action.APPROVAL_DECIDE)
     for username, display, role, position, org_key in STAFF:
         if username in by_name:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     login_lock_after: int = 10
     login_address_limit: int = 50
     login_address_window_seconds: int = 300
+    #: Put every user-administration change (create, name, position, role, org, unlock,
+    #: password reset) under four eyes, as many banks require; locking and ending
+    #: sessions stay immediate. Off: only changes touching a privileged role need it.
+    user_admin_four_eyes: bool = False
     #: A device token unused for this many days no longer exempts from the address throttle.
     device_token_days: int = 90
 

@@ -1,11 +1,15 @@
-"""The role x action table (roles-and-permissions.md) as data.
+"""Who may do what, as data (roles-and-permissions.md): the role x action table with the
+data scope of each grant and the conditions under which it needs a checker's approval,
+the field tiers of each resource, what is masked for whom, the approval kinds.
 
-The server enforces it (server/permissions.py applies the scopes to queries); the
-client reads the caller's allowed actions from `GET /api/v1/auth/me` only to hide
-controls. Deny by default: an action a role is not listed for is refused.
+The server applies it in one place (server/access.py: scopes as SQL filters and row
+checks, Tryton's record rules); the client reads the caller's allowed actions from
+`GET /api/v1/auth/me` only to hide controls. Deny by default: an action a role is not
+listed for is refused.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.enums import Role
@@ -18,7 +22,20 @@ class Scope(StrEnum):
     ORG_SUBTREE = "org_subtree"  # the user's organisation and everything below it
     OWN_BOOK = "own_book"  # customers whose responsible manager is the user
     BANK = "bank"  # everything
-    SELF = "self"  # the user's own account
+    SELF = "self"  # the user's own account (or what the user made)
+
+
+class Resource(StrEnum):
+    """What an action acts on; each has one scope rule in server/access.py."""
+
+    SESSION = "session"
+    ORG = "org"
+    USER = "user"
+    APPROVAL = "approval"
+    CUSTOMER = "customer"
+    AUDIT = "audit"
+    PARAMETER = "parameter"
+    JOB = "job"
 
 
 class Action(StrEnum):
@@ -26,7 +43,15 @@ class Action(StrEnum):
     ORG_READ = "org.read"
     ORG_MANAGE = "org.manage"
     USER_READ = "user.read"
-    USER_MANAGE = "user.manage"
+    USER_CREATE = "user.create"
+    #: display name and position
+    USER_UPDATE = "user.update"
+    #: role and organisation: what the user may reach
+    USER_ASSIGN = "user.assign"
+    USER_LOCK = "user.lock"
+    USER_UNLOCK = "user.unlock"
+    USER_RESET_PASSWORD = "user.reset_password"
+    USER_REVOKE_SESSIONS = "user.revoke_sessions"
     APPROVAL_READ = "approval.read"
     APPROVAL_DECIDE = "approval.decide"
     CUSTOMER_LOOKUP = "customer.lookup"
@@ -41,64 +66,166 @@ class Action(StrEnum):
     PARAMETER_WRITE = "parameter.write"
     JOB_READ = "job.read"
 
+    @property
+    def resource(self) -> Resource:
+        return ACTION_RESOURCE[self]
 
-_ALL = {r: Scope.SELF for r in Role}
 
-#: role -> scope for every action; a role missing from an action's row may not do it.
-PERMISSIONS: dict[Action, dict[Role, Scope]] = {
-    Action.SESSION_SELF: dict(_ALL),
+#: Each action's code starts with its resource (`customer.edit` acts on customers).
+ACTION_RESOURCE: dict[Action, Resource] = {a: Resource(a.value.split(".")[0]) for a in Action}
+
+
+class Condition(StrEnum):
+    """When an allowed action needs a checker's approval (the `A` of the matrix)."""
+
+    #: the user acted on holds, or would be given, a privileged role (PRIVILEGED_ROLES)
+    PRIVILEGED_TARGET = "privileged_target"
+    #: the bank put every user-administration change under four eyes (CRM_USER_ADMIN_FOUR_EYES)
+    USER_ADMIN_FOUR_EYES = "user_admin_four_eyes"
+    #: more customers move than the `reassignment-threshold` parameter allows
+    ABOVE_REASSIGNMENT_THRESHOLD = "above_reassignment_threshold"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role's right to an action: how far it reaches and when it needs approval."""
+
+    scope: Scope
+    approval_when: frozenset[Condition] = frozenset()
+
+
+def _g(scope: Scope, *when: Condition) -> Grant:
+    return Grant(scope, frozenset(when))
+
+
+_BANK = _g(Scope.BANK)
+_SUBTREE = _g(Scope.ORG_SUBTREE)
+_BOOK = _g(Scope.OWN_BOOK)
+_USER_ADMIN = _g(Scope.BANK, Condition.PRIVILEGED_TARGET, Condition.USER_ADMIN_FOUR_EYES)
+_A, _AM, _BM, _T, _AU = (Role.HEAD_OFFICE_ADMIN, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.TELLER,
+                         Role.AUDITOR)
+
+#: action -> role -> grant; a role missing from an action's row may not do it.
+PERMISSIONS: dict[Action, dict[Role, Grant]] = {
+    Action.SESSION_SELF: {r: _g(Scope.SELF) for r in Role},
     # Orgs are the bank's structure, not personal data: every role reads the whole tree
     # (the client needs names for pickers and the status bar); only admins change it.
-    Action.ORG_READ: {r: Scope.BANK for r in Role},
-    Action.ORG_MANAGE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
-    Action.USER_READ: {Role.HEAD_OFFICE_ADMIN: Scope.BANK, Role.BRANCH_MANAGER: Scope.ORG_SUBTREE},
-    Action.USER_MANAGE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
-    Action.APPROVAL_READ: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
-    Action.APPROVAL_DECIDE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
-    Action.CUSTOMER_LOOKUP: {
-        Role.TELLER: Scope.ORG_SUBTREE,
-        Role.ACCOUNT_MANAGER: Scope.ORG_SUBTREE,
-        Role.BRANCH_MANAGER: Scope.ORG_SUBTREE,
-    },
-    Action.CUSTOMER_READ_FULL: {Role.ACCOUNT_MANAGER: Scope.OWN_BOOK, Role.BRANCH_MANAGER: Scope.ORG_SUBTREE},
-    Action.CUSTOMER_CREATE: {
-        Role.TELLER: Scope.OWN_ORG,
-        Role.ACCOUNT_MANAGER: Scope.ORG_SUBTREE,
-        Role.BRANCH_MANAGER: Scope.ORG_SUBTREE,
-    },
-    Action.CUSTOMER_EDIT_CONTACT: {
-        Role.TELLER: Scope.ORG_SUBTREE,
-        Role.ACCOUNT_MANAGER: Scope.OWN_BOOK,
-        Role.BRANCH_MANAGER: Scope.ORG_SUBTREE,
-    },
-    Action.CUSTOMER_EDIT: {Role.ACCOUNT_MANAGER: Scope.OWN_BOOK, Role.BRANCH_MANAGER: Scope.ORG_SUBTREE},
-    Action.CUSTOMER_REASSIGN: {Role.BRANCH_MANAGER: Scope.ORG_SUBTREE},
-    Action.CUSTOMER_HISTORY: {
-        Role.ACCOUNT_MANAGER: Scope.OWN_BOOK,
-        Role.BRANCH_MANAGER: Scope.ORG_SUBTREE,
-        Role.AUDITOR: Scope.BANK,
-    },
-    Action.AUDIT_READ: {Role.AUDITOR: Scope.BANK},
-    # Ratio ranges, SLA hours, thresholds, risk rules: only head-office admins edit them
-    # (roles-and-permissions.md); readers such as an analysis get them through the
-    # service, not through these routes.
-    Action.PARAMETER_READ: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
-    Action.PARAMETER_WRITE: {Role.HEAD_OFFICE_ADMIN: Scope.BANK},
+    Action.ORG_READ: {r: _BANK for r in Role},
+    Action.ORG_MANAGE: {_A: _BANK},
+    Action.USER_READ: {_A: _BANK, _BM: _SUBTREE},
+    Action.USER_CREATE: {_A: _USER_ADMIN},
+    Action.USER_UPDATE: {_A: _g(Scope.BANK, Condition.USER_ADMIN_FOUR_EYES)},
+    Action.USER_ASSIGN: {_A: _USER_ADMIN},
+    # Locking and ending sessions protect the bank: they never wait for a second person.
+    Action.USER_LOCK: {_A: _BANK},
+    Action.USER_UNLOCK: {_A: _USER_ADMIN},
+    Action.USER_RESET_PASSWORD: {_A: _USER_ADMIN},
+    Action.USER_REVOKE_SESSIONS: {_A: _BANK},
+    # Checkers see the requests whose object is in their scope, makers their own.
+    Action.APPROVAL_READ: {_A: _BANK, _BM: _SUBTREE},
+    Action.APPROVAL_DECIDE: {_A: _BANK, _BM: _SUBTREE},
+    Action.CUSTOMER_LOOKUP: {_T: _SUBTREE, _AM: _SUBTREE, _BM: _SUBTREE},
+    Action.CUSTOMER_READ_FULL: {_AM: _BOOK, _BM: _SUBTREE},
+    Action.CUSTOMER_CREATE: {_T: _g(Scope.OWN_ORG), _AM: _SUBTREE, _BM: _SUBTREE},
+    Action.CUSTOMER_EDIT_CONTACT: {_T: _SUBTREE, _AM: _BOOK, _BM: _SUBTREE},
+    Action.CUSTOMER_EDIT: {_AM: _BOOK, _BM: _SUBTREE},
+    Action.CUSTOMER_REASSIGN: {_BM: _g(Scope.ORG_SUBTREE, Condition.ABOVE_REASSIGNMENT_THRESHOLD)},
+    Action.CUSTOMER_HISTORY: {_AM: _BOOK, _BM: _SUBTREE, _AU: _BANK},
+    Action.AUDIT_READ: {_AU: _BANK},
+    Action.PARAMETER_READ: {_A: _BANK},
+    Action.PARAMETER_WRITE: {_A: _BANK},
     # Background jobs' progress: everyone sees the jobs they started, head-office admins all.
-    Action.JOB_READ: {**_ALL, Role.HEAD_OFFICE_ADMIN: Scope.BANK},
+    Action.JOB_READ: {**{r: _g(Scope.SELF) for r in Role}, _A: _BANK},
 }
 
+# ----------------------------------------------------------------------------- field tiers
 #: Customer fields a holder of CUSTOMER_EDIT_CONTACT (but not CUSTOMER_EDIT) may change.
 CONTACT_FIELDS = frozenset({"phone", "address"})
 #: Customer fields that move a customer between books: need CUSTOMER_REASSIGN.
 ALLOCATION_FIELDS = frozenset({"org_id", "manager_id"})
+#: User fields that decide what the user may reach: need USER_ASSIGN.
+USER_ASSIGNMENT_FIELDS = frozenset({"role", "org_id"})
+
+
+@dataclass(frozen=True)
+class FieldTier:
+    """Changing any field in `fields` (None: every field) but those in `except_fields`
+    needs `action`."""
+
+    action: Action
+    fields: frozenset[str] | None = None
+    except_fields: frozenset[str] = frozenset()
+
+    def select(self, changed: set[str]) -> set[str]:
+        return (set(changed) if self.fields is None else changed & self.fields) - self.except_fields
+
+
+#: resource -> the tiers a change must pass, weakest first (contact details < the full
+#: profile < allocation; a user's name and position < their role and organisation).
+FIELD_TIERS: dict[Resource, tuple[FieldTier, ...]] = {
+    Resource.CUSTOMER: (FieldTier(Action.CUSTOMER_EDIT_CONTACT),
+                        FieldTier(Action.CUSTOMER_EDIT, except_fields=CONTACT_FIELDS),
+                        FieldTier(Action.CUSTOMER_REASSIGN, ALLOCATION_FIELDS)),
+    Resource.USER: (FieldTier(Action.USER_UPDATE), FieldTier(Action.USER_ASSIGN, USER_ASSIGNMENT_FIELDS)),
+}
+
+
+def actions_for_fields(resource: Resource, changed: set[str]) -> list[tuple[Action, set[str]]]:
+    """Every action a change of `changed` needs, weakest first, with the fields needing it."""
+    return [(t.action, these) for t in FIELD_TIERS[resource] if (these := t.select(changed))]
+
+
+#: What nobody does to their own account, not even with a checker (roles-and-permissions.md).
+NOT_ON_ONESELF = frozenset({Action.USER_ASSIGN, Action.USER_LOCK, Action.USER_UNLOCK, Action.USER_RESET_PASSWORD})
+
+# ----------------------------------------------------------------------------- masking
+#: Customer fields shown masked unless the reader holds CUSTOMER_READ_FULL in scope. The
+#: birth date goes with the resident ID: digits 7-14 of the ID are the birth date, so a
+#: masked ID beside a full birth date gives the whole number back (TRAPS.md). A reader
+#: of the masked ID gets the age in whole years instead (`age`).
+MASKED_CUSTOMER_FIELDS = ("id_number", "birth_date", "phone")
+UNMASKED_BY = Action.CUSTOMER_READ_FULL
+
+
+# ----------------------------------------------------------------------------- approvals
+@dataclass(frozen=True)
+class ApprovalKind:
+    """A request a maker files and a checker decides. The checker needs APPROVAL_DECIDE
+    over the object's organisation and, where named, `checker_needs` over the object
+    itself (the right to do the thing they approve)."""
+
+    code: str
+    resource: Resource
+    checker_needs: Action | None
+
+
+APPROVAL_KINDS: dict[str, ApprovalKind] = {k.code: k for k in (
+    ApprovalKind("user.grant_privileged", Resource.USER, Action.USER_ASSIGN),
+    ApprovalKind("user.create", Resource.USER, Action.USER_CREATE),
+    ApprovalKind("user.update", Resource.USER, Action.USER_UPDATE),
+    ApprovalKind("user.unlock", Resource.USER, Action.USER_UNLOCK),
+    ApprovalKind("user.password_reset", Resource.USER, Action.USER_RESET_PASSWORD),
+    ApprovalKind("customer.reassign", Resource.CUSTOMER, None),
+)}
+
+
+def grant_of(role: Role | str, action: Action | str) -> Grant | None:
+    """The role's grant for `action`, or None when it may not do it at all."""
+    return PERMISSIONS.get(Action(action), {}).get(Role(role))
 
 
 def scope_of(role: Role | str, action: Action | str) -> Scope | None:
     """The scope in which `role` may perform `action`, or None when it may not at all."""
-    return PERMISSIONS.get(Action(action), {}).get(Role(role))
+    grant = grant_of(role, action)
+    return grant.scope if grant else None
 
 
 def allowed_actions(role: Role | str) -> dict[str, str]:
     """Every action the role may perform, with its scope, for the client to hide controls."""
-    return {str(a): str(s) for a, row in PERMISSIONS.items() if (s := row.get(Role(role))) is not None}
+    return {str(a): str(g.scope) for a, row in PERMISSIONS.items() if (g := row.get(Role(role))) is not None}
+
+
+def approval_actions(role: Role | str) -> dict[str, list[str]]:
+    """For the client: which of the role's actions may need approval, and when."""
+    return {str(a): sorted(str(c) for c in g.approval_when) for a, row in PERMISSIONS.items()
+            if (g := row.get(Role(role))) is not None and g.approval_when}

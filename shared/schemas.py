@@ -152,10 +152,17 @@ class ApprovalRead(_Read):
     status: ApprovalStatus
     summary: str
     maker: ActorRead
+    #: Who decided (`checker` is the same, kept for older clients).
+    decided_by: ActorRead | None = None
     checker: ActorRead | None = None
     created_at: datetime
     decided_at: datetime | None = None
     reason: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    #: Structured facts of the request for the client to phrase in its own language
+    #: (e.g. `username`, `role`, `org_id`); the English `summary` is for API users.
+    details: dict[str, Any] = {}
     version: int
 
 
@@ -240,14 +247,18 @@ assert set(CUSTOMER_FIELDS) == set(CustomerCreate.model_fields) - {"type"}
 
 
 class CustomerSummary(_Read):
-    """One row of a search result: identifiers are always masked in lists."""
+    """One row of a search result: identifiers are always masked in lists, and so is
+    the birth date (digits 7-14 of a resident ID are the birth date: shown beside the
+    mask it would give the number back). `age` in whole years stands in for it."""
 
     id: int
     customer_no: str
     type: CustomerType
     name: str
     gender: Gender | None
+    #: null where the resident ID is masked for this reader (then in `masked_fields`)
     birth_date: date | None
+    age: int | None = None
     id_number: str | None
     uscc: str | None = None
     phone: str | None

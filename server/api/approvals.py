@@ -16,9 +16,11 @@ router = APIRouter(prefix="/approvals", tags=["approvals"], route_class=UnitOfWo
 
 @router.get("", response_model=Page[ApprovalRead])
 def list_approvals(actor: Annotated[Actor, require(Action.APPROVAL_READ)], db: DbSession,
-                   status: ApprovalStatus | None = None, page: PageNo = 1,
+                   status: ApprovalStatus | None = None, mine: bool = False, page: PageNo = 1,
                    page_size: PageSize = 50) -> Page[ApprovalRead]:
-    rows, total = approvals.list_requests(db, actor, status, page, page_size)
+    """A checker sees the requests whose object is in their scope and whose kind they
+    may decide; everyone sees their own (`mine=true`: only those)."""
+    rows, total = approvals.list_requests(db, actor, status, page, page_size, mine)
     return Page[ApprovalRead](items=[approvals.to_read(db, r) for r in rows], total=total, page=page,
                               page_size=page_size)
 

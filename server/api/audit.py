@@ -24,7 +24,7 @@ def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSess
                  page: PageNo = 1, page_size: PageSize = 50) -> Page[AuditEntry]:
     """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals.
     `since`/`until` are ISO 8601 with an offset or `Z` (a time without one is 422)."""
-    rows, total = audit.search(db, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
+    rows, total = audit.search(db, actor, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
                                outcome=outcome, since=since, until=until, page=page, page_size=page_size)
     return Page[AuditEntry](items=[AuditEntry.model_validate(r) for r in rows], total=total, page=page,
                             page_size=page_size)

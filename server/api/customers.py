@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
-from server.api.deps import UnitOfWorkRoute, DbSession, PathId, PageNo, PageSize, SettingsDep, require
+from server.api.deps import pending, UnitOfWorkRoute, DbSession, PathId, PageNo, PageSize, SettingsDep, require
 from server.context import Actor
 from server.services import customers
 from shared.permissions import Action
 from shared.schemas import (
+    ApprovalPending,
     CustomerCreate,
     CustomerPage,
     CustomerQuery,
@@ -46,12 +48,16 @@ def get_customer(customer_id: PathId, actor: Annotated[Actor, require(Action.CUS
     return customers.read(db, actor, customer_id)
 
 
-@router.patch("/{customer_id}", response_model=CustomerRead)
+@router.patch("/{customer_id}", response_model=CustomerRead,
+              responses={202: {"model": ApprovalPending, "description": "A reassignment waits for a checker"}})
 def update_customer(customer_id: PathId, body: CustomerUpdate,
-                    actor: Annotated[Actor, require(Action.CUSTOMER_EDIT_CONTACT)], db: DbSession) -> CustomerRead:
-    """Contact details, the full profile and allocation fields need successively
-    stronger rights; a stale `version` gets 409 with the current record."""
-    return customers.update_customer(db, actor, customer_id, body)
+                    actor: Annotated[Actor, require(Action.CUSTOMER_EDIT_CONTACT)],
+                    db: DbSession) -> CustomerRead | JSONResponse:
+    """Contact details, the full profile and allocation need successively stronger
+    rights; a stale `version` gets 409 with the current record; moving a customer
+    beyond the reassignment threshold answers 202 and waits for a checker."""
+    result = customers.update_customer(db, actor, customer_id, body)
+    return result if isinstance(result, CustomerRead) else pending(result)
 
 
 @router.get("/{customer_id}/history", response_model=Page[HistoryEntry])

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from server.services import audit, auth
 from server.settings import Settings
 from shared import errors as codes
 from shared.permissions import Action, scope_of
-from shared.schemas import MAX_ID
+from shared.schemas import MAX_ID, ApprovalPending
 
 API_PREFIX = "/api/v1"
 #: Reachable without a token (CONTRACT.md).
@@ -147,10 +148,15 @@ class Permission:
                              needed=str(self.action), path=request.url.path, method=request.method)
                 db.commit()
             raise forbidden()
-        return Actor(principal, self.action, scope, source)
+        return Actor(principal, self.action, scope, source, settings=request.app.state.settings)
 
     def __repr__(self) -> str:
         return f"Permission({self.action})"
+
+
+def pending(req: Any) -> JSONResponse:
+    """202 `{approval_id, status: "pending"}`: the action waits for a checker."""
+    return JSONResponse(ApprovalPending(approval_id=req.id).model_dump(mode="json"), status_code=202)
 
 
 def require(action: Action):  # type: ignore[no-untyped-def]

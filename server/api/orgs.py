@@ -16,7 +16,7 @@ router = APIRouter(prefix="/orgs", tags=["orgs"], route_class=UnitOfWorkRoute)
 @router.get("", response_model=Page[OrgRead])
 def list_orgs(actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession,
               page: PageNo = 1, page_size: PageSize = 200) -> Page[OrgRead]:
-    rows, total = orgs.list_orgs(db, page, page_size)
+    rows, total = orgs.list_orgs(db, actor, page, page_size)
     return Page[OrgRead](items=[OrgRead.model_validate(o) for o in rows], total=total, page=page,
                          page_size=page_size)
 
@@ -28,7 +28,7 @@ def create_org(body: OrgCreate, actor: Annotated[Actor, require(Action.ORG_MANAG
 
 @router.get("/{org_id}", response_model=OrgRead)
 def get_org(org_id: PathId, actor: Annotated[Actor, require(Action.ORG_READ)], db: DbSession) -> OrgRead:
-    return OrgRead.model_validate(orgs.get_org(db, org_id))
+    return OrgRead.model_validate(orgs.get_org(db, actor, org_id))
 
 
 @router.patch("/{org_id}", response_model=OrgRead)

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import pending, UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
 from server.context import Actor
-from server.models import User
+from server.models import ApprovalRequest, User
 from server.services import users
 from shared.enums import Role
 from shared.permissions import Action
@@ -16,11 +16,10 @@ from shared.schemas import ApprovalPending, Page, PasswordReset, UserCreate, Use
 router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
 
-def _created_or_pending(result: object, status: int) -> JSONResponse | UserRead:
+def _created_or_pending(result: User | ApprovalRequest, status: int) -> JSONResponse:
     if isinstance(result, User):
         return JSONResponse(UserRead.model_validate(result).model_dump(mode="json"), status_code=status)
-    return JSONResponse(ApprovalPending(approval_id=result.id).model_dump(mode="json"),  # type: ignore[attr-defined]
-                        status_code=202)
+    return pending(result)
 
 
 @router.get("", response_model=Page[UserRead])
@@ -34,7 +33,7 @@ def list_users(actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession
 
 @router.post("", status_code=201, response_model=UserRead,
              responses={202: {"model": ApprovalPending, "description": "A privileged role awaits approval"}})
-def create_user(body: UserCreate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+def create_user(body: UserCreate, actor: Annotated[Actor, require(Action.USER_CREATE)],
                 db: DbSession) -> JSONResponse | UserRead:
     return _created_or_pending(users.create_user(db, actor, body), 201)
 
@@ -46,28 +45,35 @@ def get_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_READ)]
 
 @router.patch("/{user_id}", response_model=UserRead,
               responses={202: {"model": ApprovalPending, "description": "A privileged role awaits approval"}})
-def update_user(user_id: PathId, body: UserUpdate, actor: Annotated[Actor, require(Action.USER_MANAGE)],
+def update_user(user_id: PathId, body: UserUpdate, actor: Annotated[Actor, require(Action.USER_UPDATE)],
                 db: DbSession) -> JSONResponse | UserRead:
     return _created_or_pending(users.update_user(db, actor, user_id, body), 200)
 
 
+_PENDING = {202: {"model": ApprovalPending, "description": "Waits for a second head-office admin"}}
+
+
 @router.post("/{user_id}/lock", response_model=UserRead)
-def lock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
-    return UserRead.model_validate(users.set_locked(db, actor, user_id, True))
+def lock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_LOCK)],
+              db: DbSession) -> JSONResponse | UserRead:
+    return _created_or_pending(users.set_locked(db, actor, user_id, True), 200)
 
 
-@router.post("/{user_id}/unlock", response_model=UserRead)
-def unlock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> UserRead:
-    return UserRead.model_validate(users.set_locked(db, actor, user_id, False))
+@router.post("/{user_id}/unlock", response_model=UserRead, responses=_PENDING)
+def unlock_user(user_id: PathId, actor: Annotated[Actor, require(Action.USER_UNLOCK)],
+                db: DbSession) -> JSONResponse | UserRead:
+    """Unlocking a privileged user (or anyone, under CRM_USER_ADMIN_FOUR_EYES) → 202."""
+    return _created_or_pending(users.set_locked(db, actor, user_id, False), 200)
 
 
-@router.post("/{user_id}/password-reset", response_model=UserRead)
-def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor, require(Action.USER_MANAGE)],
-                   db: DbSession) -> UserRead:
-    return UserRead.model_validate(users.reset_password(db, actor, user_id, body))
+@router.post("/{user_id}/password-reset", response_model=UserRead, responses=_PENDING)
+def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor, require(Action.USER_RESET_PASSWORD)],
+                   db: DbSession) -> JSONResponse | UserRead:
+    """Resetting a privileged user's password (or anyone's, under CRM_USER_ADMIN_FOUR_EYES) → 202."""
+    return _created_or_pending(users.reset_password(db, actor, user_id, body), 200)
 
 
 @router.post("/{user_id}/revoke-sessions", status_code=204)
-def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MANAGE)], db: DbSession) -> Response:
+def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_REVOKE_SESSIONS)], db: DbSession) -> Response:
     users.revoke_sessions(db, actor, user_id)
     return Response(status_code=204)

@@ -21,7 +21,14 @@ class ApprovalRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     maker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     checker_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    #: The organisation of the object: checkers are those whose scope holds it.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
+    #: What the request acts on (`user`, `customer`) and its id (null until a request
+    #: that creates the object is executed).
+    object_type: Mapped[str | None] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    #: What readers may see of the payload, as JSON (never a password hash or full ID).
+    details: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[str | None] = mapped_column(String(500))

@@ -28,6 +28,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: The admin who last set this user's password (a reset), and when; cleared only by
+    #: a reset by someone else. Whoever set it knew it: they may not count as this
+    #: user's second pair of eyes (services/approvals.py).
+    credentials_set_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    credentials_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -54,12 +54,15 @@ def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str |
     )
 
 
-def search(db: Session, *, actor_id: int | None = None, action: str | None = None, object_type: str | None = None,
+def search(db: Session, actor: Actor, *, actor_id: int | None = None, action: str | None = None, object_type: str | None = None,
            object_id: str | None = None, outcome: str | None = None, since=None, until=None,  # type: ignore[no-untyped-def]
            page: int = 1, page_size: int = 50) -> tuple[list[AuditLog], int]:
     """Newest first; `action` matches a prefix (`auth.` finds every login event)."""
     from sqlalchemy import func, select
-    q = select(AuditLog)
+
+    from server import access  # access records refusals through this module
+    from shared.permissions import Resource
+    q = select(AuditLog).where(access.scope_filter(db, actor, Resource.AUDIT))
     if actor_id is not None:
         q = q.where(AuditLog.actor_id == actor_id)
     if action:

@@ -5,21 +5,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select, text, true, update
+from pydantic_core import to_jsonable_python
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server import access
 from server.context import Actor
-from server.errors import Problem, conflict, forbidden, not_found, validation_failed
-from server.models import Customer, CustomerChange, CustomerSearchKey, Org, SequenceCounter, User
+from server.errors import Problem, conflict, validation_failed
+from server.models import (
+    ApprovalRequest,
+    Customer,
+    CustomerChange,
+    CustomerSearchKey,
+    Org,
+    SequenceCounter,
+    User,
+)
 from server.search import is_identifier_query, keys_for_name, name_key, sort_key
-from server.services import audit, jobs
-from server.services.orgs import subtree_ids
+from server.services import approvals, audit, jobs
 from shared import errors as codes
 from shared.enums import CustomerSort, CustomerType, Role
 from shared.errors import FieldError
-from shared.masking import mask_id_number, mask_phone
-from shared.permissions import ALLOCATION_FIELDS, CONTACT_FIELDS, Action, Scope
+from shared.permissions import ALLOCATION_FIELDS, MASKED_CUSTOMER_FIELDS, UNMASKED_BY, Action, Resource
 from shared.schemas import (
     CustomerCreate,
     CustomerQuery,
@@ -39,7 +47,6 @@ from shared.validators import (
     uscc_errors,
 )
 
-SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone}
 SORTS = {
     "name": (Customer.sort_key, Customer.id),
     "-name": (Customer.sort_key.desc(), Customer.id.desc()),
@@ -56,73 +63,33 @@ _PERSONAL_ONLY = ("gender", "birth_date", "id_number", "marital_status", "educat
 _MANAGER_ROLES = (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
 
 
-# ----------------------------------------------------------------------------- scope
-def scope_clause(db: Session, actor: Actor, scope: Scope | None = None) -> ColumnElement[bool]:
-    """The customers `actor` reaches under `scope` (default: the actor's own)."""
-    scope = scope or actor.scope
-    if scope == Scope.BANK:
-        return true()
-    if scope == Scope.ORG_SUBTREE:
-        return Customer.org_id.in_(subtree_ids(db, actor.org_id, actor))
-    if scope == Scope.OWN_ORG:
-        return Customer.org_id == actor.org_id
-    if scope == Scope.OWN_BOOK:
-        return Customer.manager_id == actor.user_id
-    return false()
-
-
-def in_scope(db: Session, actor: Actor, action: Action, c: Customer) -> bool:
-    scope = actor.may(action)
-    if scope is None:
-        return False
-    if scope == Scope.BANK:
-        return True
-    if scope == Scope.ORG_SUBTREE:
-        return c.org_id in subtree_ids(db, actor.org_id, actor)
-    if scope == Scope.OWN_ORG:
-        return c.org_id == actor.org_id
-    if scope == Scope.OWN_BOOK:
-        return c.manager_id == actor.user_id
-    return False
-
-
-def _load(db: Session, actor: Actor, customer_id: int, *, for_update: bool = False) -> Customer:
-    """A customer in the actor's scope; 404 exactly as for a missing id otherwise."""
-    q = select(Customer).where(Customer.id == customer_id, scope_clause(db, actor))
-    if for_update:
-        q = q.with_for_update()
-    c = db.scalar(q)
-    if c is None:
-        raise not_found()
-    return c
-
-
 # ----------------------------------------------------------------------------- reading
-def _masked_fields(db: Session, actor: Actor, c: Customer) -> list[str]:
-    if in_scope(db, actor, Action.CUSTOMER_READ_FULL, c):
-        return []
-    return [f for f in SENSITIVE if getattr(c, f)]
-
-
 def to_summary(c: Customer) -> CustomerSummary:
+    """A row of a list: identifiers are always masked there, and with them the birth date."""
     s = CustomerSummary.model_validate(c)
-    s.id_number = mask_id_number(c.id_number)
-    s.phone = mask_phone(c.phone)
+    for f in MASKED_CUSTOMER_FIELDS:
+        setattr(s, f, access.mask(f, getattr(c, f)))
+    s.age = access.age(c.birth_date)
     return s
 
 
 def to_read(c: Customer, masked: list[str]) -> CustomerRead:
     r = CustomerRead.model_validate(c)
     for f in masked:
-        setattr(r, f, SENSITIVE[f](getattr(c, f)))
+        setattr(r, f, access.mask(f, getattr(c, f)))
     r.masked_fields = masked
+    r.age = access.age(c.birth_date)
     return r
 
 
+def _read_as(db: Session, actor: Actor, c: Customer) -> CustomerRead:
+    return to_read(c, access.masked_customer_fields(db, actor, c))
+
+
 def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
-    c = _load(db, actor, customer_id)
-    masked = _masked_fields(db, actor, c)
-    unmasked = [f for f in SENSITIVE if getattr(c, f) and f not in masked]
+    c = access.load(db, actor, Resource.CUSTOMER, customer_id)
+    masked = access.masked_customer_fields(db, actor, c)
+    unmasked = [f for f in MASKED_CUSTOMER_FIELDS if getattr(c, f) is not None and f not in masked]
     if unmasked:
         audit.record(db, "customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
                      fields=unmasked)
@@ -137,9 +104,9 @@ def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_s
     key = name_key(q) if q and not is_identifier_query(q) else None
     if key is not None:
         return _search_by_name(db, actor, q, key, query, page=page, page_size=page_size, count_cap=count_cap)
-    stmt = select(Customer).where(scope_clause(db, actor))
+    stmt = select(Customer).where(access.scope_filter(db, actor, Resource.CUSTOMER))
     if query.org_id is not None:
-        stmt = stmt.where(Customer.org_id.in_(subtree_ids(db, query.org_id)))
+        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(db, query.org_id)))
     if query.manager_id is not None:
         stmt = stmt.where(Customer.manager_id == query.manager_id)
     if query.type:
@@ -175,15 +142,9 @@ def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], qu
     table is joined only for filters the key rows do not carry."""
     k = CustomerSearchKey
     value, confirm = key
-    ids = select(k.customer_id).where(k.key == value)
-    if actor.scope == Scope.ORG_SUBTREE:
-        ids = ids.where(k.org_id.in_(subtree_ids(db, actor.org_id, actor)))
-    elif actor.scope == Scope.OWN_ORG:
-        ids = ids.where(k.org_id == actor.org_id)
-    elif actor.scope != Scope.BANK:
-        ids = ids.where(k.customer_id.in_(select(Customer.id).where(scope_clause(db, actor))))
+    ids = select(k.customer_id).where(k.key == value, access.customer_key_filter(db, actor))
     if query.org_id is not None:
-        ids = ids.where(k.org_id.in_(subtree_ids(db, query.org_id)))
+        ids = ids.where(k.org_id.in_(access.subtree_ids(db, query.org_id)))
     sort = query.sort
     if confirm or query.manager_id is not None or query.type or sort not in ("name", "-name"):
         ids = ids.join(Customer, Customer.id == k.customer_id)
@@ -202,8 +163,10 @@ def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], qu
 
 
 # ----------------------------------------------------------------------------- validation
-def _validate(db: Session, actor: Actor, state: dict[str, Any], changed: set[str]) -> None:
-    """Field-level rules on the merged state; all errors at once, nothing stored."""
+def _validate(db: Session, actor: Actor, state: dict[str, Any], changed: set[str], placing: Action) -> None:
+    """Field-level rules on the merged state; all errors at once, nothing stored. The
+    organisation and manager must lie within the actor's scope for `placing` (creating,
+    reassigning, or approving a reassignment)."""
     errs: list[FieldError] = []
     ctype = state.get("type") or CustomerType.PERSONAL
     name = state.get("name")
@@ -235,21 +198,17 @@ def _validate(db: Session, actor: Actor, state: dict[str, Any], changed: set[str
         if f in changed:
             errs += length_errors(f, state.get(f), max_len=n)
     if "org_id" in changed:
-        errs += _org_errors(db, actor, state["org_id"])
+        errs += _org_errors(db, actor, state["org_id"], placing)
     if "manager_id" in changed and state.get("manager_id") is not None:
         errs += _manager_errors(db, actor, state["manager_id"])
     if errs:
         raise validation_failed(errs)
 
 
-def _org_errors(db: Session, actor: Actor, org_id: int) -> list[FieldError]:
+def _org_errors(db: Session, actor: Actor, org_id: int, placing: Action) -> list[FieldError]:
     if db.get(Org, org_id) is None:
         return [FieldError("org_id", "customer.org_id.not_found", "Choose an existing organisation")]
-    scope = actor.may(Action.CUSTOMER_CREATE) if actor.action == Action.CUSTOMER_CREATE else \
-        actor.may(Action.CUSTOMER_REASSIGN)
-    allowed = [actor.org_id] if scope == Scope.OWN_ORG else subtree_ids(db, actor.org_id, actor) \
-        if scope == Scope.ORG_SUBTREE else None if scope == Scope.BANK else []
-    if allowed is not None and org_id not in allowed:
+    if not access.org_in_scope(db, actor, org_id, placing):
         return [FieldError("org_id", "customer.org_id.out_of_scope",
                            "Choose your own organisation or one below it")]
     return []
@@ -258,7 +217,7 @@ def _org_errors(db: Session, actor: Actor, org_id: int) -> list[FieldError]:
 def _manager_errors(db: Session, actor: Actor, manager_id: int) -> list[FieldError]:
     m = db.get(User, manager_id)
     if m is None or m.disabled or m.role not in _MANAGER_ROLES or \
-            m.org_id not in subtree_ids(db, actor.org_id, actor):
+            not access.within_own_subtree(db, actor, m.org_id):
         return [FieldError("manager_id", "customer.manager_id.invalid",
                            "Choose an active account manager within your organisation")]
     return []
@@ -350,7 +309,7 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     values = _normalise(data.model_dump())
     if values.get("manager_id") is None and actor.role == Role.ACCOUNT_MANAGER:
         values["manager_id"] = actor.user_id
-    _validate(db, actor, values, changed=set(values))
+    _validate(db, actor, values, changed=set(values), placing=Action.CUSTOMER_CREATE)
     c = Customer(**values, customer_no=_next_customer_no(db), sort_key=sort_key(values["name"]))
     db.add(c)
     try:
@@ -362,22 +321,46 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="create", field=f, old=None,
                               new=_as_text(v)) for f, v in values.items() if v is not None)
     audit.record(db, "customer.create", who=actor, object_type="customer", object_id=c.id)
-    return to_read(c, _masked_fields(db, actor, c))
+    return _read_as(db, actor, c)
 
 
-def update_customer(db: Session, actor: Actor, customer_id: int, data: CustomerUpdate) -> CustomerRead:
-    c = _load(db, actor.under(Action.CUSTOMER_LOOKUP) or actor, customer_id, for_update=True)
+def update_customer(db: Session, actor: Actor, customer_id: int,
+                    data: CustomerUpdate) -> CustomerRead | approvals.ApprovalRequest:
+    """Contact details, the full profile and allocation need successively stronger
+    rights; moving a customer beyond the reassignment threshold waits for a checker."""
+    c = access.load(db, actor, Resource.CUSTOMER, customer_id, Action.CUSTOMER_LOOKUP, for_update=True)
     changes = _normalise(data.model_dump(exclude_unset=True, exclude={"version"}))
     changes = {k: v for k, v in changes.items() if getattr(c, k) != v}
-    _authorise_fields(db, actor, c, set(changes))
+    access.authorise_fields(db, actor, Resource.CUSTOMER, c, set(changes))
     if c.version != data.version:
         raise conflict(codes.VERSION_CONFLICT, "The customer was changed by someone else since you read it",
-                       current=to_read(c, _masked_fields(db, actor, c)).model_dump(mode="json"))
+                       current=_read_as(db, actor, c).model_dump(mode="json"))
     if not changes:
-        return to_read(c, _masked_fields(db, actor, c))
+        return _read_as(db, actor, c)
+    _validate(db, actor, _state(c, changes), changed=set(changes), placing=Action.CUSTOMER_REASSIGN)
+    if changes.keys() & ALLOCATION_FIELDS and access.needs_approval(db, actor, Action.CUSTOMER_REASSIGN,
+                                                                    customers_moved=1):
+        moves = {k: [_as_text(getattr(c, k)), _as_text(v)] for k, v in changes.items() if k in ALLOCATION_FIELDS}
+        return approvals.submit(db, actor, "customer.reassign",
+                                {"customer_id": c.id, "version": c.version,
+                                 "changes": to_jsonable_python(changes)},
+                                f"Reassign customer {c.customer_no}", org_id=c.org_id, object_type="customer",
+                                object_id=c.id, details={"customer_no": c.customer_no, **{
+                                    f"{k}_from": old for k, (old, _new) in moves.items()}, **{
+                                    f"{k}_to": new for k, (_old, new) in moves.items()}})
+    _apply(db, actor.user_id, c, changes)
+    audit.record(db, "customer.update", who=actor, object_type="customer", object_id=c.id, fields=sorted(changes))
+    return _read_as(db, actor, c)
+
+
+def _state(c: Customer, changes: dict[str, Any]) -> dict[str, Any]:
     state = {col: getattr(c, col) for col in CustomerRead.model_fields if hasattr(Customer, col)}
     state.update(changes)
-    _validate(db, actor, state, changed=set(changes))
+    return state
+
+
+def _apply(db: Session, author_id: int, c: Customer, changes: dict[str, Any]) -> None:
+    """Write validated changes, their search keys and one history row per field."""
     old = {k: getattr(c, k) for k in changes}
     for k, v in changes.items():
         setattr(c, k, v)
@@ -390,35 +373,29 @@ def update_customer(db: Session, actor: Actor, customer_id: int, data: CustomerU
         raise _duplicate(exc) from None
     if changes.keys() & {"name", "org_id"}:
         _write_keys(db, c, replace=True)
-    db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="update", field=k,
+    db.add_all(CustomerChange(customer_id=c.id, actor_id=author_id, action="update", field=k,
                               old=_as_text(old[k]), new=_as_text(v)) for k, v in changes.items())
-    audit.record(db, "customer.update", who=actor, object_type="customer", object_id=c.id, fields=sorted(changes))
-    return to_read(c, _masked_fields(db, actor, c))
 
 
-def _authorise_fields(db: Session, actor: Actor, c: Customer, fields: set[str]) -> None:
-    """Contact details, full profile and allocation need successively stronger rights."""
-    needed = [Action.CUSTOMER_EDIT_CONTACT]
-    if fields - CONTACT_FIELDS:
-        needed.append(Action.CUSTOMER_EDIT)
-    if fields & ALLOCATION_FIELDS:
-        needed.append(Action.CUSTOMER_REASSIGN)
-    for action in needed:
-        if not in_scope(db, actor, action, c):
-            denied = sorted(fields - CONTACT_FIELDS) if action == Action.CUSTOMER_EDIT else \
-                sorted(fields & ALLOCATION_FIELDS) if action == Action.CUSTOMER_REASSIGN else sorted(fields)
-            audit.refusal(db, "customer.update", who=actor, object_type="customer", object_id=c.id,
-                          action_needed=str(action), fields=denied)
-            if actor.may(action) is None and denied:
-                raise Problem(403, codes.FORBIDDEN_FIELD, "Forbidden", "Your role may not change these fields",
-                              fields=denied)
-            raise forbidden("This customer is not in your book")
+@approvals.executor("customer.reassign")
+def _reassign_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> None:
+    """The checker's scope is checked again, on the customer and on where it goes."""
+    c = access.load(db, checker, Resource.CUSTOMER, int(payload["customer_id"]), for_update=True)
+    if c.version != payload["version"]:
+        raise approvals.stale()
+    changes = CustomerUpdate.model_validate({**payload["changes"], "version": c.version}).model_dump(
+        exclude_unset=True, exclude={"version"})
+    changes = _normalise(changes)
+    _validate(db, checker, _state(c, changes), changed=set(changes), placing=Action.APPROVAL_DECIDE)
+    _apply(db, req.maker_id, c, changes)
+    audit.record(db, "customer.update", who=checker, object_type="customer", object_id=c.id,
+                 fields=sorted(changes), approval_id=req.id)
 
 
 def history(db: Session, actor: Actor, customer_id: int, page: int, page_size: int
             ) -> tuple[list[HistoryEntry], int]:
-    c = _load(db, actor, customer_id)
-    masked = set() if in_scope(db, actor, Action.CUSTOMER_READ_FULL, c) else set(SENSITIVE)
+    c = access.load(db, actor, Resource.CUSTOMER, customer_id)
+    masked = set() if access.in_scope(db, actor, Resource.CUSTOMER, c, UNMASKED_BY) else set(MASKED_CUSTOMER_FIELDS)
     base = select(CustomerChange).where(CustomerChange.customer_id == c.id)
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.execute(base.add_columns(User).outerjoin(User, User.id == CustomerChange.actor_id)
@@ -426,9 +403,10 @@ def history(db: Session, actor: Actor, customer_id: int, page: int, page_size: i
     labels = _reference_labels(db, [ch for ch, _user in rows])
     out = []
     for ch, user in rows:
-        mask = SENSITIVE.get(ch.field or "") if ch.field in masked else None
+        hide = ch.field in masked
         out.append(HistoryEntry(at=ch.at, actor=user, action=ch.action, field=ch.field,
-                                old=mask(ch.old) if mask else ch.old, new=mask(ch.new) if mask else ch.new,
+                                old=access.mask_text(ch.field, ch.old) if hide else ch.old,
+                                new=access.mask_text(ch.field, ch.new) if hide else ch.new,
                                 old_label=labels.get((ch.field, ch.old)), new_label=labels.get((ch.field, ch.new))))
     return out, total
 

@@ -50,12 +50,11 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.context import Actor
-from server.errors import not_found
 from server.models import Job
 from server.models.base import utcnow
 from server.settings import Settings
 from shared.enums import JobStatus
-from shared.permissions import Scope
+from shared.permissions import Resource
 from shared.schemas import JobErrorRead, JobRead
 
 log = logging.getLogger("crm.jobs")
@@ -154,12 +153,8 @@ def to_read(job: Job) -> JobRead:
 def read(db: Session, actor: Actor, job_id: int) -> JobRead:
     """A job the actor may see: their own (scope SELF) or any (BANK); 404 otherwise, the
     same as for an id that does not exist."""
-    if not 1 <= job_id <= MAX_ID:
-        raise not_found()
-    job = db.get(Job, job_id)
-    if job is None or (actor.scope != Scope.BANK and job.created_by != actor.user_id):
-        raise not_found()
-    return to_read(job)
+    from server import access
+    return to_read(access.load(db, actor, Resource.JOB, job_id))
 
 
 # ----------------------------------------------------------------------------- claiming

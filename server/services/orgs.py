@@ -6,41 +6,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from server import access
 from server.context import Actor
-from server.errors import Problem, conflict, not_found, validation_failed
+from server.errors import conflict, validation_failed
 from server.models import Org
 from server.services import audit
 from shared import errors as codes
 from shared.enums import ORG_PARENT_KIND, OrgKind
 from shared.errors import FieldError
+from shared.permissions import Resource
 from shared.schemas import OrgCreate, OrgRead, OrgUpdate
 
 HEAD_OFFICE_CODE = "HO"
 
 
-def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[int]:
-    """The org and everything below it (cached on the actor for the request)."""
-    if actor is not None and ("subtree", org_id) in actor._cache:
-        return actor._cache[("subtree", org_id)]
-    path = db.scalar(select(Org.path).where(Org.id == org_id))
-    ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
-    if actor is not None:
-        actor._cache[("subtree", org_id)] = ids
-    return ids
-
-
-def list_orgs(db: Session, page: int, page_size: int) -> tuple[list[Org], int]:
+def list_orgs(db: Session, actor: Actor, page: int, page_size: int) -> tuple[list[Org], int]:
     """Flat, head office first, then by path (parents before their children)."""
-    rows = list(db.scalars(select(Org).order_by(Org.path)))
+    rows = list(db.scalars(select(Org).where(access.scope_filter(db, actor, Resource.ORG)).order_by(Org.path)))
     start = (page - 1) * page_size
     return rows[start:start + page_size], len(rows)
 
 
-def get_org(db: Session, org_id: int) -> Org:
-    org = db.get(Org, org_id)
-    if org is None:
-        raise not_found()
-    return org
+def get_org(db: Session, actor: Actor, org_id: int) -> Org:
+    return access.load(db, actor, Resource.ORG, org_id)  # type: ignore[no-any-return]
 
 
 def ensure_head_office(db: Session, name: str = "总行") -> Org:
@@ -86,7 +74,7 @@ def create_org(db: Session, actor: Actor, data: OrgCreate) -> Org:
 
 
 def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
-    org = get_org(db, org_id)
+    org = get_org(db, actor, org_id)
     if org.version != data.version:
         raise conflict(codes.VERSION_CONFLICT, "The organisation was changed by someone else",
                        current=OrgRead.model_validate(org).model_dump(mode="json"))
@@ -101,10 +89,3 @@ def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
         raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
     audit.record(db, "org.update", who=actor, object_type="org", object_id=org.id, fields=sorted(changes))
     return org
-
-
-def require_in_subtree(db: Session, actor: Actor, org_id: int, field: str = "org_id") -> None:
-    """422 naming the field when an org is outside the actor's subtree (or missing)."""
-    if org_id not in subtree_ids(db, actor.org_id, actor):
-        raise Problem(422, codes.VALIDATION_FAILED, "Validation failed", errors=[
-            FieldError(field, "org.out_of_scope", "Choose an organisation within your own")])

@@ -1,5 +1,14 @@
-"""Staff accounts (R-1202): create, change role or org, lock, unlock, reset password,
-revoke sessions. Granting a privileged role goes through an approval."""
+"""Staff accounts (R-1202): create, change name, position, role or org, lock, unlock,
+reset password, revoke sessions.
+
+Four eyes without loopholes (roles-and-permissions.md; the conditions are data in
+shared.permissions): whatever touches a privileged user — creating one, granting a
+privileged role, changing a privileged user's role or org, unlocking them, resetting
+their password — waits for a second head-office admin; with `CRM_USER_ADMIN_FOUR_EYES`
+every change but locking and ending sessions does. Nobody changes their own role,
+org, lock state or password through administration. A password reset records who set
+it, so that person never counts as that user's second pair of eyes.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,32 +17,26 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server import access
 from server.context import Actor
-from server.errors import Problem, conflict, not_found, validation_failed
-from server.models import Org, User
+from server.errors import conflict, validation_failed
+from server.models import ApprovalRequest, LoginThrottle, Org, User
+from server.models.base import utcnow
 from server.security import hash_password
-from server.services import approvals, audit, auth
-from server.services.orgs import subtree_ids
+from server.services import approvals, audit, auth, throttle
 from shared import errors as codes
 from shared.enums import PRIVILEGED_ROLES, Role
 from shared.errors import FieldError
 from shared.passwords import password_errors
-from shared.permissions import Scope
+from shared.permissions import USER_ASSIGNMENT_FIELDS, Action, Resource
 from shared.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
 
-
-def _visible(db: Session, actor: Actor):  # type: ignore[no-untyped-def]
-    q = select(User)
-    if actor.scope == Scope.ORG_SUBTREE:
-        q = q.where(User.org_id.in_(subtree_ids(db, actor.org_id, actor)))
-    elif actor.scope != Scope.BANK:
-        q = q.where(User.id == actor.user_id)
-    return q
+Outcome = User | ApprovalRequest
 
 
 def list_users(db: Session, actor: Actor, page: int, page_size: int, org_id: int | None = None,
                role: str | None = None, q: str | None = None) -> tuple[list[User], int]:
-    query = _visible(db, actor)
+    query = select(User).where(access.scope_filter(db, actor, Resource.USER))
     if org_id is not None:
         query = query.where(User.org_id == org_id)
     if role:
@@ -48,10 +51,7 @@ def list_users(db: Session, actor: Actor, page: int, page_size: int, org_id: int
 
 
 def get_user(db: Session, actor: Actor, user_id: int) -> User:
-    user = db.scalar(_visible(db, actor).where(User.id == user_id))
-    if user is None:
-        raise not_found()
-    return user
+    return access.load(db, actor, Resource.USER, user_id)  # type: ignore[no-any-return]
 
 
 def _check_org(db: Session, org_id: int) -> None:
@@ -65,34 +65,55 @@ def _check_password(password: str, username: str, field: str = "password") -> No
         raise validation_failed(errs)
 
 
-def create_user(db: Session, actor: Actor, data: UserCreate) -> User | approvals.ApprovalRequest:
+def _details(user: User | None = None, **extra: Any) -> dict[str, Any]:
+    """What an approval shows of a user (never a password or its hash)."""
+    out: dict[str, Any] = {}
+    if user is not None:
+        out.update(user_id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                   org_id=user.org_id)
+    out.update({k: str(v) if v is not None else None for k, v in extra.items()})
+    return out
+
+
+# ----------------------------------------------------------------------------- create
+def create_user(db: Session, actor: Actor, data: UserCreate) -> Outcome:
     _check_password(data.password, data.username)
     _check_org(db, data.org_id)
     if db.scalar(select(User.id).where(User.username_key == data.username.casefold())) is not None:
         raise conflict(codes.USER_DUPLICATE, "This username is taken")
     payload = data.model_dump(mode="json", exclude={"password"})
     payload["password_hash"] = hash_password(data.password)  # never store a plaintext password
-    if data.role in PRIVILEGED_ROLES:
-        req = approvals.submit(db, actor, "user.create", payload,
-                               f"Create {data.role} {data.username} ({data.display_name})", org_id=data.org_id)
-        return req
-    user = _insert_user(db, actor, payload)
-    return user
+    privileged = data.role in PRIVILEGED_ROLES
+    if access.needs_approval(db, actor, Action.USER_CREATE, privileged_target=privileged):
+        return approvals.submit(
+            db, actor, "user.grant_privileged" if privileged else "user.create", payload,
+            f"Create {data.role} {data.username} ({data.display_name})", org_id=data.org_id, object_type="user",
+            object_id=None, details={k: payload[k] for k in ("username", "display_name", "role", "org_id",
+                                                             "position")})
+    return _insert_user(db, actor, payload)
 
 
 @approvals.executor("user.create")
-def _insert_user(db: Session, actor: Actor, payload: dict[str, Any]) -> User:
+def _create_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    user = _insert_user(db, checker, payload, approval=req)
+    req.object_id = str(user.id)
+    return user
+
+
+def _insert_user(db: Session, actor: Actor, payload: dict[str, Any], approval: ApprovalRequest | None = None) -> User:
     user = User(username=payload["username"], username_key=payload["username"].casefold(),
                 password_hash=payload["password_hash"], display_name=payload["display_name"],
                 role=payload["role"], org_id=payload["org_id"], position=payload.get("position", "staff"),
-                must_change_password=bool(payload.get("must_change_password")))
+                must_change_password=bool(payload.get("must_change_password")),
+                credentials_set_by=approval.maker_id if approval else actor.user_id, credentials_set_at=utcnow())
     db.add(user)
     try:
         db.flush()
     except IntegrityError:
         db.rollback()
         raise conflict(codes.USER_DUPLICATE, "This username is taken") from None
-    audit.record(db, "user.create", who=actor, object_type="user", object_id=user.id, role=user.role)
+    audit.record(db, "user.create", who=actor, object_type="user", object_id=user.id, role=user.role,
+                 approval_id=approval.id if approval else None)
     return user
 
 
@@ -110,76 +131,142 @@ def create_first_admin(db: Session, username: str, password: str, org_id: int) -
     return user
 
 
+# ----------------------------------------------------------------------------- update
 def _stale(user: User, version: int) -> None:
     if user.version != version:
         raise conflict(codes.VERSION_CONFLICT, "The user was changed by someone else",
                        current=UserRead.model_validate(user).model_dump(mode="json"))
 
 
-def update_user(db: Session, actor: Actor, user_id: int, data: UserUpdate) -> User | approvals.ApprovalRequest:
+def update_user(db: Session, actor: Actor, user_id: int, data: UserUpdate) -> Outcome:
     user = get_user(db, actor, user_id)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items()
+               if getattr(user, k) != v}
+    assigning = bool(changes.keys() & USER_ASSIGNMENT_FIELDS)
+    if assigning:
+        access.refuse_on_oneself(db, actor, Action.USER_ASSIGN, user.id)
+    access.authorise_fields(db, actor, Resource.USER, user, set(changes))
     _stale(user, data.version)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    if not changes:
+        return user
     if "org_id" in changes:
         _check_org(db, changes["org_id"])
-    if changes.get("role") in PRIVILEGED_ROLES and changes["role"] != user.role:
-        req = approvals.submit(db, actor, "user.grant_role",
-                               {"user_id": user.id, "version": user.version, **changes},
-                               f"Grant {changes['role']} to {user.username}", org_id=user.org_id)
-        return req
+    grants = changes.get("role") in PRIVILEGED_ROLES
+    action = Action.USER_ASSIGN if assigning else Action.USER_UPDATE
+    if access.needs_approval(db, actor, action, privileged_target=user.role in PRIVILEGED_ROLES or grants):
+        verb = f"Grant {changes['role']} to" if grants else "Change"
+        return approvals.submit(db, actor, "user.grant_privileged" if grants else "user.update",
+                                {"user_id": user.id, "version": user.version, **changes},
+                                f"{verb} {user.username}: {', '.join(sorted(changes))}", org_id=user.org_id,
+                                object_type="user", object_id=user.id, details=_details(user, **{
+                                    f"new_{k}": v for k, v in changes.items()}))
     _apply(db, actor, user, changes)
     return user
 
 
-@approvals.executor("user.grant_role")
-def _grant(db: Session, actor: Actor, payload: dict[str, Any]) -> None:
-    user = db.get(User, payload["user_id"])
-    if user is None:
-        raise not_found()
+def _approved_target(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    """The request's user, through the checker's own scope; unchanged since the request."""
+    user: User = access.load(db, checker, Resource.USER, int(payload["user_id"]))
     if user.version != payload["version"]:
-        raise conflict(codes.VERSION_CONFLICT, "The user changed since the request was made",
-                       current=UserRead.model_validate(user).model_dump(mode="json"))
-    _apply(db, actor, user, {k: v for k, v in payload.items() if k not in ("user_id", "version")})
+        raise approvals.stale()
+    return user
 
 
-def _apply(db: Session, actor: Actor, user: User, changes: dict[str, Any]) -> None:
+@approvals.executor("user.grant_privileged")
+def _grant_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    if "username" in payload:  # creating a user with a privileged role
+        return _create_approved(db, checker, req, payload)
+    return _update_approved(db, checker, req, payload)
+
+
+@approvals.executor("user.update")
+def _update_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    user = _approved_target(db, checker, req, payload)
+    changes = {k: v for k, v in payload.items() if k not in ("user_id", "version")}
+    if "org_id" in changes:
+        _check_org(db, changes["org_id"])
+    _apply(db, checker, user, changes, approval=req)
+    return user
+
+
+def _apply(db: Session, actor: Actor, user: User, changes: dict[str, Any],
+           approval: ApprovalRequest | None = None) -> None:
     for k, v in changes.items():
         setattr(user, k, v.strip() if isinstance(v, str) and k == "display_name" else v)
-    if "role" in changes or "org_id" in changes:
+    if changes.keys() & USER_ASSIGNMENT_FIELDS:
         auth.revoke_all(db, user.id)  # permissions changed: sessions start afresh
     db.flush()
     audit.record(db, "user.update", who=actor, object_type="user", object_id=user.id,
-                 fields={k: str(v) for k, v in changes.items()})
+                 fields={k: str(v) for k, v in changes.items()}, approval_id=approval.id if approval else None)
 
 
-def set_locked(db: Session, actor: Actor, user_id: int, locked: bool) -> User:
+# ----------------------------------------------------------------------------- lock, unlock
+def set_locked(db: Session, actor: Actor, user_id: int, locked: bool) -> Outcome:
     user = get_user(db, actor, user_id)
-    if user.id == actor.user_id and locked:
-        raise Problem(422, codes.VALIDATION_FAILED, "Validation failed", "You cannot lock yourself out",
-                      errors=[FieldError("id", "user.lock.self", "You cannot lock your own account")])
+    action = Action.USER_LOCK if locked else Action.USER_UNLOCK
+    access.refuse_on_oneself(db, actor, action, user.id)
+    if not locked and access.needs_approval(db, actor, action, privileged_target=user.role in PRIVILEGED_ROLES):
+        return approvals.submit(db, actor, "user.unlock", {"user_id": user.id, "version": user.version},
+                                f"Unlock {user.username}", org_id=user.org_id, object_type="user",
+                                object_id=user.id, details=_details(user))
+    _set_locked(db, actor, user, locked)
+    return user
+
+
+@approvals.executor("user.unlock")
+def _unlock_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    user = _approved_target(db, checker, req, payload)
+    _set_locked(db, checker, user, False, approval=req)
+    return user
+
+
+def _set_locked(db: Session, actor: Actor, user: User, locked: bool, approval: ApprovalRequest | None = None) -> None:
     user.locked = locked
     if locked:
         auth.revoke_all(db, user.id)
     else:
-        from server.models import LoginThrottle
-        counter = db.get(LoginThrottle, user.username_key)
+        counter = db.get(LoginThrottle, throttle.account_key(user.username_key))
         if counter is not None:
             db.delete(counter)
     db.flush()
-    audit.record(db, "user.lock" if locked else "user.unlock", who=actor, object_type="user", object_id=user.id)
+    audit.record(db, "user.lock" if locked else "user.unlock", who=actor, object_type="user", object_id=user.id,
+                 approval_id=approval.id if approval else None)
+
+
+# ----------------------------------------------------------------------------- credentials
+def reset_password(db: Session, actor: Actor, user_id: int, data: PasswordReset) -> Outcome:
+    """An admin reset always forces a change at the next login. One's own password is
+    changed with the old one (`POST /auth/password`), never reset."""
+    user = get_user(db, actor, user_id)
+    access.refuse_on_oneself(db, actor, Action.USER_RESET_PASSWORD, user.id)
+    _check_password(data.new_password, user.username, field="new_password")
+    password_hash = hash_password(data.new_password)
+    if access.needs_approval(db, actor, Action.USER_RESET_PASSWORD, privileged_target=user.role in PRIVILEGED_ROLES):
+        return approvals.submit(db, actor, "user.password_reset",
+                                {"user_id": user.id, "version": user.version, "password_hash": password_hash},
+                                f"Reset the password of {user.username}", org_id=user.org_id, object_type="user",
+                                object_id=user.id, details=_details(user))
+    _set_password(db, actor, user, password_hash, set_by=actor.user_id)
     return user
 
 
-def reset_password(db: Session, actor: Actor, user_id: int, data: PasswordReset) -> User:
-    """An admin reset always forces a change at the next login."""
-    user = get_user(db, actor, user_id)
-    _check_password(data.new_password, user.username, field="new_password")
-    user.password_hash = hash_password(data.new_password)
+@approvals.executor("user.password_reset")
+def _reset_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    user = _approved_target(db, checker, req, payload)
+    # the maker chose (and knows) the password: it is theirs, not the checker's
+    _set_password(db, checker, user, payload["password_hash"], set_by=req.maker_id, approval=req)
+    return user
+
+
+def _set_password(db: Session, actor: Actor, user: User, password_hash: str, *, set_by: int,
+                  approval: ApprovalRequest | None = None) -> None:
+    user.password_hash = password_hash
     user.must_change_password = True
+    user.credentials_set_by, user.credentials_set_at = set_by, utcnow()
     auth.revoke_all(db, user.id)
     db.flush()
-    audit.record(db, "user.password_reset", who=actor, object_type="user", object_id=user.id)
-    return user
+    audit.record(db, "user.password_reset", who=actor, object_type="user", object_id=user.id,
+                 approval_id=approval.id if approval else None)
 
 
 def revoke_sessions(db: Session, actor: Actor, user_id: int) -> int:

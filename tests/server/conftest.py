@@ -140,7 +140,7 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
             add_user(key)
     db.commit()
     # a pending privileged grant made by admin2, for the approval routes
-    maker = actor_for(db, w.users["admin2"], Action.USER_MANAGE)
+    maker = actor_for(db, w.users["admin2"], Action.USER_CREATE)
     req = users.create_user(db, maker, UserCreate(username="auditor_pending", password=PASSWORD,
                                                   display_name="待批审计员", role=Role.AUDITOR, org_id=w.orgs["HO"]))
     w.approval_id = req.id

@@ -110,7 +110,7 @@ def test_lock_unlock_and_revoke(api, world):
     assert api.post(f"/users/{uid}/revoke-sessions", headers=h).status_code == 204
     assert api.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     me = api.post(f"/users/{world.users['admin']}/lock", headers=h)
-    assert me.status_code == 422
+    assert me.status_code == 403 and me.json()["code"] == "user.self_administration"
 
 
 def test_branch_manager_sees_only_their_subtree_users(api, world):

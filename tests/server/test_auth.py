@@ -22,7 +22,7 @@ def test_login_returns_a_bearer_token_and_the_user(api):
     assert body["expires_at"].endswith("Z") and body["user"]["role"] == "account_manager"
     assert "password" not in body["user"] and "password_hash" not in body["user"]
     me = api.get("/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()
-    assert me["permissions"]["customer.read_full"] == "own_book" and "user.manage" not in me["permissions"]
+    assert me["permissions"]["customer.read_full"] == "own_book" and "user.create" not in me["permissions"]
 
 
 def test_usernames_are_case_insensitive(api):

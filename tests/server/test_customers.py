@@ -191,15 +191,21 @@ def test_capped_total_is_flagged(api, world, make_client):
 # ----------------------------------------------------------------------------- masking
 def test_masking_by_role_and_audit_of_unmasked_reads(api, world, db):
     cid = world.customers["main"]
+    full_id = id_number("110101", "19900307", 45, True)  # the world's `main`
     teller = api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()
-    assert teller["id_number"] == "110101********4511"[:6] + "********" + teller["id_number"][-4:]
-    assert teller["phone"] == "139****5678" and set(teller["masked_fields"]) == {"id_number", "phone"}
+    # roles-and-permissions.md: resident ID -> first 6 and last 4; mobile -> first 3 and last 4
+    assert teller["id_number"] == full_id[:6] + "********" + full_id[-4:]
+    assert teller["phone"] == "139****5678"
+    # the birth date is digits 7-14 of the ID: masked with it, the age in its place
+    assert teller["birth_date"] is None and teller["age"] >= 36
+    assert set(teller["masked_fields"]) == {"id_number", "phone", "birth_date"}
     other_am = api.get(f"/customers/{cid}", headers=world.h("am_a2")).json()
     assert "*" in other_am["id_number"]
     before = db.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.read_unmasked"))
     for user in ("am_a", "bm_a"):
         full = api.get(f"/customers/{cid}", headers=world.h(user)).json()
-        assert "*" not in full["id_number"] and full["phone"] == "13912345678" and full["masked_fields"] == []
+        assert full["id_number"] == full_id and full["phone"] == "13912345678" and full["masked_fields"] == []
+        assert full["birth_date"] == "1990-03-07"
     after = db.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.read_unmasked"))
     assert after == before + 2
 

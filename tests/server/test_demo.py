@@ -121,7 +121,7 @@ def test_written_through_services(demo: Demo) -> None:
         n = db.scalar(select(func.count()).select_from(Customer))
         assert db.scalar(select(func.count(func.distinct(Customer.customer_no)))) == n
         assert db.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.create")) == n
-        req = db.scalars(select(ApprovalRequest).where(ApprovalRequest.kind == "user.create")).one()
+        req = db.scalars(select(ApprovalRequest).where(ApprovalRequest.kind == "user.grant_privileged")).one()
         assert req.status == ApprovalStatus.APPROVED and req.checker_id != req.maker_id
         zsf = db.scalars(select(Customer).where(Customer.name == "张三丰")).one()
         editors = set(db.scalars(select(CustomerChange.actor_id).where(CustomerChange.customer_id == zsf.id,

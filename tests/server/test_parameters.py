@@ -4,29 +4,19 @@ PostgreSQL. Defaults and rules come from the domain docs."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-import uvicorn
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from server.app import create_app
-from server.db import make_engine, make_sessionmaker
-from server.migrate import upgrade
 from server.models import AuditLog, SystemParameter
 from server.services import parameters
 from shared.enums import Role
 from shared.permissions import Action
-from tests.server.conftest import PASSWORD, ROLE_USER, actor_for, pg_admin_url
+from tests.server.conftest import ROLE_USER, actor_for
 
 # household-finance.md, "Ratios and reference ranges"
 DOC_RANGES = [
@@ -301,87 +291,38 @@ def test_history_is_newest_first_and_paged(api, world):
 
 
 # ----------------------------------------------------------------------------- concurrent writers
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def committed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A throwaway database of its own: the race needs real commits, not the rolled-back
-    test transaction."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'race.sqlite3'}"
-        return
-    admin = pg_admin_url()
-    if admin is None:
-        pytest.skip("CRM_TEST_DATABASE_URL is not set: PostgreSQL half not run")
-    name = f"crm_race_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def test_twenty_concurrent_writers_of_one_version_one_wins(live_server):
+    """The race needs real commits, not the rolled-back test transaction."""
+    live = live_server()
+    base, token, factory = live.url, live.world.tokens["admin"], live.factory
+    writers = 20
+    barrier = threading.Barrier(writers)
+    answers: list[httpx.Response | BaseException] = []
 
+    def write(i: int) -> None:
+        with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+            body = {"version": 1, "reason": f"writer {i}",
+                    "ranges": ranges(savings_ratio={"min": f"0.{i + 10:02d}"})}
+            barrier.wait()
+            try:
+                answers.append(c.put("/parameters/ratio-ranges", json=body))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                answers.append(exc)
 
-def test_twenty_concurrent_writers_of_one_version_one_wins(committed_url, tmp_path):
-    from server.models import User
-    from server.security import hash_password
-    from server.services import auth, orgs
-    from server.settings import get_settings
-    settings = get_settings(database_url=committed_url, key_file=str(tmp_path / "keys.json"),
-                            profile="development", mfa_roles="")
-    engine = make_engine(committed_url)
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    statuses = sorted(a.status_code if isinstance(a, httpx.Response) else repr(a) for a in answers)
+    assert statuses == [200] + [409] * (writers - 1), statuses
+    winner = next(a for a in answers if isinstance(a, httpx.Response) and a.status_code == 200).json()
+    assert winner["version"] == 2
+    for a in answers:
+        if isinstance(a, httpx.Response) and a.status_code == 409:
+            assert a.json()["code"] == "resource.version_conflict"
+            assert a.json()["current"]["version"] == 2
+            assert a.json()["current"]["ranges"] == winner["ranges"]
     with factory() as db:
-        ho = orgs.ensure_head_office(db)
-        db.add(User(username="racer", username_key="racer", password_hash=hash_password(PASSWORD),
-                    display_name="并发管理员", role=Role.HEAD_OFFICE_ADMIN, org_id=ho.id))
-        db.commit()
-        token = auth.login(db, settings, auth.AddressThrottle(), "racer", PASSWORD, "test")[0]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, factory), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        writers = 20
-        barrier = threading.Barrier(writers)
-        answers: list[httpx.Response | BaseException] = []
-
-        def write(i: int) -> None:
-            with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
-                body = {"version": 1, "reason": f"writer {i}",
-                        "ranges": ranges(savings_ratio={"min": f"0.{i + 10:02d}"})}
-                barrier.wait()
-                try:
-                    answers.append(c.put("/parameters/ratio-ranges", json=body))
-                except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-                    answers.append(exc)
-
-        threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        statuses = sorted(a.status_code if isinstance(a, httpx.Response) else repr(a) for a in answers)
-        assert statuses == [200] + [409] * (writers - 1), statuses
-        winner = next(a for a in answers if isinstance(a, httpx.Response) and a.status_code == 200).json()
-        assert winner["version"] == 2
-        for a in answers:
-            if isinstance(a, httpx.Response) and a.status_code == 409:
-                assert a.json()["code"] == "resource.version_conflict"
-                assert a.json()["current"]["version"] == 2
-                assert a.json()["current"]["ranges"] == winner["ranges"]
-        with factory() as db:
-            assert stored(db) == [1, 2]
-            assert len(audit_rows(db)) == 1
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        engine.dispose()
+        assert stored(db) == [1, 2]
+        assert len(audit_rows(db)) == 1

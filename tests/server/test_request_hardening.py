@@ -20,7 +20,7 @@ def _routes_with_ids() -> list[tuple[str, str]]:
 
 
 #: One user who may call each resource's routes (so the answer is about the id, not the role).
-CALLER = {"customers": "bm_a", "users": "admin", "orgs": "admin", "approvals": "admin"}
+CALLER = {"customers": "bm_a", "users": "admin", "orgs": "admin", "approvals": "admin", "jobs": "admin"}
 
 
 @pytest.mark.parametrize("method, path", _routes_with_ids())

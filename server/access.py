@@ -1,0 +1,257 @@
+"""Who reaches what: the one place that turns the role x action table
+(shared/permissions.py) into SQL filters and row checks, decides field rights, masking
+and when an action needs approval. Services ask it; none writes a scope itself.
+
+Like Tryton's record rules (`ir.rule`: one domain per model that every search uses),
+each resource declares once which of its columns a scope looks at (`RULES`): its
+organisation, its owner (whose book), the row that is the user. A scope is then the
+same filter for every query of that resource and the same check on a loaded row.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from server.context import Actor
+from server.errors import Problem, forbidden, not_found
+from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
+from server.services import audit
+from shared import errors as codes
+from shared.enums import PRIVILEGED_ROLES
+from shared.masking import mask_id_number, mask_phone
+from shared.permissions import (
+    MASKED_CUSTOMER_FIELDS,
+    NOT_ON_ONESELF,
+    UNMASKED_BY,
+    Action,
+    Condition,
+    Resource,
+    Scope,
+    actions_for_fields,
+    grant_of,
+)
+from shared.schemas import MAX_ID
+
+
+@dataclass(frozen=True)
+class ScopeColumns:
+    """The columns of a resource a scope looks at; None where the scope cannot apply."""
+
+    model: type[Any] | None
+    org: InstrumentedAttribute[Any] | None = None
+    owner: InstrumentedAttribute[Any] | None = None
+    self_: InstrumentedAttribute[Any] | None = None
+
+
+#: resource -> its scope rule. A grant whose scope a rule cannot express is a bug that
+#: tests/server/test_access.py finds (every (action, scope) in the table is implemented).
+RULES: dict[Resource, ScopeColumns] = {
+    Resource.SESSION: ScopeColumns(User, self_=User.id),
+    Resource.ORG: ScopeColumns(Org, org=Org.id),
+    Resource.USER: ScopeColumns(User, org=User.org_id, self_=User.id),
+    Resource.APPROVAL: ScopeColumns(ApprovalRequest, org=ApprovalRequest.org_id, self_=ApprovalRequest.maker_id),
+    Resource.CUSTOMER: ScopeColumns(Customer, org=Customer.org_id, owner=Customer.manager_id),
+    Resource.AUDIT: ScopeColumns(None),
+    Resource.PARAMETER: ScopeColumns(None),
+    Resource.JOB: ScopeColumns(Job, org=Job.org_id, self_=Job.created_by),
+}
+
+
+class ScopeNotImplemented(RuntimeError):
+    """A grant names a scope its resource's rule cannot express."""
+
+
+# ----------------------------------------------------------------------------- the org tree
+def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[int]:
+    """The org and everything below it (cached on the actor for the request)."""
+    if actor is not None and ("subtree", org_id) in actor._cache:
+        return actor._cache[("subtree", org_id)]  # type: ignore[no-any-return]
+    path = db.scalar(select(Org.path).where(Org.id == org_id))
+    ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
+    if actor is not None:
+        actor._cache[("subtree", org_id)] = ids
+    return ids
+
+
+def scope_for(actor: Actor, action: Action | None) -> Scope | None:
+    return actor.scope if action is None or action == actor.action else actor.may(action)
+
+
+# ----------------------------------------------------------------------------- filters and checks
+def scope_filter(db: Session, actor: Actor, resource: Resource, action: Action | None = None, *,
+                 columns: ScopeColumns | None = None) -> ColumnElement[bool]:
+    """SQL: the rows of `resource` the actor reaches under `action` (default: the
+    action the actor is acting under). `columns` maps the rule onto another table that
+    carries the same keys (the customers' search keys)."""
+    scope = scope_for(actor, action)
+    cols = columns or RULES[resource]
+    if scope is None:
+        return false()
+    if scope == Scope.BANK:
+        return true()
+    column = _column(cols, scope, resource)
+    if scope == Scope.ORG_SUBTREE:
+        return column.in_(subtree_ids(db, actor.org_id, actor))
+    if scope == Scope.OWN_ORG:
+        return column == actor.org_id
+    return column == actor.user_id  # own book, self
+
+
+def in_scope(db: Session, actor: Actor, resource: Resource, row: Any, action: Action | None = None) -> bool:
+    """The same rule as `scope_filter`, on a row already loaded."""
+    scope = scope_for(actor, action)
+    if scope is None:
+        return False
+    if scope == Scope.BANK:
+        return True
+    value = getattr(row, _column(RULES[resource], scope, resource).key)
+    if scope == Scope.ORG_SUBTREE:
+        return value in subtree_ids(db, actor.org_id, actor)
+    if scope == Scope.OWN_ORG:
+        return bool(value == actor.org_id)
+    return bool(value == actor.user_id)
+
+
+def _column(cols: ScopeColumns, scope: Scope, resource: Resource) -> InstrumentedAttribute[Any]:
+    column = {Scope.ORG_SUBTREE: cols.org, Scope.OWN_ORG: cols.org, Scope.OWN_BOOK: cols.owner,
+              Scope.SELF: cols.self_}.get(scope)
+    if column is None:
+        raise ScopeNotImplemented(f"{resource} has no rule for scope {scope}")
+    return column
+
+
+def org_in_scope(db: Session, actor: Actor, org_id: int, action: Action | None = None) -> bool:
+    """May the actor place something (a new customer, a customer moved) in `org_id`?"""
+    scope = scope_for(actor, action)
+    if scope == Scope.BANK:
+        return True
+    if scope == Scope.ORG_SUBTREE:
+        return org_id in subtree_ids(db, actor.org_id, actor)
+    if scope == Scope.OWN_ORG:
+        return org_id == actor.org_id
+    return False
+
+
+def within_own_subtree(db: Session, actor: Actor, org_id: int) -> bool:
+    """Is `org_id` the actor's own organisation or below it (e.g. a manager to assign)?"""
+    return org_id in subtree_ids(db, actor.org_id, actor)
+
+
+def customer_key_filter(db: Session, actor: Actor) -> ColumnElement[bool]:
+    """The customers' scope on their search keys, which carry the customer's org: one
+    index walk, no join, for the org scopes; the book through the customer table."""
+    k = CustomerSearchKey
+    scope = scope_for(actor, None)
+    if scope == Scope.OWN_BOOK:
+        return k.customer_id.in_(select(Customer.id).where(scope_filter(db, actor, Resource.CUSTOMER)))
+    return scope_filter(db, actor, Resource.CUSTOMER, columns=ScopeColumns(CustomerSearchKey, org=k.org_id))
+
+
+def load(db: Session, actor: Actor, resource: Resource, object_id: int, action: Action | None = None, *,
+         for_update: bool = False) -> Any:
+    """The object if the actor reaches it; otherwise 404, exactly as for an id that does
+    not exist (an id past the integer range cannot exist)."""
+    model = RULES[resource].model
+    assert model is not None, resource
+    if not 1 <= object_id <= MAX_ID:
+        raise not_found()
+    stmt = select(model).where(model.id == object_id, scope_filter(db, actor, resource, action))
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = db.scalar(stmt)
+    if row is None:
+        raise not_found()
+    return row
+
+
+# ----------------------------------------------------------------------------- field rights
+def authorise_fields(db: Session, actor: Actor, resource: Resource, row: Any, fields: set[str]) -> None:
+    """Each tier of fields changed needs its action in scope over the row (contact
+    details < the full profile < allocation). A role that may never change a field: 403
+    `permission.field_denied` naming the fields; one that may, but not on this row: 403.
+    Refusals are audited."""
+    for action, these in actions_for_fields(resource, fields):
+        if in_scope(db, actor, resource, row, action):
+            continue
+        audit.refusal(db, f"{resource}.update", who=actor, object_type=str(resource), object_id=row.id,
+                      action_needed=str(action), fields=sorted(these))
+        if actor.may(action) is None:
+            raise Problem(403, codes.FORBIDDEN_FIELD, "Forbidden", "Your role may not change these fields",
+                          fields=sorted(these))
+        raise forbidden("This record is outside what you may change")
+
+
+def refuse_on_oneself(db: Session, actor: Actor, action: Action, user_id: int) -> None:
+    """Nobody changes their own role, organisation, lock state or credentials through
+    user administration, with or without a checker (roles-and-permissions.md)."""
+    if action in NOT_ON_ONESELF and user_id == actor.user_id:
+        audit.refusal(db, str(action), who=actor, object_type="user", object_id=user_id, reason="own_account")
+        raise Problem(403, codes.SELF_ADMINISTRATION, "Forbidden",
+                      "Nobody changes their own role, organisation, lock or password this way")
+
+
+# ----------------------------------------------------------------------------- masking
+_MASKS: dict[str, Callable[[Any], Any]] = {"id_number": mask_id_number, "phone": mask_phone,
+                                          "birth_date": lambda _v: None}
+
+
+def masked_customer_fields(db: Session, actor: Actor, customer: Customer) -> list[str]:
+    """The fields of `customer` this reader sees masked (none with the full-profile right)."""
+    if in_scope(db, actor, Resource.CUSTOMER, customer, UNMASKED_BY):
+        return []
+    return [f for f in MASKED_CUSTOMER_FIELDS if getattr(customer, f) is not None]
+
+
+def mask(field: str, value: Any) -> Any:
+    """The value as a reader without the full-profile right sees it (`birth_date`: none)."""
+    return _MASKS[field](value) if field in _MASKS and value is not None else value
+
+
+def mask_text(field: str, value: str | None) -> str | None:
+    """A stored textual form (history) as such a reader sees it."""
+    if value is None or field not in _MASKS:
+        return value
+    return "****-**-**" if field == "birth_date" else mask(field, value)
+
+
+def age(born: date | None, today: date | None = None) -> int | None:
+    """Whole years: what a reader of a masked resident ID learns of the birth date."""
+    if born is None:
+        return None
+    today = today or date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+# ----------------------------------------------------------------------------- approvals
+def needs_approval(db: Session, actor: Actor, action: Action, *, privileged_target: bool = False,
+                   customers_moved: int = 0) -> bool:
+    """Whether the actor's grant for `action` needs a checker here (the `A` of the matrix)."""
+    grant = grant_of(actor.role, action)
+    if grant is None:
+        return False
+    for condition in grant.approval_when:
+        if condition == Condition.PRIVILEGED_TARGET and privileged_target:
+            return True
+        if condition == Condition.USER_ADMIN_FOUR_EYES and actor.settings is not None \
+                and actor.settings.user_admin_four_eyes:
+            return True
+        if condition == Condition.ABOVE_REASSIGNMENT_THRESHOLD and \
+                customers_moved > reassignment_threshold(db):
+            return True
+    return False
+
+
+def reassignment_threshold(db: Session) -> int:
+    from server.services import parameters
+    from shared.parameters import REASSIGNMENT_THRESHOLD
+    _version, value = parameters.current(db, REASSIGNMENT_THRESHOLD)
+    return int(value.max_customers)
+
+
+def is_privileged(role: str | None) -> bool:
+    return role in PRIVILEGED_ROLES
