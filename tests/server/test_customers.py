@@ -339,3 +339,25 @@ def test_idempotent_patch_is_applied_once(api, world):
     r1 = api.patch(f"/customers/{cid}", headers=h, json={"occupation": "会计", "version": v})
     r2 = api.patch(f"/customers/{cid}", headers=h, json={"occupation": "会计", "version": v})
     assert r1.status_code == r2.status_code == 200 and r2.json()["version"] == v + 1
+
+
+def test_a_masked_id_never_comes_with_its_birth_date(api, world):
+    """TRAPS.md: first 6 + last 4 hide exactly digits 7-14, the birth date. Wherever the ID
+    is masked — lists, reads, a 409's `current`, history — the birth date is too."""
+    cid = world.customers["main"]
+    full_id = id_number("110101", "19900307", 45, True)
+    for user in ("teller_a1", "am_a2", "bm_a", "am_a"):  # lists mask for everyone
+        rows = api.get("/customers", headers=world.h(user), params={"q": "张三丰"}).json()["items"]
+        row = next(r for r in rows if r["id"] == cid)
+        assert row["birth_date"] is None and row["age"] is not None and "*" in row["id_number"]
+    stale = api.patch(f"/customers/{cid}", headers=world.h("teller_a1"), json={"version": 99, "phone": "13900000001"})
+    assert stale.status_code == 409
+    assert stale.json()["current"]["birth_date"] is None and "*" in stale.json()["current"]["id_number"]
+    history = api.get(f"/customers/{cid}/history", headers=world.h("auditor")).json()["items"]
+    shown = {h["field"]: h["new"] for h in history if h["action"] == "create"}
+    assert shown["birth_date"] == "****-**-**" and shown["id_number"] == full_id[:6] + "********" + full_id[-4:]
+    assert shown["phone"] == "139****5678"
+    assert all("19900307" not in (h["new"] or "") + (h["old"] or "") for h in history)
+    # a reader who may see the full profile sees the full history
+    own = api.get(f"/customers/{cid}/history", headers=world.h("am_a")).json()["items"]
+    assert {h["field"]: h["new"] for h in own if h["action"] == "create"}["birth_date"] == "1990-03-07"
