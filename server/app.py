@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import errors
+from server import crypto, errors
 from server.api import approvals, audit, auth, customers, health, jobs, orgs, parameters, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware
 from server.db import make_engine, make_sessionmaker
 from server.idempotency import IdempotencyMiddleware
+from server.keys import KeyFileError
 from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
 from server.settings import Settings
 
@@ -43,6 +44,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await anyio.to_thread.run_sync(worker.stop)
 
 
+def _attach_cipher(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Sessions seal sensitive history values with the key file's data key. `serve`
+    refuses to start without the key file; an app built without one (e.g. only for its
+    OpenAPI document) fails the first write that needs a seal."""
+    if (factory.kw.get("info") or {}).get("field_cipher") is not None:
+        return
+    try:
+        crypto.attach(factory, crypto.FieldCipher.from_key_file(settings.resolved_key_file))
+    except KeyFileError:
+        pass
+
+
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -55,6 +68,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory or make_sessionmaker(make_engine(settings.resolved_database_url))
+    _attach_cipher(app.state.sessionmaker, settings)
     errors.install(app)
     app.include_router(health.router)
     for module in API_MODULES:

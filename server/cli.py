@@ -206,7 +206,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = make_engine(url)
     upgrade(engine)
     create_key_file(settings.resolved_key_file)
-    with make_sessionmaker(engine)() as db:
+    with make_sessionmaker(engine, settings.resolved_key_file)() as db:
         logins = seed_demo(db, customers=args.customers)
     base = f"http://127.0.0.1:{args.port}"
     print("Branch CRM demo: a throwaway database in", tmp)

@@ -1,6 +1,8 @@
 """Engines and sessions. One session per request, owned by the caller (STYLE.md)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,8 +54,13 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, key_file: Path | None = None) -> sessionmaker[Session]:
+    """Sessions for `engine`; with `key_file`, they can seal sensitive values (server/crypto.py)."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    if key_file is not None:
+        from server import crypto
+        crypto.attach(factory, crypto.FieldCipher.from_key_file(key_file))
+    return factory
 
 
 #: Tables the application may only ever append to (no UPDATE, DELETE or TRUNCATE).

@@ -37,7 +37,7 @@ def start_embedded(directory: Path, customers: int = 80) -> EmbeddedServer:
     engine = make_engine(url)
     upgrade(engine)
     create_key_file(settings.resolved_key_file)
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(engine, settings.resolved_key_file)
     with factory() as db:
         seed_demo(db, customers=customers)
     with socket.socket() as s:

@@ -42,6 +42,7 @@ class Action(StrEnum):
     SESSION_SELF = "session.self"
     ORG_READ = "org.read"
     ORG_MANAGE = "org.manage"
+    ORG_HISTORY = "org.history"
     USER_READ = "user.read"
     USER_CREATE = "user.create"
     #: display name and position
@@ -52,6 +53,7 @@ class Action(StrEnum):
     USER_UNLOCK = "user.unlock"
     USER_RESET_PASSWORD = "user.reset_password"
     USER_REVOKE_SESSIONS = "user.revoke_sessions"
+    USER_HISTORY = "user.history"
     APPROVAL_READ = "approval.read"
     APPROVAL_DECIDE = "approval.decide"
     CUSTOMER_LOOKUP = "customer.lookup"
@@ -112,6 +114,8 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     # (the client needs names for pickers and the status bar); only admins change it.
     Action.ORG_READ: {r: _BANK for r in Role},
     Action.ORG_MANAGE: {_A: _BANK},
+    # Change history: the administrators who make the changes, and auditors bank-wide.
+    Action.ORG_HISTORY: {_A: _BANK, _AU: _BANK},
     Action.USER_READ: {_A: _BANK, _BM: _SUBTREE},
     Action.USER_CREATE: {_A: _USER_ADMIN},
     Action.USER_UPDATE: {_A: _g(Scope.BANK, Condition.USER_ADMIN_FOUR_EYES)},
@@ -121,6 +125,7 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.USER_UNLOCK: {_A: _USER_ADMIN},
     Action.USER_RESET_PASSWORD: {_A: _USER_ADMIN},
     Action.USER_REVOKE_SESSIONS: {_A: _BANK},
+    Action.USER_HISTORY: {_A: _BANK, _BM: _SUBTREE, _AU: _BANK},
     # Checkers see the requests whose object is in their scope, makers their own.
     Action.APPROVAL_READ: {_A: _BANK, _BM: _SUBTREE},
     Action.APPROVAL_DECIDE: {_A: _BANK, _BM: _SUBTREE},
@@ -185,6 +190,8 @@ NOT_ON_ONESELF = frozenset({Action.USER_ASSIGN, Action.USER_LOCK, Action.USER_UN
 #: of the masked ID gets the age in whole years instead (`age`).
 MASKED_CUSTOMER_FIELDS = ("id_number", "birth_date", "phone")
 UNMASKED_BY = Action.CUSTOMER_READ_FULL
+#: resource -> fields whose values the change history keeps sealed (encrypted), never plain.
+SEALED_FIELDS: dict[Resource, frozenset[str]] = {Resource.CUSTOMER: frozenset(MASKED_CUSTOMER_FIELDS)}
 
 
 # ----------------------------------------------------------------------------- approvals

@@ -63,5 +63,5 @@ def update_customer(customer_id: PathId, body: CustomerUpdate,
 @router.get("/{customer_id}/history", response_model=Page[HistoryEntry])
 def customer_history(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_HISTORY)], db: DbSession,
                      page: PageNo = 1, page_size: PageSize = 50) -> Page[HistoryEntry]:
-    items, total = customers.history(db, actor, customer_id, page, page_size)
+    items, total = customers.change_history(db, actor, customer_id, page, page_size)
     return Page[HistoryEntry](items=items, total=total, page=page, page_size=page_size)

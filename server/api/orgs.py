@@ -8,7 +8,7 @@ from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo,
 from server.context import Actor
 from server.services import orgs
 from shared.permissions import Action
-from shared.schemas import OrgCreate, OrgRead, OrgUpdate, Page
+from shared.schemas import HistoryEntry, OrgCreate, OrgRead, OrgUpdate, Page
 
 router = APIRouter(prefix="/orgs", tags=["orgs"], route_class=UnitOfWorkRoute)
 
@@ -35,3 +35,11 @@ def get_org(org_id: PathId, actor: Annotated[Actor, require(Action.ORG_READ)], d
 def update_org(org_id: PathId, body: OrgUpdate, actor: Annotated[Actor, require(Action.ORG_MANAGE)],
                db: DbSession) -> OrgRead:
     return OrgRead.model_validate(orgs.update_org(db, actor, org_id, body))
+
+
+@router.get("/{org_id}/history", response_model=Page[HistoryEntry])
+def org_history(org_id: PathId, actor: Annotated[Actor, require(Action.ORG_HISTORY)], db: DbSession,
+                page: PageNo = 1, page_size: PageSize = 50) -> Page[HistoryEntry]:
+    """Who created, renamed or re-coded this organisation, when (newest first)."""
+    items, total = orgs.change_history(db, actor, org_id, page, page_size)
+    return Page[HistoryEntry](items=items, total=total, page=page, page_size=page_size)

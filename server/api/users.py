@@ -11,7 +11,7 @@ from server.models import ApprovalRequest, User
 from server.services import users
 from shared.enums import Role
 from shared.permissions import Action
-from shared.schemas import ApprovalPending, Page, PasswordReset, UserCreate, UserRead, UserUpdate
+from shared.schemas import ApprovalPending, HistoryEntry, Page, PasswordReset, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
@@ -77,3 +77,11 @@ def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor,
 def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_REVOKE_SESSIONS)], db: DbSession) -> Response:
     users.revoke_sessions(db, actor, user_id)
     return Response(status_code=204)
+
+
+@router.get("/{user_id}/history", response_model=Page[HistoryEntry])
+def user_history(user_id: PathId, actor: Annotated[Actor, require(Action.USER_HISTORY)], db: DbSession,
+                 page: PageNo = 1, page_size: PageSize = 50) -> Page[HistoryEntry]:
+    """Who changed this user's name, position, role, org or lock state, when (newest first)."""
+    items, total = users.change_history(db, actor, user_id, page, page_size)
+    return Page[HistoryEntry](items=items, total=total, page=page, page_size=page_size)

@@ -2,7 +2,8 @@
 from server.models.approval import ApprovalRequest
 from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
-from server.models.customer import Customer, CustomerChange, CustomerSearchKey
+from server.models.customer import Customer, CustomerSearchKey
+from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.job import Job
 from server.models.org import Org
@@ -13,8 +14,8 @@ __all__ = [
     "ApprovalRequest",
     "AuditLog",
     "Base",
+    "ChangeRecord",
     "Customer",
-    "CustomerChange",
     "CustomerSearchKey",
     "DeviceToken",
     "IdempotencyRecord",

@@ -59,18 +59,3 @@ class CustomerSearchKey(Base):
     __table_args__ = (
         Index("ix_customer_search_key_lookup", "key", "sort_key", "customer_id", postgresql_include=["org_id"]),
     )
-
-
-class CustomerChange(Base):
-    """R-203: one row per changed field, written in the change's own transaction."""
-
-    __tablename__ = "customer_change"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(index=True)  # no FK: history outlives deletion
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    action: Mapped[str] = mapped_column(String(20))
-    field: Mapped[str | None] = mapped_column(String(40))
-    old: Mapped[str | None] = mapped_column(Text)
-    new: Mapped[str | None] = mapped_column(Text)

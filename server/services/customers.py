@@ -16,14 +16,13 @@ from server.errors import Problem, conflict, validation_failed
 from server.models import (
     ApprovalRequest,
     Customer,
-    CustomerChange,
     CustomerSearchKey,
     Org,
     SequenceCounter,
     User,
 )
 from server.search import is_identifier_query, keys_for_name, name_key, sort_key
-from server.services import approvals, audit, jobs
+from server.services import approvals, audit, history, jobs
 from shared import errors as codes
 from shared.enums import CustomerSort, CustomerType, Role
 from shared.errors import FieldError
@@ -234,12 +233,6 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _as_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    return v.isoformat() if isinstance(v, date) else str(v)
-
-
 # ----------------------------------------------------------------------------- writing
 def _next_customer_no(db: Session) -> str:
     if db.get_bind().dialect.name == "postgresql":
@@ -318,8 +311,8 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
         db.rollback()
         raise _duplicate(exc) from None
     _write_keys(db, c, replace=False)
-    db.add_all(CustomerChange(customer_id=c.id, actor_id=actor.user_id, action="create", field=f, old=None,
-                              new=_as_text(v)) for f, v in values.items() if v is not None)
+    history.record(db, Resource.CUSTOMER, c.id, "create", actor.user_id,
+                   {f: (None, v) for f, v in values.items() if v is not None})
     audit.record(db, "customer.create", who=actor, object_type="customer", object_id=c.id)
     return _read_as(db, actor, c)
 
@@ -340,7 +333,7 @@ def update_customer(db: Session, actor: Actor, customer_id: int,
     _validate(db, actor, _state(c, changes), changed=set(changes), placing=Action.CUSTOMER_REASSIGN)
     if changes.keys() & ALLOCATION_FIELDS and access.needs_approval(db, actor, Action.CUSTOMER_REASSIGN,
                                                                     customers_moved=1):
-        moves = {k: [_as_text(getattr(c, k)), _as_text(v)] for k, v in changes.items() if k in ALLOCATION_FIELDS}
+        moves = {k: [history.as_text(getattr(c, k)), history.as_text(v)] for k, v in changes.items() if k in ALLOCATION_FIELDS}
         return approvals.submit(db, actor, "customer.reassign",
                                 {"customer_id": c.id, "version": c.version,
                                  "changes": to_jsonable_python(changes)},
@@ -359,7 +352,7 @@ def _state(c: Customer, changes: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _apply(db: Session, author_id: int, c: Customer, changes: dict[str, Any]) -> None:
+def _apply(db: Session, author_id: int, c: Customer, changes: dict[str, Any], approval_id: int | None = None) -> None:
     """Write validated changes, their search keys and one history row per field."""
     old = {k: getattr(c, k) for k in changes}
     for k, v in changes.items():
@@ -373,8 +366,8 @@ def _apply(db: Session, author_id: int, c: Customer, changes: dict[str, Any]) ->
         raise _duplicate(exc) from None
     if changes.keys() & {"name", "org_id"}:
         _write_keys(db, c, replace=True)
-    db.add_all(CustomerChange(customer_id=c.id, actor_id=author_id, action="update", field=k,
-                              old=_as_text(old[k]), new=_as_text(v)) for k, v in changes.items())
+    history.record(db, Resource.CUSTOMER, c.id, "update", author_id, {k: (old[k], v) for k, v in changes.items()},
+                   approval_id=approval_id)
 
 
 @approvals.executor("customer.reassign")
@@ -387,41 +380,14 @@ def _reassign_approved(db: Session, checker: Actor, req: ApprovalRequest, payloa
         exclude_unset=True, exclude={"version"})
     changes = _normalise(changes)
     _validate(db, checker, _state(c, changes), changed=set(changes), placing=Action.APPROVAL_DECIDE)
-    _apply(db, req.maker_id, c, changes)
+    _apply(db, req.maker_id, c, changes, approval_id=req.id)
     audit.record(db, "customer.update", who=checker, object_type="customer", object_id=c.id,
                  fields=sorted(changes), approval_id=req.id)
 
 
-def history(db: Session, actor: Actor, customer_id: int, page: int, page_size: int
-            ) -> tuple[list[HistoryEntry], int]:
+def change_history(db: Session, actor: Actor, customer_id: int, page: int, page_size: int
+                   ) -> tuple[list[HistoryEntry], int]:
+    """Masked exactly as this reader sees the fields."""
     c = access.load(db, actor, Resource.CUSTOMER, customer_id)
-    masked = set() if access.in_scope(db, actor, Resource.CUSTOMER, c, UNMASKED_BY) else set(MASKED_CUSTOMER_FIELDS)
-    base = select(CustomerChange).where(CustomerChange.customer_id == c.id)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.execute(base.add_columns(User).outerjoin(User, User.id == CustomerChange.actor_id)
-                      .order_by(CustomerChange.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
-    labels = _reference_labels(db, [ch for ch, _user in rows])
-    out = []
-    for ch, user in rows:
-        hide = ch.field in masked
-        out.append(HistoryEntry(at=ch.at, actor=user, action=ch.action, field=ch.field,
-                                old=access.mask_text(ch.field, ch.old) if hide else ch.old,
-                                new=access.mask_text(ch.field, ch.new) if hide else ch.new,
-                                old_label=labels.get((ch.field, ch.old)), new_label=labels.get((ch.field, ch.new))))
-    return out, total
-
-
-def _reference_labels(db: Session, changes: list[CustomerChange]) -> dict[tuple[str | None, str | None], str]:
-    """Names for the org and manager ids a page of history mentions, in two queries."""
-    ids: dict[str, set[int]] = {"org_id": set(), "manager_id": set()}
-    for ch in changes:
-        if ch.field in ids:
-            ids[ch.field] |= {int(v) for v in (ch.old, ch.new) if v and v.isdigit()}
-    out: dict[tuple[str | None, str | None], str] = {}
-    if ids["org_id"]:
-        for org_id, name in db.execute(select(Org.id, Org.name).where(Org.id.in_(ids["org_id"]))):
-            out[("org_id", str(org_id))] = name
-    if ids["manager_id"]:
-        for user_id, name in db.execute(select(User.id, User.display_name).where(User.id.in_(ids["manager_id"]))):
-            out[("manager_id", str(user_id))] = name
-    return out
+    full = access.in_scope(db, actor, Resource.CUSTOMER, c, UNMASKED_BY)
+    return history.page(db, Resource.CUSTOMER, c.id, page, page_size, full=full)

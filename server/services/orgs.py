@@ -10,12 +10,12 @@ from server import access
 from server.context import Actor
 from server.errors import conflict, validation_failed
 from server.models import Org
-from server.services import audit
+from server.services import audit, history
 from shared import errors as codes
 from shared.enums import ORG_PARENT_KIND, OrgKind
 from shared.errors import FieldError
 from shared.permissions import Resource
-from shared.schemas import OrgCreate, OrgRead, OrgUpdate
+from shared.schemas import HistoryEntry, OrgCreate, OrgRead, OrgUpdate
 
 HEAD_OFFICE_CODE = "HO"
 
@@ -70,6 +70,8 @@ def create_org(db: Session, actor: Actor, data: OrgCreate) -> Org:
         raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
     _set_path(db, org, f"{parent.path}{org.id}/")
     audit.record(db, "org.create", who=actor, object_type="org", object_id=org.id, code=org.code)
+    history.record(db, Resource.ORG, org.id, "create", actor.user_id,
+                   {f: (None, getattr(org, f)) for f in ("code", "name", "kind", "parent_id")})
     return org
 
 
@@ -78,10 +80,12 @@ def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
     if org.version != data.version:
         raise conflict(codes.VERSION_CONFLICT, "The organisation was changed by someone else",
                        current=OrgRead.model_validate(org).model_dump(mode="json"))
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    changes = {k: v.strip() for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items()
+               if v is not None and getattr(org, k) != v.strip()}
+    history.record(db, Resource.ORG, org.id, "update", actor.user_id,
+                   {k: (getattr(org, k), v) for k, v in changes.items()})
     for k, v in changes.items():
-        if v is not None:
-            setattr(org, k, v.strip())
+        setattr(org, k, v)
     try:
         db.flush()
     except IntegrityError:
@@ -89,3 +93,9 @@ def update_org(db: Session, actor: Actor, org_id: int, data: OrgUpdate) -> Org:
         raise conflict(codes.ORG_DUPLICATE, "An organisation with this code exists") from None
     audit.record(db, "org.update", who=actor, object_type="org", object_id=org.id, fields=sorted(changes))
     return org
+
+
+def change_history(db: Session, actor: Actor, org_id: int, page: int,
+                   page_size: int) -> tuple[list[HistoryEntry], int]:
+    org = get_org(db, actor, org_id)
+    return history.page(db, Resource.ORG, org.id, page, page_size, full=True)

@@ -23,15 +23,30 @@ from server.errors import conflict, validation_failed
 from server.models import ApprovalRequest, LoginThrottle, Org, User
 from server.models.base import utcnow
 from server.security import hash_password
-from server.services import approvals, audit, auth, throttle
+from server.services import approvals, audit, auth, history, throttle
 from shared import errors as codes
 from shared.enums import PRIVILEGED_ROLES, Role
 from shared.errors import FieldError
 from shared.passwords import password_errors
 from shared.permissions import USER_ASSIGNMENT_FIELDS, Action, Resource
-from shared.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
+from shared.schemas import HistoryEntry, PasswordReset, UserCreate, UserRead, UserUpdate
 
 Outcome = User | ApprovalRequest
+#: What a user's change history shows of them (never a password or its hash).
+_SHOWN = ("username", "display_name", "role", "org_id", "position")
+
+
+def _history(user: User, action: str, changes: dict[str, tuple[Any, Any]], actor: Actor,
+             approval: ApprovalRequest | None, db: Session) -> None:
+    """The change, in the user's history: by the maker when a checker let it through."""
+    history.record(db, Resource.USER, user.id, action, approval.maker_id if approval else actor.user_id, changes,
+                   approval_id=approval.id if approval else None)
+
+
+def change_history(db: Session, actor: Actor, user_id: int, page: int,
+                   page_size: int) -> tuple[list[HistoryEntry], int]:
+    user = get_user(db, actor, user_id)
+    return history.page(db, Resource.USER, user.id, page, page_size, full=True)
 
 
 def list_users(db: Session, actor: Actor, page: int, page_size: int, org_id: int | None = None,
@@ -114,6 +129,7 @@ def _insert_user(db: Session, actor: Actor, payload: dict[str, Any], approval: A
         raise conflict(codes.USER_DUPLICATE, "This username is taken") from None
     audit.record(db, "user.create", who=actor, object_type="user", object_id=user.id, role=user.role,
                  approval_id=approval.id if approval else None)
+    _history(user, "create", {f: (None, getattr(user, f)) for f in _SHOWN}, actor, approval, db)
     return user
 
 
@@ -128,6 +144,7 @@ def create_first_admin(db: Session, username: str, password: str, org_id: int) -
     db.flush()
     audit.record(db, "user.create", actor_name="operator", object_type="user", object_id=user.id,
                  role=user.role, via="create-admin")
+    history.record(db, Resource.USER, user.id, "create", None, {f: (None, getattr(user, f)) for f in _SHOWN})
     return user
 
 
@@ -191,6 +208,7 @@ def _update_approved(db: Session, checker: Actor, req: ApprovalRequest, payload:
 
 def _apply(db: Session, actor: Actor, user: User, changes: dict[str, Any],
            approval: ApprovalRequest | None = None) -> None:
+    _history(user, "update", {k: (getattr(user, k), v) for k, v in changes.items()}, actor, approval, db)
     for k, v in changes.items():
         setattr(user, k, v.strip() if isinstance(v, str) and k == "display_name" else v)
     if changes.keys() & USER_ASSIGNMENT_FIELDS:
@@ -221,6 +239,7 @@ def _unlock_approved(db: Session, checker: Actor, req: ApprovalRequest, payload:
 
 
 def _set_locked(db: Session, actor: Actor, user: User, locked: bool, approval: ApprovalRequest | None = None) -> None:
+    _history(user, "lock" if locked else "unlock", {"locked": (user.locked, locked)}, actor, approval, db)
     user.locked = locked
     if locked:
         auth.revoke_all(db, user.id)
@@ -260,6 +279,7 @@ def _reset_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: 
 
 def _set_password(db: Session, actor: Actor, user: User, password_hash: str, *, set_by: int,
                   approval: ApprovalRequest | None = None) -> None:
+    _history(user, "password_reset", {"password": (None, None)}, actor, approval, db)
     user.password_hash = password_hash
     user.must_change_password = True
     user.credentials_set_by, user.credentials_set_at = set_by, utcnow()

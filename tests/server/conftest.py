@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.app import create_app
 from server.context import Actor, Principal
 from server.db import make_engine, make_sessionmaker
+from server.keys import create_key_file
 from server.migrate import upgrade
 from server.services import customers, orgs, users
 from server.settings import Settings, get_settings
@@ -190,7 +191,8 @@ def _make_backend(name: str, url: str, tmp: Path) -> Backend:
     settings = get_settings(database_url=url, key_file=str(tmp / "keys.json"), profile="development", mfa_roles="")
     engine = make_engine(url)
     upgrade(engine)
-    world = build_world(make_sessionmaker(engine), settings)
+    create_key_file(settings.resolved_key_file)
+    world = build_world(make_sessionmaker(engine, settings.resolved_key_file), settings)
     return Backend(name, engine, settings, world)
 
 
@@ -301,7 +303,8 @@ def live_server(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-de
                                 mfa_roles="", **overrides)
         engine = make_engine(url)
         upgrade(engine)
-        factory = make_sessionmaker(engine)
+        create_key_file(settings.resolved_key_file)
+        factory = make_sessionmaker(engine, settings.resolved_key_file)
         world = build_world(factory, settings)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from server.models import AuditLog, Customer, CustomerChange
+from server.models import AuditLog, ChangeRecord, Customer
 from tests.server.conftest import id_number
 
 
@@ -31,7 +31,7 @@ def test_create_returns_201_with_number_version_and_manager(api, world):
 
 
 def test_wrong_check_digit_is_422_naming_id_number_and_nothing_is_stored(api, world, db):
-    before, changes = count(db), count(db, CustomerChange)
+    before, changes = count(db), count(db, ChangeRecord)
     body = new_customer(world)
     good = body["id_number"]
     body["id_number"] = good[:17] + ("0" if good[17] != "0" else "1")
@@ -40,7 +40,7 @@ def test_wrong_check_digit_is_422_naming_id_number_and_nothing_is_stored(api, wo
     assert r.headers["content-type"].startswith("application/problem+json")
     errs = r.json()["errors"]
     assert [(e["field"], e["code"]) for e in errs] == [("id_number", "customer.id_number.checksum")]
-    assert count(db) == before and count(db, CustomerChange) == changes
+    assert count(db) == before and count(db, ChangeRecord) == changes
 
 
 def test_lower_case_x_is_stored_upper_case(api, world):

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
-from server.demo import DEMO_PASSWORD, REF_DATE, seed_demo
 from server.keys import create_key_file
+from server.demo import DEMO_PASSWORD, REF_DATE, seed_demo
 from server.migrate import upgrade
-from server.models import ApprovalRequest, AuditLog, Customer, CustomerChange, Org, User
+from server.models import ApprovalRequest, AuditLog, ChangeRecord, Customer, Org, User
 from server.settings import Settings, get_settings
 from shared.enums import ApprovalStatus, CustomerType, Role
 from shared.passwords import password_errors
@@ -36,7 +36,8 @@ class Demo:
 def _seeded(tmp: Path, n: int) -> tuple[Engine, sessionmaker[Session], list[tuple[str, str, str]]]:
     engine = make_engine(f"sqlite:///{tmp / 'demo.sqlite3'}")
     upgrade(engine)
-    factory = make_sessionmaker(engine)
+    create_key_file(tmp / "keys.json")
+    factory = make_sessionmaker(engine, tmp / "keys.json")
     with factory() as db:
         logins = seed_demo(db, customers=n)
     return engine, factory, logins
@@ -124,8 +125,9 @@ def test_written_through_services(demo: Demo) -> None:
         req = db.scalars(select(ApprovalRequest).where(ApprovalRequest.kind == "user.grant_privileged")).one()
         assert req.status == ApprovalStatus.APPROVED and req.checker_id != req.maker_id
         zsf = db.scalars(select(Customer).where(Customer.name == "张三丰")).one()
-        editors = set(db.scalars(select(CustomerChange.actor_id).where(CustomerChange.customer_id == zsf.id,
-                                                                       CustomerChange.action == "update")))
+        editors = set(db.scalars(select(ChangeRecord.actor_id).where(
+            ChangeRecord.resource == "customer", ChangeRecord.resource_id == str(zsf.id),
+            ChangeRecord.action == "update")))
         assert len(editors) >= 3
         manager = db.scalars(select(User).where(User.username == "manager")).one()
         assert zsf.manager_id == manager.id
