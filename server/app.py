@@ -18,7 +18,6 @@ from server.keys import KeyFileError
 from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
 from server.settings import Settings
 
-
 #: The API's route modules, mounted under /api/v1.
 API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs)
 

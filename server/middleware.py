@@ -50,7 +50,7 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception as exc:  # noqa: BLE001 - the boundary: nothing passes it
+        except Exception as exc:
             log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path"),
                       exc_info=exc)
             if started:  # too late for an answer; the server closes this connection

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import DbSession, PageNo, PageSize, QueryId, UnitOfWorkRoute, require
 from server.context import Actor
 from server.services import audit
 from shared.permissions import Action
@@ -24,7 +24,8 @@ def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSess
                  page: PageNo = 1, page_size: PageSize = 50) -> Page[AuditEntry]:
     """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals.
     `since`/`until` are ISO 8601 with an offset or `Z` (a time without one is 422)."""
-    rows, total = audit.search(db, actor, actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
+    rows, total = audit.search(db, actor, actor_id=actor_id, action=action, object_type=object_type,
+                               object_id=object_id,
                                outcome=outcome, since=since, until=until, page=page, page_size=page_size)
     return Page[AuditEntry](items=[AuditEntry.model_validate(r) for r in rows], total=total, page=page,
                             page_size=page_size)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 
-from server.api.deps import UnitOfWorkRoute, DbSession, SettingsDep, require
+from server.api.deps import DbSession, SettingsDep, UnitOfWorkRoute, require
 from server.context import Actor
 from server.models import Org, User, UserSession
 from server.services import auth

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from server.api.deps import pending, UnitOfWorkRoute, DbSession, PathId, PageNo, PageSize, SettingsDep, require
+from server.api.deps import DbSession, PageNo, PageSize, PathId, SettingsDep, UnitOfWorkRoute, pending, require
 from server.context import Actor
 from server.services import customers
 from shared.permissions import Action

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from server.api.deps import UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import DbSession, PageNo, PageSize, PathId, UnitOfWorkRoute, require
 from server.context import Actor
 from server.services import orgs
 from shared.permissions import Action

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import AwareDatetime
 
-from server.api.deps import DbSession, UnitOfWorkRoute, PageNo, PageSize, require
+from server.api.deps import DbSession, PageNo, PageSize, UnitOfWorkRoute, require
 from server.context import Actor
 from server.errors import parse
 from server.services import parameters

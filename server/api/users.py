@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from server.api.deps import pending, UnitOfWorkRoute, PathId, QueryId, DbSession, PageNo, PageSize, require
+from server.api.deps import DbSession, PageNo, PageSize, PathId, QueryId, UnitOfWorkRoute, pending, require
 from server.context import Actor
 from server.models import ApprovalRequest, User
 from server.services import users
@@ -74,7 +74,8 @@ def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor,
 
 
 @router.post("/{user_id}/revoke-sessions", status_code=204)
-def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_REVOKE_SESSIONS)], db: DbSession) -> Response:
+def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_REVOKE_SESSIONS)],
+                    db: DbSession) -> Response:
     users.revoke_sessions(db, actor, user_id)
     return Response(status_code=204)
 

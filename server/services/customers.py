@@ -333,7 +333,8 @@ def update_customer(db: Session, actor: Actor, customer_id: int,
     _validate(db, actor, _state(c, changes), changed=set(changes), placing=Action.CUSTOMER_REASSIGN)
     if changes.keys() & ALLOCATION_FIELDS and access.needs_approval(db, actor, Action.CUSTOMER_REASSIGN,
                                                                     customers_moved=1):
-        moves = {k: [history.as_text(getattr(c, k)), history.as_text(v)] for k, v in changes.items() if k in ALLOCATION_FIELDS}
+        moves = {k: [history.as_text(getattr(c, k)), history.as_text(v)] for k, v in changes.items()
+                 if k in ALLOCATION_FIELDS}
         return approvals.submit(db, actor, "customer.reassign",
                                 {"customer_id": c.id, "version": c.version,
                                  "changes": to_jsonable_python(changes)},

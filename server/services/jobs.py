@@ -244,7 +244,7 @@ class _Heartbeat(threading.Thread):
                 with self.factory() as db:
                     db.execute(_owned(self.job_id, self.worker_id, self.attempt).values(heartbeat_at=utcnow()))
                     db.commit()
-            except Exception as exc:  # noqa: BLE001 - the next beat or batch commit tries again
+            except Exception as exc:
                 log.warning("job %s: heartbeat not written (%s)", self.job_id, type(exc).__name__)
 
     def stop(self) -> None:
@@ -390,7 +390,7 @@ def run_worker(factory: sessionmaker[Session], stop_event: threading.Event, poll
     while not stop_event.is_set():
         try:
             job = run_one(factory, worker_id, options=options, stop_event=stop_event)
-        except Exception as exc:  # noqa: BLE001 - e.g. the database restarting: wait, do not die
+        except Exception as exc:
             log.warning("job worker %s: %s; trying again in %s s", worker_id, type(exc).__name__, poll_seconds)
             job = None
         if job is None:

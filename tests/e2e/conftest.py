@@ -50,7 +50,7 @@ def server_env(tmp_path: Path) -> dict[str, str]:
 def start_server(env: dict[str, str], log: Path) -> ServerProcess:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(crm_server() + ["serve", "--port", str(port)], env=env, stdout=open(log, "wb"),
+    proc = subprocess.Popen([*crm_server(), "serve", "--port", str(port)], env=env, stdout=open(log, "wb"),
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -78,7 +78,7 @@ def test_serve_with_two_workers(server_env, tmp_path):
     from tests.e2e.conftest import crm_server, free_port
     port = free_port()
     log = tmp_path / "workers.log"
-    proc = subprocess.Popen(crm_server() + ["serve", "--port", str(port), "--workers", "2"], env=server_env,
+    proc = subprocess.Popen([*crm_server(), "serve", "--port", str(port), "--workers", "2"], env=server_env,
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"

@@ -100,7 +100,7 @@ def site(request: pytest.FixtureRequest, server_env: dict[str, str], tmp_path: P
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(crm_server() + ["worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*crm_server(), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _queued_id(stdout: str) -> int:

@@ -131,8 +131,8 @@ def build_world(factory: sessionmaker[Session], settings: Settings) -> World:
 
     add_user("admin")
     admin = actor_for(db, w.users["admin"], Action.ORG_MANAGE)
-    for key, kind, parent, name in (("A", OrgKind.BRANCH, "HO", "城东支行"), ("A1", OrgKind.SUB_BRANCH, "A", "朝阳路分理处"),
-                                    ("A2", OrgKind.SUB_BRANCH, "A", "解放路分理处"), ("B", OrgKind.BRANCH, "HO", "城西支行"),
+    for key, kind, parent, name in (("A", OrgKind.BRANCH, "HO", "城东支行"), ("A1", OrgKind.SUB_BRANCH, "A", "朝阳路分理处"),  # noqa: E501 - data
+                                    ("A2", OrgKind.SUB_BRANCH, "A", "解放路分理处"), ("B", OrgKind.BRANCH, "HO", "城西支行"),  # noqa: E501 - data
                                     ("B1", OrgKind.SUB_BRANCH, "B", "西湖分理处")):
         w.orgs[key] = orgs.create_org(db, admin, OrgCreate(code=f"T{key}", name=name, kind=kind,
                                                            parent_id=w.orgs[parent])).id

@@ -293,8 +293,12 @@ def test_branch_manager_reassigns_within_subtree_only(api, world):
 def test_changing_the_name_updates_search(api, world):
     cid = world.customers["main"]
     v = api.get(f"/customers/{cid}", headers=world.h("am_a")).json()["version"]
-    assert api.patch(f"/customers/{cid}", headers=world.h("am_a"), json={"name": "欧阳修", "version": v}).status_code == 200
-    ids = lambda q: [c["id"] for c in api.get("/customers", headers=world.h("am_a"), params={"q": q}).json()["items"]]
+    r = api.patch(f"/customers/{cid}", headers=world.h("am_a"), json={"name": "欧阳修", "version": v})
+    assert r.status_code == 200
+
+    def ids(q: str) -> list[int]:
+        return [c["id"] for c in api.get("/customers", headers=world.h("am_a"), params={"q": q}).json()["items"]]
+
     assert cid in ids("欧阳") and cid in ids("oyx") and cid not in ids("三丰")
 
 

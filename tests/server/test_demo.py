@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
-from server.keys import create_key_file
 from server.demo import DEMO_PASSWORD, REF_DATE, seed_demo
+from server.keys import create_key_file
 from server.migrate import upgrade
 from server.models import ApprovalRequest, AuditLog, ChangeRecord, Customer, Org, User
 from server.settings import Settings, get_settings

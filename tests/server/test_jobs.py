@@ -365,7 +365,7 @@ def test_two_workers_never_claim_the_same_job(committed, tally):
                 if job is None:
                     return
                 claimed[k].append(job.id)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test thread below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=claimer, args=(k,)) for k in range(4)]

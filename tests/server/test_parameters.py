@@ -306,7 +306,7 @@ def test_twenty_concurrent_writers_of_one_version_one_wins(live_server):
             barrier.wait()
             try:
                 answers.append(c.put("/parameters/ratio-ranges", json=body))
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as exc:
                 answers.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]

@@ -27,7 +27,7 @@ def upgrade() -> None:
     )
     op.bulk_insert(sa.table('sequence_counter', sa.column('name', sa.String), sa.column('value', sa.BigInteger)),
                    [{'name': 'customer_no', 'value': 0}])
-    
+
     op.create_table('login_throttle',
     sa.Column('username_key', sa.String(length=200), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
@@ -200,7 +200,7 @@ def downgrade() -> None:
     op.drop_table('sequence_counter')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP SEQUENCE customer_no_seq")
-    
+
     with op.batch_alter_table('customer_search_key', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_search_key_lookup', postgresql_include=['org_id'])
 
@@ -242,4 +242,4 @@ def downgrade() -> None:
 
     op.drop_table('org')
     op.drop_table('login_throttle')
-    
+
