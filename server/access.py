@@ -122,7 +122,7 @@ def _column(cols: ScopeColumns, scope: Scope, resource: Resource) -> Instrumente
               Scope.SELF: cols.self_}.get(scope)
     if column is None:
         raise ScopeNotImplemented(f"{resource} has no rule for scope {scope}")
-    return column
+    return column  # type: ignore[no-any-return]  # the dict's values are the dataclass's attributes
 
 
 def org_in_scope(db: Session, actor: Actor, org_id: int, action: Action | None = None) -> bool:
@@ -248,9 +248,10 @@ def needs_approval(db: Session, actor: Actor, action: Action, *, privileged_targ
 
 def reassignment_threshold(db: Session) -> int:
     from server.services import parameters
-    from shared.parameters import REASSIGNMENT_THRESHOLD
+    from shared.parameters import REASSIGNMENT_THRESHOLD, ReassignmentThreshold
     _version, value = parameters.current(db, REASSIGNMENT_THRESHOLD)
-    return int(value.max_customers)
+    assert isinstance(value, ReassignmentThreshold)
+    return value.max_customers
 
 
 def is_privileged(role: str | None) -> bool:

@@ -25,7 +25,7 @@ API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs)
 def api_routes() -> list[tuple[str, str, APIRoute]]:
     """(method, full path, route) of every API route, for the permission-matrix tests."""
     return [(m, API_PREFIX + r.path, r) for mod in API_MODULES for r in mod.router.routes
-            if isinstance(r, APIRoute) for m in sorted(r.methods)]
+            if isinstance(r, APIRoute) for m in sorted(r.methods or ())]
 
 
 @asynccontextmanager

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -115,8 +116,8 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
     ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
     # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect
     # logging is ours (server.logs: redacting, an access log without query values)
-    common = {"host": host, "port": port, "timeout_keep_alive": 75, "log_config": None, "access_log": False,
-              **ssl}
+    common: dict[str, Any] = {"host": host, "port": port, "timeout_keep_alive": 75, "log_config": None,
+                              "access_log": False, **ssl}
     if workers > 1:
         # each worker process builds its own app from the same settings, passed as CRM_* variables
         for name, value in settings.model_dump(exclude_none=True).items():

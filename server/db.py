@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,11 +17,16 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (a CursorResult's rowcount, typed)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     kwargs.setdefault("hide_parameters", True)  # SQL errors never carry customers' data into a log
     if is_sqlite(url):
@@ -87,7 +93,7 @@ def prepare_app_role(engine: Engine, role: str) -> bool:
             return False
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar() is None:
             conn.execute(text(f"CREATE ROLE {ident} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"))
-        db = engine.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_database()")).scalar())
+        db = engine.dialect.identifier_preparer.quote(str(conn.execute(text("SELECT current_database()")).scalar()))
         for stmt in (
             f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {ident}",
             f"GRANT USAGE ON SCHEMA public TO {ident}",

@@ -87,7 +87,7 @@ _TYPE_CODES = {
 def _field_code(err: dict[str, Any]) -> str:
     t = err.get("type", "")
     if "." in t:  # our own codes (PydanticCustomError) pass through
-        return t
+        return str(t)
     if t.startswith(("date", "datetime")):
         return codes.FIELD_DATE
     if t == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:

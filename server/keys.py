@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 
 class KeyFileError(RuntimeError):
@@ -35,11 +36,11 @@ def create_key_file(path: Path) -> bool:
     return True
 
 
-def load_key_file(path: Path) -> dict:
+def load_key_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise KeyFileError(f"key file {path} not found: run `crm-server init` first or set CRM_KEY_FILE")
     try:
-        data = json.loads(path.read_text())
+        data: dict[str, Any] = json.loads(path.read_text())
         active = data["keys"][data["active"]]
         for part in ("encryption", "blind_index"):
             if len(base64.b64decode(active[part])) != 32:

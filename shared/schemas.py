@@ -48,7 +48,7 @@ def _refuse_null(*fields: str) -> Any:
         if v is None:
             raise PydanticCustomError("field.required", "May not be null")
         return v
-    return field_validator(*fields, mode="before")(classmethod(check))  # type: ignore[arg-type]
+    return field_validator(*fields, mode="before")(classmethod(check))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -359,13 +359,15 @@ class ParameterWrite(_Write):
 
 def _read_model(spec: ParameterSpec[Any]) -> type[ParameterMeta]:
     name = spec.model.__name__
-    return create_model(f"{name}Read", __base__=(spec.model, ParameterMeta),  # type: ignore[call-overload,no-any-return]
-                        name=(Literal[spec.name], spec.name))  # type: ignore[arg-type]
+    model: type[ParameterMeta] = create_model(f"{name}Read", __base__=(spec.model, ParameterMeta),
+                                              name=(Literal[spec.name], spec.name))  # type: ignore[arg-type]
+    return model
 
 
 def _write_model(spec: ParameterSpec[Any]) -> type[ParameterWrite]:
-    return create_model(f"{spec.model.__name__}Update",  # type: ignore[call-overload,no-any-return]
-                        __base__=(spec.model, ParameterWrite))
+    model: type[ParameterWrite] = create_model(f"{spec.model.__name__}Update",
+                                               __base__=(spec.model, ParameterWrite))
+    return model
 
 
 #: name -> the flat read model (`RatioRangesRead`: name, version, ..., ranges).

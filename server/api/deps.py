@@ -121,11 +121,12 @@ class UnitOfWorkRoute(APIRoute):
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_principal(request: Request) -> Principal:
-    principal = getattr(request.state, "principal", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:  # the middleware guarantees one on protected paths
         raise unauthorized()
     return principal

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -50,7 +50,8 @@ def update_user(user_id: PathId, body: UserUpdate, actor: Annotated[Actor, requi
     return _created_or_pending(users.update_user(db, actor, user_id, body), 200)
 
 
-_PENDING = {202: {"model": ApprovalPending, "description": "Waits for a second head-office admin"}}
+_PENDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": ApprovalPending, "description": "Waits for a second head-office admin"}}
 
 
 @router.post("/{user_id}/lock", response_model=UserRead)

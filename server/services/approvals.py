@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -26,22 +26,25 @@ from server import access
 from server.context import Actor
 from server.errors import Problem, conflict, not_found
 from server.models import ApprovalRequest, User
+
+__all__ = ["ApprovalRequest", "decide", "executor", "list_requests", "stale", "submit", "to_read"]
 from server.models.base import utcnow
 from server.services import audit
 from shared import errors as codes
 from shared.enums import ApprovalStatus
 from shared.permissions import APPROVAL_KINDS, ApprovalKind, Resource
-from shared.schemas import MAX_ID, ApprovalRead
+from shared.schemas import MAX_ID, ActorRead, ApprovalRead
 
 Executor = Callable[[Session, Actor, ApprovalRequest, dict[str, Any]], Any]
+E = TypeVar("E", bound=Executor)
 _EXECUTORS: dict[str, Executor] = {}
 
 
-def executor(kind: str) -> Callable[[Executor], Executor]:
+def executor(kind: str) -> Callable[[E], E]:
     """Register what approving a request of `kind` does (it must be a declared kind)."""
     assert kind in APPROVAL_KINDS, f"undeclared approval kind {kind}"
 
-    def register(fn: Executor) -> Executor:
+    def register(fn: E) -> E:
         _EXECUTORS[kind] = fn
         return fn
     return register
@@ -70,8 +73,11 @@ def submit(db: Session, actor: Actor, kind: str, payload: dict[str, Any], summar
 def to_read(db: Session, req: ApprovalRequest) -> ApprovalRead:
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_([req.maker_id, req.checker_id or 0])))}
     checker = users.get(req.checker_id or 0)
+    def who(u: User | None) -> ActorRead | None:
+        return ActorRead.model_validate(u) if u is not None else None
     return ApprovalRead(id=req.id, kind=req.kind, status=ApprovalStatus(req.status), summary=req.summary,
-                        maker=users[req.maker_id], checker=checker, decided_by=checker,
+                        maker=ActorRead.model_validate(users[req.maker_id]), checker=who(checker),
+                        decided_by=who(checker),
                         created_at=req.created_at, decided_at=req.decided_at, reason=req.reason,
                         object_type=req.object_type, object_id=req.object_id,
                         details=json.loads(req.details or "{}"), version=req.version)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -56,7 +57,8 @@ def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str |
 
 def search(db: Session, actor: Actor, *, actor_id: int | None = None, action: str | None = None,
            object_type: str | None = None,
-           object_id: str | None = None, outcome: str | None = None, since=None, until=None,  # type: ignore[no-untyped-def]
+           object_id: str | None = None, outcome: str | None = None, since: datetime | None = None,
+           until: datetime | None = None,
            page: int = 1, page_size: int = 50) -> tuple[list[AuditLog], int]:
     """Newest first; `action` matches a prefix (`auth.` finds every login event)."""
     from sqlalchemy import func, select

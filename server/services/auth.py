@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.context import Principal
+from server.db import affected
 from server.errors import Problem, unauthorized, validation_failed
 from server.models import DeviceToken, User, UserSession
 from server.models.base import utcnow
@@ -48,7 +49,7 @@ def _lock_after_failures(db: Session, settings: Settings, user: User | None, fai
         return
     res = db.execute(update(User).where(User.id == user.id, User.locked.is_(False)).values(locked=True)
                      .execution_options(synchronize_session=False))
-    if res.rowcount:
+    if affected(res):
         revoke_all(db, user.id)
         audit.record(db, "user.lock", actor_name="system", object_type="user", object_id=user.id,
                      source=source, reason="too_many_failed_logins")
@@ -156,7 +157,7 @@ def revoke_all(db: Session, user_id: int) -> int:
     """End every open session of a user (part of the caller's unit of work)."""
     res = db.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
                      .values(revoked_at=utcnow()))
-    return res.rowcount or 0
+    return affected(res)
 
 
 def change_password(db: Session, settings: Settings, principal: Principal, old: str, new: str,

@@ -318,7 +318,7 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
 
 
 def update_customer(db: Session, actor: Actor, customer_id: int,
-                    data: CustomerUpdate) -> CustomerRead | approvals.ApprovalRequest:
+                    data: CustomerUpdate) -> CustomerRead | ApprovalRequest:
     """Contact details, the full profile and allocation need successively stronger
     rights; moving a customer beyond the reassignment threshold waits for a checker."""
     c = access.load(db, actor, Resource.CUSTOMER, customer_id, Action.CUSTOMER_LOOKUP, for_update=True)

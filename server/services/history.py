@@ -23,7 +23,7 @@ from shared.permissions import SEALED_FIELDS, Resource
 from shared.schemas import HistoryEntry
 
 #: Fields whose value is an id, shown with the name it stood for (`old_label`).
-_REFERENCES = {"org_id": (Org, Org.name), "manager_id": (User, User.display_name)}
+_REFERENCES: dict[str, tuple[Any, Any]] = {"org_id": (Org.id, Org.name), "manager_id": (User.id, User.display_name)}
 
 
 def as_text(v: Any) -> str | None:
@@ -84,7 +84,7 @@ def _reference_labels(db: Session, changes: list[ChangeRecord]) -> dict[tuple[st
     out: dict[tuple[str | None, str | None], str] = {}
     for field, wanted in ids.items():
         if wanted:
-            model, name = _REFERENCES[field]
-            for object_id, label in db.execute(select(model.id, name).where(model.id.in_(wanted))):
+            key, name = _REFERENCES[field]
+            for object_id, label in db.execute(select(key, name).where(key.in_(wanted))):
                 out[(field, str(object_id))] = label
     return out

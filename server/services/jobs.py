@@ -50,6 +50,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.context import Actor
+from server.db import affected
 from server.models import Job
 from server.models.base import utcnow
 from server.settings import Settings
@@ -303,7 +304,7 @@ def _run_batches(factory: sessionmaker[Session], job_id: int, kind: str, worker_
                                           "checkpoint": json.dumps(batch.checkpoint, ensure_ascii=False)}
                 if batch.finished:  # the count is exact once everything is done
                     values.update(status=JobStatus.SUCCEEDED, total=done, finished_at=now, worker=None)
-                if db.execute(_owned(job_id, worker_id, attempt).values(**values)).rowcount != 1:
+                if affected(db.execute(_owned(job_id, worker_id, attempt).values(**values))) != 1:
                     raise LostClaim
                 db.commit()
             except LostClaim:
@@ -342,9 +343,9 @@ def _run_batches(factory: sessionmaker[Session], job_id: int, kind: str, worker_
 def _fail(factory: sessionmaker[Session], job_id: int, worker_id: str, attempt: int, code: str,
           message: str) -> Job | None:
     with factory() as db:
-        matched = db.execute(_owned(job_id, worker_id, attempt).values(
+        matched = affected(db.execute(_owned(job_id, worker_id, attempt).values(
             status=JobStatus.FAILED, error_code=code, error=message[:300], finished_at=utcnow(),
-            heartbeat_at=utcnow(), worker=None)).rowcount
+            heartbeat_at=utcnow(), worker=None)))
         db.commit()
         if matched != 1:
             log.warning("job %s: %s lost its claim before it could record the failure", job_id, worker_id)
@@ -355,8 +356,8 @@ def _fail(factory: sessionmaker[Session], job_id: int, worker_id: str, attempt: 
 def _release(factory: sessionmaker[Session], job_id: int, worker_id: str, attempt: int) -> Job | None:
     """Back to the queue after a clean stop between batches; the attempt does not count."""
     with factory() as db:
-        matched = db.execute(_owned(job_id, worker_id, attempt).values(
-            status=JobStatus.QUEUED, worker=None, attempts=Job.attempts - 1, heartbeat_at=None)).rowcount
+        matched = affected(db.execute(_owned(job_id, worker_id, attempt).values(
+            status=JobStatus.QUEUED, worker=None, attempts=Job.attempts - 1, heartbeat_at=None)))
         db.commit()
         if matched == 1:
             log.info("job %s: %s stopped between batches; the job is queued again", job_id, worker_id)

@@ -162,7 +162,8 @@ def _as_value(spec: ParameterSpec[Any], value: BaseModel | Mapping[str, Any]) ->
     body that carries `version` and `reason` beside the value is accepted too."""
     if isinstance(value, BaseModel):
         value = value.model_dump(include=set(spec.model.model_fields))
-    return parse(spec.model, value)
+    parsed: ParameterValue = parse(spec.model, value)
+    return parsed
 
 
 def _stale(db: Session, name: str) -> Problem:

@@ -53,7 +53,8 @@ def _wait(settings: Settings, failures: int) -> float | None:
     """Seconds the account must wait after its `failures`-th consecutive failure."""
     if failures < settings.login_throttle_after:
         return None
-    return min(MAX_WAIT_SECONDS, settings.login_throttle_seconds * 2 ** (failures - settings.login_throttle_after))
+    return float(min(MAX_WAIT_SECONDS,
+                     settings.login_throttle_seconds * 2.0 ** (failures - settings.login_throttle_after)))
 
 
 def _blocked_until(settings: Settings, now: datetime, failures: Any) -> Any:
