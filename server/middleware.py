@@ -27,6 +27,18 @@ log = logging.getLogger("crm.errors")
 access_log = logging.getLogger("crm.access")
 
 
+class _Watched:
+    """`send` that remembers whether the answer has begun and with which status."""
+
+    def __init__(self, send: Send) -> None:
+        self._send, self.started, self.status = send, False, 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started, self.status = True, message["status"]
+        await self._send(message)
+
+
 def _unavailable(exc: BaseException) -> bool:
     """The database could not be reached (as opposed to a bug in a query)."""
     return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
@@ -73,14 +85,7 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         begun = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = _Watched(send)
         try:
             await self.app(scope, receive, watch)
         finally:
@@ -88,7 +93,7 @@ class AccessLog:
                                                      keep_blank_values=True)})
             client = scope.get("client")
             access_log.info("%s %s %s%s %d %.1fms", client[0] if client else "-", scope.get("method"),
-                            scope.get("path"), "?" + ",".join(names) if names else "", status,
+                            scope.get("path"), "?" + ",".join(names) if names else "", watch.status,
                             (time.perf_counter() - begun) * 1000)
 
 
@@ -114,7 +119,6 @@ class BodySizeLimit:
             await problem_response(BodyTooLarge.problem())(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counting() -> Message:
             nonlocal received
@@ -125,14 +129,9 @@ class BodySizeLimit:
                     raise BodyTooLarge
             return message
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watch = _Watched(send)
         try:
             await self.app(scope, counting, watch)
         except BodyTooLarge:
-            if not started:
+            if not watch.started:
                 await problem_response(BodyTooLarge.problem())(scope, receive, send)
