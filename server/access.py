@@ -27,6 +27,7 @@ from shared.masking import mask_id_number, mask_phone
 from shared.permissions import (
     MASKED_CUSTOMER_FIELDS,
     NOT_ON_ONESELF,
+    PERMISSIONS,
     UNMASKED_BY,
     Action,
     Condition,
@@ -123,6 +124,16 @@ def _column(cols: ScopeColumns, scope: Scope, resource: Resource) -> Instrumente
     if column is None:
         raise ScopeNotImplemented(f"{resource} has no rule for scope {scope}")
     return column  # type: ignore[no-any-return]  # the dict's values are the dataclass's attributes
+
+
+def reaches_whole_bank(actor: Actor, action: Action) -> bool:
+    """Does the actor's grant for `action` reach the whole bank (a head-office function)?"""
+    return actor.may(action) == Scope.BANK
+
+
+def roles_within_branches(action: Action) -> list[str]:
+    """The roles granted `action` within the org tree (not bank-wide): a branch's own."""
+    return [str(r) for r, g in PERMISSIONS[action].items() if g.scope in (Scope.ORG_SUBTREE, Scope.OWN_ORG)]
 
 
 def org_in_scope(db: Session, actor: Actor, org_id: int, action: Action | None = None) -> bool:

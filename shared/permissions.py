@@ -114,8 +114,9 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     # (the client needs names for pickers and the status bar); only admins change it.
     Action.ORG_READ: {r: _BANK for r in Role},
     Action.ORG_MANAGE: {_A: _BANK},
-    # Change history: the administrators who make the changes, and auditors bank-wide.
-    Action.ORG_HISTORY: {_A: _BANK, _AU: _BANK},
+    # Change history (the matrix's "audit log, change history"): auditors bank-wide,
+    # branch managers in their subtree; head-office admins make changes but do not audit them.
+    Action.ORG_HISTORY: {_AU: _BANK},
     Action.USER_READ: {_A: _BANK, _BM: _SUBTREE},
     Action.USER_CREATE: {_A: _USER_ADMIN},
     Action.USER_UPDATE: {_A: _g(Scope.BANK, Condition.USER_ADMIN_FOUR_EYES)},
@@ -125,9 +126,10 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.USER_UNLOCK: {_A: _USER_ADMIN},
     Action.USER_RESET_PASSWORD: {_A: _USER_ADMIN},
     Action.USER_REVOKE_SESSIONS: {_A: _BANK},
-    Action.USER_HISTORY: {_A: _BANK, _BM: _SUBTREE, _AU: _BANK},
-    # Checkers see the requests whose object is in their scope, makers their own.
-    Action.APPROVAL_READ: {_A: _BANK, _BM: _SUBTREE},
+    Action.USER_HISTORY: {_BM: _SUBTREE, _AU: _BANK},
+    # Checkers see the requests whose object is in their scope, makers their own (account
+    # managers request deletions, manual ratings and unmasking: they follow their own).
+    Action.APPROVAL_READ: {_A: _BANK, _BM: _SUBTREE, _AM: _g(Scope.SELF)},
     Action.APPROVAL_DECIDE: {_A: _BANK, _BM: _SUBTREE},
     Action.CUSTOMER_LOOKUP: {_T: _SUBTREE, _AM: _SUBTREE, _BM: _SUBTREE},
     Action.CUSTOMER_READ_FULL: {_AM: _BOOK, _BM: _SUBTREE},
@@ -199,11 +201,14 @@ SEALED_FIELDS: dict[Resource, frozenset[str]] = {Resource.CUSTOMER: frozenset(MA
 class ApprovalKind:
     """A request a maker files and a checker decides. The checker needs APPROVAL_DECIDE
     over the object's organisation and, where named, `checker_needs` over the object
-    itself (the right to do the thing they approve)."""
+    itself (the right to do the thing they approve). A `branch_checked` kind is decided
+    in its branch; head-office checkers take it only when it is escalated: cross-branch,
+    made at the head office, or from a branch with no other checker."""
 
     code: str
     resource: Resource
     checker_needs: Action | None
+    branch_checked: bool = False
 
 
 APPROVAL_KINDS: dict[str, ApprovalKind] = {k.code: k for k in (
@@ -212,7 +217,7 @@ APPROVAL_KINDS: dict[str, ApprovalKind] = {k.code: k for k in (
     ApprovalKind("user.update", Resource.USER, Action.USER_UPDATE),
     ApprovalKind("user.unlock", Resource.USER, Action.USER_UNLOCK),
     ApprovalKind("user.password_reset", Resource.USER, Action.USER_RESET_PASSWORD),
-    ApprovalKind("customer.reassign", Resource.CUSTOMER, None),
+    ApprovalKind("customer.reassign", Resource.CUSTOMER, None, branch_checked=True),
 )}
 
 

@@ -27,6 +27,8 @@ class ApprovalRequest(Base):
     #: that creates the object is executed).
     object_type: Mapped[str | None] = mapped_column(String(30))
     object_id: Mapped[str | None] = mapped_column(String(40))
+    #: Goes to head-office checkers (see shared.permissions.ApprovalKind.branch_checked).
+    escalated: Mapped[bool] = mapped_column(default=False)
     #: What readers may see of the payload, as JSON (never a password hash or full ID).
     details: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

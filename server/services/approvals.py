@@ -25,14 +25,14 @@ from sqlalchemy.orm import Session
 from server import access
 from server.context import Actor
 from server.errors import Problem, conflict, not_found
-from server.models import ApprovalRequest, User
+from server.models import ApprovalRequest, Org, User
 
 __all__ = ["ApprovalRequest", "decide", "executor", "list_requests", "stale", "submit", "to_read"]
 from server.models.base import utcnow
 from server.services import audit
 from shared import errors as codes
 from shared.enums import ApprovalStatus
-from shared.permissions import APPROVAL_KINDS, ApprovalKind, Resource
+from shared.permissions import APPROVAL_KINDS, Action, ApprovalKind, Resource
 from shared.schemas import MAX_ID, ActorRead, ApprovalRead
 
 Executor = Callable[[Session, Actor, ApprovalRequest, dict[str, Any]], Any]
@@ -55,11 +55,14 @@ def stale() -> Problem:
 
 
 def submit(db: Session, actor: Actor, kind: str, payload: dict[str, Any], summary: str, *, org_id: int | None,
-           object_type: str, object_id: int | None, details: dict[str, Any] | None = None) -> ApprovalRequest:
+           object_type: str, object_id: int | None, details: dict[str, Any] | None = None,
+           touches_orgs: tuple[int, ...] = ()) -> ApprovalRequest:
     """Store a pending request, part of the maker's unit of work. `details` is what a
-    reader may see of the payload (never a password hash or a full identifier)."""
+    reader may see of the payload (never a password hash or a full identifier);
+    `touches_orgs` are the organisations a branch-checked request involves."""
     assert kind in APPROVAL_KINDS, kind
-    req = ApprovalRequest(kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str),
+    escalated = APPROVAL_KINDS[kind].branch_checked and _escalated(db, actor, org_id, touches_orgs)
+    req = ApprovalRequest(escalated=escalated, kind=kind, payload=json.dumps(payload, ensure_ascii=False, default=str),
                           summary=summary[:300], maker_id=actor.user_id, org_id=org_id,
                           status=ApprovalStatus.PENDING, object_type=object_type,
                           object_id=None if object_id is None else str(object_id),
@@ -68,6 +71,27 @@ def submit(db: Session, actor: Actor, kind: str, payload: dict[str, Any], summar
     db.flush()
     audit.record(db, "approval.submit", who=actor, object_type="approval", object_id=req.id, kind=kind)
     return req
+
+
+def _branch_of(db: Session, org_id: int) -> int | None:
+    """The branch an org belongs to (its own id for a branch); None for the head office."""
+    path = db.scalar(select(Org.path).where(Org.id == org_id)) or ""
+    parts = [int(p) for p in path.strip("/").split("/") if p]
+    return parts[1] if len(parts) > 1 else None
+
+
+def _escalated(db: Session, maker: Actor, org_id: int | None, touches: tuple[int, ...]) -> bool:
+    """roles-and-permissions.md: head-office checkers take cross-branch items, head-office
+    makers' items, and items from a branch where the maker is the only possible checker."""
+    branches = {_branch_of(db, o) for o in (org_id, *touches) if o is not None}
+    if len(branches) != 1 or None in branches or _branch_of(db, maker.org_id) is None:
+        return True
+    branch = branches.pop()
+    assert branch is not None
+    deciders = access.roles_within_branches(Action.APPROVAL_DECIDE)
+    others = db.scalars(select(User.org_id).where(User.role.in_(deciders), User.id != maker.user_id,
+                                                  User.locked.is_(False), User.disabled.is_(False)))
+    return not any(_branch_of(db, o) == branch for o in others)
 
 
 def to_read(db: Session, req: ApprovalRequest) -> ApprovalRead:
@@ -89,13 +113,21 @@ def _checkable_kinds(actor: Actor) -> list[str]:
 
 
 def _visible(db: Session, actor: Actor, mine: bool) -> Any:
-    """A maker sees their own requests; a checker those whose object is in scope and
-    whose kind they may check."""
+    """A maker sees their own requests; a checker those whose object is in scope, whose
+    kind they may check and, for a head-office checker, whose branch-checked kind was
+    escalated to the head office."""
     own = ApprovalRequest.maker_id == actor.user_id
     if mine:
         return own
-    return or_(own, access.scope_filter(db, actor, Resource.APPROVAL) &
-               ApprovalRequest.kind.in_(_checkable_kinds(actor)))
+    kinds = _checkable_kinds(actor)
+    decidable: Any
+    if access.reaches_whole_bank(actor, Action.APPROVAL_DECIDE):
+        branch_checked = [k for k in kinds if APPROVAL_KINDS[k].branch_checked]
+        decidable = ApprovalRequest.kind.in_([k for k in kinds if k not in branch_checked]) | (
+            ApprovalRequest.kind.in_(branch_checked) & ApprovalRequest.escalated.is_(True))
+    else:
+        decidable = ApprovalRequest.kind.in_(kinds)
+    return or_(own, access.scope_filter(db, actor, Resource.APPROVAL) & decidable)
 
 
 def list_requests(db: Session, actor: Actor, status: str | None, page: int, page_size: int,
@@ -127,7 +159,9 @@ def decide(db: Session, actor: Actor, request_id: int, version: int, approve: bo
         audit.refusal(db, "approval.decide", who=actor, object_type="approval", object_id=req.id,
                       reason="own_request")
         raise Problem(403, codes.APPROVAL_SELF, "Forbidden", "A maker cannot decide their own request")
-    if req.kind not in _checkable_kinds(actor):
+    if db.scalar(select(ApprovalRequest.id).where(ApprovalRequest.id == req.id,
+                                                  _visible(db, actor, mine=False))) is None or \
+            req.kind not in _checkable_kinds(actor):
         raise not_found()  # not theirs to decide, and not theirs to learn about
     if req.status != ApprovalStatus.PENDING:
         raise conflict(codes.APPROVAL_NOT_PENDING, "This request has already been decided",

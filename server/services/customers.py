@@ -339,7 +339,9 @@ def update_customer(db: Session, actor: Actor, customer_id: int,
                                 {"customer_id": c.id, "version": c.version,
                                  "changes": to_jsonable_python(changes)},
                                 f"Reassign customer {c.customer_no}", org_id=c.org_id, object_type="customer",
-                                object_id=c.id, details={"customer_no": c.customer_no, **{
+                                object_id=c.id, touches_orgs=tuple(
+                                    int(v) for k, (_o, v) in moves.items() if k == "org_id" and v),
+                                details={"customer_no": c.customer_no, **{
                                     f"{k}_from": old for k, (old, _new) in moves.items()}, **{
                                     f"{k}_to": new for k, (_old, new) in moves.items()}})
     _apply(db, actor.user_id, c, changes)

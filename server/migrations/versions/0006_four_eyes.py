@@ -20,6 +20,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('object_type', sa.String(length=30), nullable=True))
         batch_op.add_column(sa.Column('object_id', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('details', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('escalated', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_approval_request_org_id'), ['org_id'], unique=False)
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('credentials_set_by', sa.Integer(), nullable=True))
@@ -39,6 +40,7 @@ def downgrade() -> None:
         batch_op.drop_column('credentials_set_by')
     with op.batch_alter_table('approval_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approval_request_org_id'))
+        batch_op.drop_column('escalated')
         batch_op.drop_column('details')
         batch_op.drop_column('object_id')
         batch_op.drop_column('object_type')
