@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
-from shared.schemas import Me, OrgRead
+from shared.schemas import CustomerQuery, Me, OrgRead
 
 log = logging.getLogger(__name__)
 KEYRING_SERVICE = "branch-crm"
@@ -108,8 +108,8 @@ class Controller(QObject):
                 err(e)
         self.tasks.run(fn, succeeded, failed)
 
-    def search(self, q: str, filters: dict[str, Any], ok: Ok, err: Err, owner: QObject | None = None) -> None:
-        self._run(lambda: self.api.search_customers(q, **filters), ok, err, owner)
+    def search(self, query: CustomerQuery, ok: Ok, err: Err, owner: QObject | None = None) -> None:
+        self._run(lambda: self.api.search_customers(query), ok, err, owner)
 
     def load_customer(self, customer_id: int, ok: Ok, err: Err, owner: QObject | None = None) -> None:
         self._run(lambda: self.api.customer(customer_id), ok, err, owner)

@@ -12,6 +12,7 @@ from shared.schemas import (
     ApprovalRead,
     AuditEntry,
     CustomerPage,
+    CustomerQuery,
     CustomerRead,
     HistoryEntry,
     LoginResponse,
@@ -155,8 +156,9 @@ class ApiClient:
             self._request("GET", "/audit", params={k: v for k, v in params.items() if v})).items
 
     # ------------------------------------------------------------------ customers
-    def search_customers(self, q: str, page: int = 1, page_size: int = 50, **filters: Any) -> CustomerPage:
-        params = {"q": q, "page": page, "page_size": page_size, **{k: v for k, v in filters.items() if v}}
+    def search_customers(self, query: CustomerQuery, page: int = 1, page_size: int = 50) -> CustomerPage:
+        """The query's own parameters (only what differs from its defaults) plus paging."""
+        params: dict[str, str | int] = {**query.params(), "page": page, "page_size": page_size}
         return CustomerPage.model_validate(self._request("GET", "/customers", params=params))
 
     def customer(self, customer_id: int) -> CustomerRead:

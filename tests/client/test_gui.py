@@ -18,6 +18,7 @@ from client.views.customer_form import ConflictDialog, CustomerProfileForm
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from server.demo import DEMO_PASSWORD
+from shared.schemas import CustomerQuery
 from tests.client.conftest import api_as, controller_for
 
 
@@ -38,7 +39,7 @@ def type_text(widget, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def own_customer(url: str, name: str = "张三丰") -> int:
-    return api_as(url, "manager").search_customers(name).items[0].id
+    return api_as(url, "manager").search_customers(CustomerQuery(q=name)).items[0].id
 
 
 def test_login_opens_the_main_window_with_user_branch_and_server(qtbot, qapp, live):
@@ -91,7 +92,7 @@ def test_stale_answers_are_ignored(qtbot, live):
 
 def test_customer_table_model_is_a_well_behaved_qt_model(qtmodeltester, live):
     model = CustomerTableModel()
-    model.set_rows(api_as(live.url, "manager").search_customers("z").items)
+    model.set_rows(api_as(live.url, "manager").search_customers(CustomerQuery(q="z")).items)
     assert model.rowCount() > 0
     qtmodeltester.check(model)
 
@@ -115,7 +116,7 @@ def test_wrong_check_digit_shows_a_field_error_and_nothing_is_saved(qtbot, live)
 
 
 def test_saving_a_change_updates_the_history(qtbot, live):
-    cid = api_as(live.url, "manager").search_customers("张").items[-1].id
+    cid = api_as(live.url, "manager").search_customers(CustomerQuery(q="张")).items[-1].id
     controller = controller_for(live.url, "manager")
     form = CustomerProfileForm(controller, cid)
     qtbot.addWidget(form)
@@ -154,7 +155,7 @@ def test_conflict_dialog_shows_the_other_change_and_reload_takes_it(qtbot, live)
 
 
 def test_conflict_keep_mine_rebases_and_the_next_save_wins(qtbot, live):
-    cid = api_as(live.url, "manager").search_customers("张三丰").items[0].id
+    cid = api_as(live.url, "manager").search_customers(CustomerQuery(q="张三丰")).items[0].id
     form = CustomerProfileForm(controller_for(live.url, "manager"), cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
@@ -232,7 +233,7 @@ def test_navigation_follows_the_role(qtbot, live):
 
 
 def test_teller_sees_masked_identifiers_read_only(qtbot, live):
-    cid = api_as(live.url, "teller").search_customers("").items[0].id
+    cid = api_as(live.url, "teller").search_customers(CustomerQuery()).items[0].id
     form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
@@ -314,7 +315,8 @@ def test_an_ended_session_asks_to_log_in_again_and_keeps_the_open_form(qtbot, qa
     qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
     window = app.window
     qtbot.addWidget(window)
-    cid = api_as(live.url, "manager2").search_customers("", manager_id=app.controller.me.user.id).items[0].id
+    own = CustomerQuery(manager_id=app.controller.me.user.id)
+    cid = api_as(live.url, "manager2").search_customers(own).items[0].id
     form = window.open_customer(cid)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
     form.inputs["occupation"].clear()
@@ -367,6 +369,7 @@ def test_search_filters_by_org_and_own_book(qtbot, live):
     sub = next(i for i in range(search.org_filter.count()) if "庆春路分理处" in search.org_filter.itemText(i))
     sub_id = search.org_filter.itemData(sub)
     search.org_filter.setCurrentIndex(sub)  # searches at once
+    assert search.customer_query() == CustomerQuery(org_id=sub_id)
     qtbot.waitUntil(lambda: search.model.rowCount() > 0 and
                     all(c.org_id == sub_id for c in search.model.rows()), timeout=10000)
     manager = MainWindow(controller_for(live.url, "manager"))
@@ -375,5 +378,17 @@ def test_search_filters_by_org_and_own_book(qtbot, live):
     assert mine is not None
     mine.mine.setChecked(True)
     me = manager.controller.me.user.id
+    assert mine.customer_query() == CustomerQuery(manager_id=me)
     qtbot.waitUntil(lambda: mine.model.rowCount() > 0 and all(c.manager_id == me for c in mine.model.rows()),
                     timeout=10000)
+
+
+def test_the_search_box_takes_no_more_than_a_query_may_hold(qtbot, live):
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    search = w.search
+    qtbot.keyClicks(search.query, "z" * 150)
+    limit = CustomerQuery.model_fields["q"].metadata[0].max_length
+    assert search.query.text() == "z" * limit
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.status.text() == "0 customers", timeout=10000)
