@@ -19,7 +19,7 @@ from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from server.demo import DEMO_PASSWORD
 from shared.schemas import CustomerQuery
-from tests.client.conftest import api_as, controller_for
+from tests.client.conftest import WatchedTransport, api_as, controller_for
 
 
 def log_in(qtbot, app: Application, username: str, password: str = DEMO_PASSWORD) -> LoginDialog:  # type: ignore[no-untyped-def]
@@ -171,23 +171,40 @@ def test_conflict_keep_mine_rebases_and_the_next_save_wins(qtbot, live):
     assert api_as(live.url, "manager").customer(cid).employer == "杭州园林局"
 
 
-def test_server_down_keeps_the_input_and_says_so(qtbot, live):
+def test_server_down_keeps_the_input_and_a_retry_reuses_its_idempotency_key(qtbot, live):
     controller = controller_for(live.url, "manager")
+    up = controller.api
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    down = ApiClient(f"http://127.0.0.1:{closed}", timeout=2)
-    down.token = controller.api.token
+    transport = WatchedTransport()
+    down = ApiClient(f"http://127.0.0.1:{closed}", timeout=2, transport=transport)
+    down.token = up.token
     controller.api = down
     form = CustomerProfileForm(controller, None)
     qtbot.addWidget(form)
     type_text(form.inputs["name"], "王小明")
     qtbot.keyClicks(form.inputs["id_number"], "11010519491231002X")
+
+    def saved_and_failed(attempts: int) -> None:
+        form.save()
+        qtbot.waitUntil(lambda: len(transport.sent("POST", "/api/v1/customers")) == attempts
+                        and form.save_button.isEnabled() and "cannot be reached" in form.status.text(),
+                        timeout=10000)
+
+    saved_and_failed(1)
+    assert form.inputs["name"].text() == "王小明" and "your input is kept" in form.status.text()
+    saved_and_failed(2)  # the same save again
+    qtbot.keyClicks(form.inputs["phone"], "13912345678")
+    saved_and_failed(3)  # a different save
+    sent = transport.sent("POST", "/api/v1/customers")
+    keys = [r.headers["Idempotency-Key"] for r in sent]
+    assert sent[0].content == sent[1].content and keys[0] == keys[1]  # a retry cannot save twice
+    assert sent[2].content != sent[1].content and keys[2] != keys[1]  # a changed body is a new request
+    controller.api = up  # the server is back: the kept input saves
     form.save()
-    qtbot.waitUntil(lambda: "cannot be reached" in form.status.text(), timeout=10000)
-    assert form.inputs["name"].text() == "王小明" and form.save_button.isEnabled()
-    key = form._idempotency_key
-    assert key  # a retry will send the same key: it cannot save twice
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    assert up.customer(form.customer_id).phone == "13912345678"
 
 
 def test_remember_me_keeps_the_token_in_the_keyring(qtbot, qapp, live, isolated_desktop):
