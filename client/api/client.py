@@ -81,9 +81,14 @@ class ApiClient:
             return False
 
     # ------------------------------------------------------------------ auth
-    def login(self, username: str, password: str) -> LoginResponse:
-        res = LoginResponse.model_validate(self._request("POST", "/auth/login",
-                                                         json={"username": username, "password": password}))
+    def login(self, username: str, password: str, device_token: str | None = None) -> LoginResponse:
+        """`device_token`: from this user's last login on this workstation; it exempts the
+        attempt from the per-address throttle a branch's shared NAT address would otherwise
+        share with every colleague's typos. The answer carries the token to keep."""
+        body = {"username": username, "password": password}
+        if device_token:
+            body["device_token"] = device_token
+        res = LoginResponse.model_validate(self._request("POST", "/auth/login", json=body))
         self.token = res.access_token
         return res
 

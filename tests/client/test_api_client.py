@@ -1,6 +1,8 @@
 """The client API's requests, seen through a stub transport (no server needed)."""
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from client.api.client import ApiClient
@@ -29,3 +31,14 @@ def test_a_search_sends_the_querys_parameters_and_paging():
                                         "sort": "-name", "page": "2", "page_size": "20"}
     assert dict(seen[1].url.params) == {"page": "1", "page_size": "50"}  # defaults are not sent
 
+
+def test_a_login_sends_the_device_token_only_when_there_is_one():
+    answer = {"access_token": "t", "expires_at": "2030-01-01T00:00:00Z", "device_token": "d" * 43,
+              "user": {"id": 1, "username": "teller", "display_name": "柜员", "role": "teller", "org_id": 2,
+                       "position": "staff", "locked": False, "version": 1}}
+    api, seen = recording(answer)
+    assert api.login("teller", "pw").device_token == "d" * 43
+    api.login("teller", "pw", "d" * 43)
+    assert [json.loads(r.content) for r in seen] == [
+        {"username": "teller", "password": "pw"},
+        {"username": "teller", "password": "pw", "device_token": "d" * 43}]
