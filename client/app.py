@@ -3,6 +3,7 @@ runner; views call it and get results through callbacks on the UI thread. It is 
 one place that reacts to an ended session (401)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,14 +11,18 @@ from typing import Any
 import keyring
 import shiboken6
 from keyring.errors import KeyringError
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 
 from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
-from shared.schemas import Me, OrgRead
+from shared.schemas import CustomerQuery, Me, OrgRead
 
 log = logging.getLogger(__name__)
 KEYRING_SERVICE = "branch-crm"
+#: Device tokens live apart from session tokens: logging out forgets the session, not the
+#: workstation.
+DEVICE_KEYRING_SERVICE = "branch-crm-device"
+DEVICE_SETTINGS_GROUP = "device_tokens"
 Ok = Callable[[Any], object]
 Err = Callable[[ApiError], object]
 
@@ -44,6 +49,47 @@ def remembered_token(server: str, username: str) -> str | None:
     except KeyringError as exc:
         log.info("keyring: %s", exc)
         return None
+
+
+def _device_key(server: str, username: str) -> str:
+    """Per server and user as the server knows them (it compares usernames case-folded)."""
+    return f"{server.rstrip('/')}|{username.strip().casefold()}"
+
+
+def _device_setting(server: str, username: str) -> str:
+    """A settings key without the URL's slashes (group separators to QSettings) and
+    without the username in clear text in the settings file."""
+    digest = hashlib.sha256(_device_key(server, username).encode()).hexdigest()
+    return f"{DEVICE_SETTINGS_GROUP}/{digest}"
+
+
+def remember_device_token(settings: QSettings, server: str, username: str, token: str) -> None:
+    """Keep the token the server gave this user on this workstation (CONTRACT.md, HTTP):
+    in the OS keyring when there is one, else in the settings beside the remembered
+    username. It is no password (the password is still needed), so the settings file is
+    an acceptable place when the desktop has no keyring."""
+    if keyring_available():
+        try:
+            keyring.set_password(DEVICE_KEYRING_SERVICE, _device_key(server, username), token)
+        except KeyringError as exc:  # a locked or broken keyring: the settings keep it instead
+            log.info("keyring: %s", exc)
+        else:
+            settings.remove(_device_setting(server, username))  # one copy, the safer one
+            return
+    settings.setValue(_device_setting(server, username), token)
+
+
+def remembered_device_token(settings: QSettings, server: str, username: str) -> str | None:
+    if keyring_available():
+        try:
+            token = keyring.get_password(DEVICE_KEYRING_SERVICE, _device_key(server, username))
+        except KeyringError as exc:
+            log.info("keyring: %s", exc)
+        else:
+            if token:
+                return token
+    value = settings.value(_device_setting(server, username))
+    return str(value) if value else None
 
 
 class Controller(QObject):
@@ -108,8 +154,8 @@ class Controller(QObject):
                 err(e)
         self.tasks.run(fn, succeeded, failed)
 
-    def search(self, q: str, filters: dict[str, Any], ok: Ok, err: Err, owner: QObject | None = None) -> None:
-        self._run(lambda: self.api.search_customers(q, **filters), ok, err, owner)
+    def search(self, query: CustomerQuery, ok: Ok, err: Err, owner: QObject | None = None) -> None:
+        self._run(lambda: self.api.search_customers(query), ok, err, owner)
 
     def load_customer(self, customer_id: int, ok: Ok, err: Err, owner: QObject | None = None) -> None:
         self._run(lambda: self.api.customer(customer_id), ok, err, owner)

@@ -5,13 +5,21 @@ import argparse
 import sys
 import time
 
+import httpx
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 from client import i18n
 from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
-from client.app import Controller, keyring_available, remember_token, remembered_token
+from client.app import (
+    Controller,
+    keyring_available,
+    remember_device_token,
+    remember_token,
+    remembered_device_token,
+    remembered_token,
+)
 from client.i18n import error_message, tr
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
@@ -21,11 +29,14 @@ DEFAULT_SERVER = "http://127.0.0.1:8765"
 
 
 class Application(QObject):
-    """Login, then the main window; logs in again when the session ends."""
+    """Login, then the main window; logs in again when the session ends. `transport` goes
+    to every API client it makes (tests watch or delay requests with it)."""
 
-    def __init__(self, qapp: QApplication, server: str | None = None) -> None:
+    def __init__(self, qapp: QApplication, server: str | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         super().__init__()
         self.qapp = qapp
+        self.transport = transport
         self.settings = QSettings("BranchCRM", "client")
         self.server = server or str(self.settings.value("server", DEFAULT_SERVER))
         self.tasks = TaskRunner(self)
@@ -41,12 +52,15 @@ class Application(QObject):
         username = str(self.settings.value("username", ""))
         token = remembered_token(self.server, username) if username and keyring_available() else None
         if token:
-            api = ApiClient(self.server)
+            api = self._api(self.server)
             api.token = token
             self.tasks.run(lambda: (api.me(), api.orgs()), lambda r: self._logged_in(api, *r),
                            lambda _e: self.show_login())
         else:
             self.show_login()
+
+    def _api(self, server: str) -> ApiClient:
+        return ApiClient(server, transport=self.transport)
 
     def show_login(self, message: str = "") -> LoginDialog:
         username = str(self.settings.value("username", ""))
@@ -60,14 +74,19 @@ class Application(QObject):
 
     def _submit(self, server: str, username: str, password: str, remember: bool) -> None:
         api = self.api if self._relogin and self.api and self.api.base_url == server.rstrip("/") \
-            else ApiClient(server)
+            else self._api(server)
+        device_token = remembered_device_token(self.settings, api.base_url, username)
 
         def work():  # type: ignore[no-untyped-def]
-            if api.login(username, password).password_change_required:
-                return None  # nothing else is reachable until the password is changed
-            return api.me(), api.orgs()
+            res = api.login(username, password, device_token)
+            if res.password_change_required:
+                return res.device_token, None  # nothing else is reachable until the password is changed
+            return res.device_token, (api.me(), api.orgs())
 
-        def ok(result) -> None:  # type: ignore[no-untyped-def]
+        def ok(answer) -> None:  # type: ignore[no-untyped-def]
+            issued, result = answer
+            if issued and issued != device_token:  # first login here, or the old one was no longer valid
+                remember_device_token(self.settings, api.base_url, username, issued)
             if result is None:
                 self._forced_password_change(api, server, username, password, remember)
             else:

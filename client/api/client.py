@@ -12,6 +12,7 @@ from shared.schemas import (
     ApprovalRead,
     AuditEntry,
     CustomerPage,
+    CustomerQuery,
     CustomerRead,
     HistoryEntry,
     LoginResponse,
@@ -80,9 +81,14 @@ class ApiClient:
             return False
 
     # ------------------------------------------------------------------ auth
-    def login(self, username: str, password: str) -> LoginResponse:
-        res = LoginResponse.model_validate(self._request("POST", "/auth/login",
-                                                         json={"username": username, "password": password}))
+    def login(self, username: str, password: str, device_token: str | None = None) -> LoginResponse:
+        """`device_token`: from this user's last login on this workstation; it exempts the
+        attempt from the per-address throttle a branch's shared NAT address would otherwise
+        share with every colleague's typos. The answer carries the token to keep."""
+        body = {"username": username, "password": password}
+        if device_token:
+            body["device_token"] = device_token
+        res = LoginResponse.model_validate(self._request("POST", "/auth/login", json=body))
         self.token = res.access_token
         return res
 
@@ -155,8 +161,9 @@ class ApiClient:
             self._request("GET", "/audit", params={k: v for k, v in params.items() if v})).items
 
     # ------------------------------------------------------------------ customers
-    def search_customers(self, q: str, page: int = 1, page_size: int = 50, **filters: Any) -> CustomerPage:
-        params = {"q": q, "page": page, "page_size": page_size, **{k: v for k, v in filters.items() if v}}
+    def search_customers(self, query: CustomerQuery, page: int = 1, page_size: int = 50) -> CustomerPage:
+        """The query's own parameters (only what differs from its defaults) plus paging."""
+        params: dict[str, str | int] = {**query.params(), "page": page, "page_size": page_size}
         return CustomerPage.model_validate(self._request("GET", "/customers", params=params))
 
     def customer(self, customer_id: int) -> CustomerRead:

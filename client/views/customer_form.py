@@ -96,6 +96,7 @@ class CustomerProfileForm(QWidget):
         self.loaded: dict[str, Any] = {}
         self.masked: list[str] = []
         self._idempotency_key: str | None = None
+        self._idempotent_request: tuple[Any, ...] | None = None  # what that key was made for
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         names = field_labels()
@@ -254,8 +255,12 @@ class CustomerProfileForm(QWidget):
             self.status.setText(tr("Nothing to save"))
             return
         payload = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
-        # one key per intended save: a retry after a lost connection cannot save twice
-        self._idempotency_key = self._idempotency_key or uuid.uuid4().hex
+        # One key per request body: a retry of the same save after a lost connection
+        # cannot save twice, and a changed body is a new request (the server refuses a
+        # different body under a key it has seen: idempotency.key_reused).
+        request = (self.customer_id, self.version, payload)
+        if self._idempotency_key is None or request != self._idempotent_request:
+            self._idempotency_key, self._idempotent_request = uuid.uuid4().hex, request
         self.save_button.setEnabled(False)
         self.status.setText(tr("Saving..."))
         if self.customer_id is None:

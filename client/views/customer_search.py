@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
 from client.views.widgets import record_table
+from shared.schemas import CustomerQuery
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from shared.schemas import CustomerPage
 
 DEBOUNCE_MS = 300
+#: The longest text CustomerQuery accepts: the box takes no more, so a query is always valid.
+QUERY_MAX_LENGTH = next(m.max_length for m in CustomerQuery.model_fields["q"].metadata if hasattr(m, "max_length"))
 
 
 class CustomerSearchView(QWidget):
@@ -41,6 +44,7 @@ class CustomerSearchView(QWidget):
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
         self.query.setClearButtonEnabled(True)
+        self.query.setMaxLength(QUERY_MAX_LENGTH)
         self.query.installEventFilter(self)
         self.org_filter = QComboBox()  # an org and everything below it
         self.org_filter.addItem(tr("All my branches"), None)
@@ -75,14 +79,16 @@ class CustomerSearchView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
 
+    def customer_query(self) -> CustomerQuery:
+        """What the user is asking for: the text, the org filter and 'only my customers'."""
+        return CustomerQuery(q=self.query.text().strip() or None, org_id=self.org_filter.currentData(),
+                             manager_id=self.controller.me.user.id if self.mine.isChecked() else None)
+
     def search_now(self) -> None:
         self._generation += 1
         generation = self._generation
         self.status.setText(tr("Searching..."))
-        filters = {"org_id": self.org_filter.currentData(),
-                   "manager_id": self.controller.me.user.id if self.mine.isChecked() else None}
-        self.controller.search(self.query.text().strip(), filters,
-                               lambda page: self._show(generation, page),
+        self.controller.search(self.customer_query(), lambda page: self._show(generation, page),
                                lambda err: self._failed(generation, err), owner=self)
 
     def _show(self, generation: int, page: CustomerPage) -> None:

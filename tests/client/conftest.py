@@ -7,9 +7,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator
+import json
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from client.api.client import ApiClient
@@ -31,8 +34,45 @@ def isolated_desktop(tmp_path: Path, qapp) -> Iterator[MemoryKeyring]:  # type: 
     yield isolate_desktop(tmp_path, qapp)
 
 
-def controller_for(url: str, username: str) -> Controller:
-    api = ApiClient(url)
+class WatchedTransport(httpx.BaseTransport):
+    """The real HTTP transport, watched: every request is recorded, and requests that
+    match a `hold` wait (on their worker thread) until the test releases them, so a test
+    decides in which order answers arrive."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.requests: list[httpx.Request] = []
+        self._holds: list[tuple[Callable[[httpx.Request], bool], threading.Event]] = []
+        self._lock = threading.Lock()
+
+    def hold(self, matches: Callable[[httpx.Request], bool]) -> threading.Event:
+        """Requests for which `matches` is true wait until the returned event is set."""
+        release = threading.Event()
+        with self._lock:
+            self._holds.append((matches, release))
+        return release
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests.append(request)
+            holds = [release for matches, release in self._holds if matches(request)]
+        for release in holds:
+            assert release.wait(20), "a held request was never released"
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def sent(self, method: str, path: str) -> list[httpx.Request]:
+        with self._lock:
+            return [r for r in self.requests if r.method == method and r.url.path == path]
+
+    def login_bodies(self) -> list[dict[str, str]]:
+        return [json.loads(r.content) for r in self.sent("POST", "/api/v1/auth/login")]
+
+
+def controller_for(url: str, username: str, transport: httpx.BaseTransport | None = None) -> Controller:
+    api = ApiClient(url, transport=transport)
     api.login(username, DEMO_PASSWORD)
     return Controller(api, api.me(), api.orgs())
 

@@ -243,7 +243,8 @@ def test_branch_manager_sees_their_own_staff_read_only(qtbot, live):
     names = {u.username for u in w.staff.model.rows()}
     assert {"president", "manager", "teller"} <= names and not names & {"admin", "cx_president"}
     assert not w.staff.new_button.isVisibleTo(w.staff) and not w.staff.lock_button.isVisibleTo(w.staff)
-    assert w.staff.edit_selected() is None
+    assert w.staff.select_user("teller") and w.staff.selected() is not None  # a colleague is chosen...
+    assert w.staff.edit_selected() is None  # ...and still cannot be edited
 
 
 def test_auditor_reads_the_audit_trail(qtbot, live):

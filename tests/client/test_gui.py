@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import keyring
 import shiboken6
 from keyring.backends import fail
@@ -18,7 +19,9 @@ from client.views.customer_form import ConflictDialog, CustomerProfileForm
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from server.demo import DEMO_PASSWORD
-from tests.client.conftest import api_as, controller_for
+from shared.enums import CustomerSort
+from shared.schemas import CustomerQuery
+from tests.client.conftest import WatchedTransport, api_as, controller_for
 
 
 def log_in(qtbot, app: Application, username: str, password: str = DEMO_PASSWORD) -> LoginDialog:  # type: ignore[no-untyped-def]
@@ -38,7 +41,17 @@ def type_text(widget, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def own_customer(url: str, name: str = "张三丰") -> int:
-    return api_as(url, "manager").search_customers(name).items[0].id
+    return api_as(url, "manager").search_customers(CustomerQuery(q=name)).items[0].id
+
+
+# The masks as the spec writes them (CONTRACT.md, "110101********4514", "139****5678"),
+# spelled out here rather than taken from shared.masking, which is what is under test.
+def id_mask(full: str) -> str:
+    return full[:6] + "*" * 8 + full[-4:]
+
+
+def mobile_mask(full: str) -> str:
+    return full[:3] + "*" * 4 + full[-4:]
 
 
 def test_login_opens_the_main_window_with_user_branch_and_server(qtbot, qapp, live):
@@ -60,38 +73,60 @@ def test_wrong_password_says_so_and_keeps_the_dialog(qtbot, qapp, live):
 
 
 def test_search_as_you_type_by_pinyin_and_enter_opens_the_profile(qtbot, live):
+    full = api_as(live.url, "manager").customer(own_customer(live.url))  # their own: the full record
+    assert full.id_number and full.phone and "*" not in full.id_number + full.phone
     w = MainWindow(controller_for(live.url, "manager"))
     qtbot.addWidget(w)
     w.show()
-    qtbot.keyClicks(w.search.query, "zsf")
-    qtbot.waitUntil(lambda: w.search.model.rowCount() > 0 and
-                    w.search.model.customer_at(0).name == "张三丰", timeout=10000)
-    assert "*" in w.search.model.data(w.search.model.index(0, 4))  # IDs masked in lists
-    qtbot.keyClick(w.search.query, Qt.Key.Key_Down)
-    assert w.search.table.hasFocus() or w.search.table.currentIndex().row() == 0
-    qtbot.keyClick(w.search.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: isinstance(w.tabs.currentWidget(), CustomerProfileForm), timeout=5000)
+    qtbot.waitActive(w)
+    search = w.search
+    search.query.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is search.query)
+    qtbot.keyClicks(QApplication.focusWidget(), "zsf")  # as typed: the debounced search follows
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0 and search.model.customer_at(0).name == "张三丰",
+                    timeout=10000)
+    row = [search.model.data(search.model.index(0, col)) for col in range(search.model.columnCount())]
+    assert row[4] == id_mask(full.id_number) and row[5] == mobile_mask(full.phone)  # masked in lists
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # from the box into the results
+    assert QApplication.focusWidget() is search.table and search.table.currentIndex().row() == 0
+    with qtbot.wait_signal(search.open_customer, timeout=2000) as opened:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert opened.args == [full.id]
     form = w.tabs.currentWidget()
+    assert isinstance(form, CustomerProfileForm) and form.customer_id == full.id
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
-    assert form.inputs["name"].text() == "张三丰" and "*" not in form.inputs["id_number"].text()
+    assert form.inputs["name"].text() == "张三丰"
+    assert form.inputs["id_number"].text() == full.id_number and form.inputs["phone"].text() == full.phone
 
 
 def test_stale_answers_are_ignored(qtbot, live):
-    w = MainWindow(controller_for(live.url, "manager"))
+    """The first query's answer is held back until the second one's is on screen."""
+    assert len(api_as(live.url, "manager").search_customers(CustomerQuery(q="张")).items) > 1
+    transport = WatchedTransport()
+    w = MainWindow(controller_for(live.url, "manager", transport))
     qtbot.addWidget(w)
-    w.search.query.setText("zzzzzz-no-such-name")
-    w.search.search_now()
-    w.search.query.setText("zsf")
-    w.search.search_now()
-    qtbot.waitUntil(lambda: w.search.model.rowCount() == 1, timeout=10000)
-    w.controller.tasks.wait()
-    qtbot.wait(100)
-    assert w.search.model.customer_at(0).name == "张三丰"
+    search = w.search
+
+    def searches() -> list[httpx.Request]:
+        return transport.sent("GET", "/api/v1/customers")
+    slow = transport.hold(lambda r: r.url.path == "/api/v1/customers" and r.url.params.get("q") == "张")
+    search.query.setText("张")
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(searches()) == 1)  # on its way, and held
+    search.query.setText("zsf")
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.status.text() == "1 customers", timeout=10000)
+    assert [c.name for c in search.model.rows()] == ["张三丰"]
+    slow.set()  # now the first, older answer arrives
+    assert w.controller.tasks.wait(10000)
+    qtbot.wait(100)  # its queued signal reaches the view
+    assert [r.url.params.get("q") for r in searches()] == ["张", "zsf"]
+    assert [c.name for c in search.model.rows()] == ["张三丰"] and search.status.text() == "1 customers"
 
 
 def test_customer_table_model_is_a_well_behaved_qt_model(qtmodeltester, live):
     model = CustomerTableModel()
-    model.set_rows(api_as(live.url, "manager").search_customers("z").items)
+    model.set_rows(api_as(live.url, "manager").search_customers(CustomerQuery(q="z")).items)
     assert model.rowCount() > 0
     qtmodeltester.check(model)
 
@@ -115,20 +150,26 @@ def test_wrong_check_digit_shows_a_field_error_and_nothing_is_saved(qtbot, live)
 
 
 def test_saving_a_change_updates_the_history(qtbot, live):
-    cid = api_as(live.url, "manager").search_customers("张").items[-1].id
     controller = controller_for(live.url, "manager")
+    me = controller.me.user
+    book = controller.api.search_customers(CustomerQuery(manager_id=me.id, sort=CustomerSort.CUSTOMER_NO)).items
+    cid = next(c.id for c in book if c.name != "张三丰")  # the oldest of their own; not the conflict tests' one
     form = CustomerProfileForm(controller, cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
-    if form.masked:  # not in the manager's own book: pick theirs
-        return
-    form.inputs["occupation"].setText("图书管理员")
-    form._field_changed("occupation")
-    assert form.is_dirty()
+    assert not form.masked  # their own book: the full profile
+    before = form.inputs["occupation"].text()
+    after = "档案管理员" if before == "图书管理员" else "图书管理员"
+    form.inputs["occupation"].selectAll()
+    type_text(form.inputs["occupation"], after)
+    assert form.is_dirty() and form.status.text() == "Unsaved changes"
     form.save()
     qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
-    qtbot.waitUntil(lambda: form.history.rowCount() > 0 and form.history.item(0, 5) is not None
-                    and form.history.item(0, 5).text() == "图书管理员", timeout=10000)
+
+    def newest() -> list[str]:
+        return [form.history.item(0, c).text() if form.history.item(0, c) else "" for c in range(1, 6)]
+    qtbot.waitUntil(lambda: form.history.rowCount() > 0 and newest()[4] == after, timeout=10000)
+    assert newest() == [me.display_name, "Changed", "Occupation", before, after]
     assert not form.is_dirty()
 
 
@@ -154,7 +195,7 @@ def test_conflict_dialog_shows_the_other_change_and_reload_takes_it(qtbot, live)
 
 
 def test_conflict_keep_mine_rebases_and_the_next_save_wins(qtbot, live):
-    cid = api_as(live.url, "manager").search_customers("张三丰").items[0].id
+    cid = api_as(live.url, "manager").search_customers(CustomerQuery(q="张三丰")).items[0].id
     form = CustomerProfileForm(controller_for(live.url, "manager"), cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
@@ -170,23 +211,40 @@ def test_conflict_keep_mine_rebases_and_the_next_save_wins(qtbot, live):
     assert api_as(live.url, "manager").customer(cid).employer == "杭州园林局"
 
 
-def test_server_down_keeps_the_input_and_says_so(qtbot, live):
+def test_server_down_keeps_the_input_and_a_retry_reuses_its_idempotency_key(qtbot, live):
     controller = controller_for(live.url, "manager")
+    up = controller.api
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    down = ApiClient(f"http://127.0.0.1:{closed}", timeout=2)
-    down.token = controller.api.token
+    transport = WatchedTransport()
+    down = ApiClient(f"http://127.0.0.1:{closed}", timeout=2, transport=transport)
+    down.token = up.token
     controller.api = down
     form = CustomerProfileForm(controller, None)
     qtbot.addWidget(form)
     type_text(form.inputs["name"], "王小明")
     qtbot.keyClicks(form.inputs["id_number"], "11010519491231002X")
+
+    def saved_and_failed(attempts: int) -> None:
+        form.save()
+        qtbot.waitUntil(lambda: len(transport.sent("POST", "/api/v1/customers")) == attempts
+                        and form.save_button.isEnabled() and "cannot be reached" in form.status.text(),
+                        timeout=10000)
+
+    saved_and_failed(1)
+    assert form.inputs["name"].text() == "王小明" and "your input is kept" in form.status.text()
+    saved_and_failed(2)  # the same save again
+    qtbot.keyClicks(form.inputs["phone"], "13912345678")
+    saved_and_failed(3)  # a different save
+    sent = transport.sent("POST", "/api/v1/customers")
+    keys = [r.headers["Idempotency-Key"] for r in sent]
+    assert sent[0].content == sent[1].content and keys[0] == keys[1]  # a retry cannot save twice
+    assert sent[2].content != sent[1].content and keys[2] != keys[1]  # a changed body is a new request
+    controller.api = up  # the server is back: the kept input saves
     form.save()
-    qtbot.waitUntil(lambda: "cannot be reached" in form.status.text(), timeout=10000)
-    assert form.inputs["name"].text() == "王小明" and form.save_button.isEnabled()
-    key = form._idempotency_key
-    assert key  # a retry will send the same key: it cannot save twice
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    assert up.customer(form.customer_id).phone == "13912345678"
 
 
 def test_remember_me_keeps_the_token_in_the_keyring(qtbot, qapp, live, isolated_desktop):
@@ -232,12 +290,19 @@ def test_navigation_follows_the_role(qtbot, live):
 
 
 def test_teller_sees_masked_identifiers_read_only(qtbot, live):
-    cid = api_as(live.url, "teller").search_customers("").items[0].id
+    cid = next(c.id for c in api_as(live.url, "teller").search_customers(CustomerQuery()).items if c.phone)
+    full = api_as(live.url, "president").customer(cid)  # the branch manager may see the full values
+    assert full.id_number and full.phone and "*" not in full.id_number + full.phone
     form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
-    assert "*" in form.inputs["id_number"].text() and form.inputs["id_number"].isReadOnly()
-    assert "id_number" not in form.changes()
+    assert form.inputs["id_number"].text() == id_mask(full.id_number)
+    assert form.inputs["phone"].text() == mobile_mask(full.phone)
+    assert form.inputs["id_number"].isReadOnly() and form.inputs["phone"].isReadOnly()
+    qtbot.keyClicks(form.inputs["phone"], "1")  # typing into a masked field does nothing
+    assert form.inputs["phone"].text() == mobile_mask(full.phone)
+    form.inputs["id_number"].setText(full.id_number)  # and a masked field is never sent back
+    assert not {"id_number", "phone"} & form.changes().keys()
 
 
 def test_chinese_translation_loads(qapp):
@@ -314,7 +379,8 @@ def test_an_ended_session_asks_to_log_in_again_and_keeps_the_open_form(qtbot, qa
     qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
     window = app.window
     qtbot.addWidget(window)
-    cid = api_as(live.url, "manager2").search_customers("", manager_id=app.controller.me.user.id).items[0].id
+    own = CustomerQuery(manager_id=app.controller.me.user.id)
+    cid = api_as(live.url, "manager2").search_customers(own).items[0].id
     form = window.open_customer(cid)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
     form.inputs["occupation"].clear()
@@ -367,6 +433,7 @@ def test_search_filters_by_org_and_own_book(qtbot, live):
     sub = next(i for i in range(search.org_filter.count()) if "庆春路分理处" in search.org_filter.itemText(i))
     sub_id = search.org_filter.itemData(sub)
     search.org_filter.setCurrentIndex(sub)  # searches at once
+    assert search.customer_query() == CustomerQuery(org_id=sub_id)
     qtbot.waitUntil(lambda: search.model.rowCount() > 0 and
                     all(c.org_id == sub_id for c in search.model.rows()), timeout=10000)
     manager = MainWindow(controller_for(live.url, "manager"))
@@ -375,5 +442,17 @@ def test_search_filters_by_org_and_own_book(qtbot, live):
     assert mine is not None
     mine.mine.setChecked(True)
     me = manager.controller.me.user.id
+    assert mine.customer_query() == CustomerQuery(manager_id=me)
     qtbot.waitUntil(lambda: mine.model.rowCount() > 0 and all(c.manager_id == me for c in mine.model.rows()),
                     timeout=10000)
+
+
+def test_the_search_box_takes_no_more_than_a_query_may_hold(qtbot, live):
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    search = w.search
+    qtbot.keyClicks(search.query, "z" * 150)
+    limit = CustomerQuery.model_fields["q"].metadata[0].max_length
+    assert search.query.text() == "z" * limit
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.status.text() == "0 customers", timeout=10000)

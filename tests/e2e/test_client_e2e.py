@@ -16,6 +16,7 @@ from client.api.client import ApiClient
 from client.i18n import error_message
 from client.main import Application
 from client.views.customer_form import ConflictDialog, CustomerProfileForm
+from shared.schemas import CustomerQuery
 from shared.validators import id_check_char
 from tests.desktop import MemoryKeyring, isolate_desktop
 from tests.e2e.conftest import ADMIN_PASSWORD, ServerProcess
@@ -111,7 +112,7 @@ def test_a_bank_sets_up_and_an_account_manager_keeps_a_customer(qtbot, qapp, liv
     assert form.errors["id_number"].text() == error_message("customer.id_number.checksum")
     mine = ApiClient(live_server.url)
     mine.login("am1", OWN_PASSWORD)
-    assert mine.search_customers("").total == 0
+    assert mine.search_customers(CustomerQuery()).total == 0
 
     # -- corrected: saved, gender and birth date taken from the ID
     form.inputs["id_number"].clear()
@@ -120,7 +121,7 @@ def test_a_bank_sets_up_and_an_account_manager_keeps_a_customer(qtbot, qapp, liv
     assert form.values()["gender"] == "male" and form.values()["birth_date"].isoformat() == "1980-03-15"
     form.save()
     qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=15000)
-    assert form.customer_id is not None and mine.search_customers("").total == 1
+    assert form.customer_id is not None and mine.search_customers(CustomerQuery()).total == 1
 
     # -- found by pinyin initials, ID and phone; Enter brings the open profile forward
     w.tabs.setCurrentWidget(search)
