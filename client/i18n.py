@@ -77,8 +77,12 @@ def enum_labels() -> dict[str, dict[str, str]]:
         "action": {"create": tr("Created"), "update": tr("Changed")},
         "position": {"branch_president": tr("Branch president"), "department_head": tr("Department head"),
                      "account_manager": tr("Account manager"), "staff": tr("Staff")},
-        "approval_kind": {"user.create": tr("New user with a privileged role"),
-                          "user.grant_role": tr("Grant a privileged role")},
+        "approval_kind": {"user.grant_privileged": tr("Grant a privileged role"),
+                          "user.create": tr("New user"),
+                          "user.update": tr("Change a user"),
+                          "user.unlock": tr("Unlock a user"),
+                          "user.password_reset": tr("Reset a password"),
+                          "customer.reassign": tr("Reassign a customer")},
     }
 
 
@@ -156,6 +160,15 @@ def error_message(code: str, fallback: str = "") -> str:
         "user.lock.self": tr("You cannot lock your own account"),
         "approval.own_request": tr("You cannot decide your own request"),
         "approval.not_pending": tr("This request has already been decided"),
+        "approval.stale": tr("The record changed after the request was made: ask for it again"),
+        "approval.unknown_kind": tr("This server cannot carry out this kind of request"),
+        "approval.checker_credentials_set_by_maker": tr(
+            "Your password was last set by the requester: another checker must decide"),
+        "approval.checker_is_target": tr("You cannot decide a request about your own account"),
+        "user.self_administration": tr("Nobody changes their own role, branch, lock or password here"),
+        "field.invalid_decimal": tr("Not a number"),
+        "field.too_many_decimals": tr("Too many decimal places"),
+        "field.out_of_range": tr("Out of the allowed range"),
         "request.too_large": tr("The request is too large"),
         "server.unavailable": tr("The server is busy: try again in a moment"),
     }

@@ -136,12 +136,12 @@ class ApiClient:
         return self._user_or_pending(self._request("PATCH", f"/users/{user_id}",
                                                    json={**changes, "version": version}))
 
-    def set_user_locked(self, user_id: int, locked: bool) -> UserRead:
-        return UserRead.model_validate(self._request("POST", f"/users/{user_id}/{'lock' if locked else 'unlock'}"))
+    def set_user_locked(self, user_id: int, locked: bool) -> UserRead | ApprovalPending:
+        return self._user_or_pending(self._request("POST", f"/users/{user_id}/{'lock' if locked else 'unlock'}"))
 
-    def reset_password(self, user_id: int, new_password: str) -> UserRead:
-        return UserRead.model_validate(self._request("POST", f"/users/{user_id}/password-reset",
-                                                     json={"new_password": new_password}))
+    def reset_password(self, user_id: int, new_password: str) -> UserRead | ApprovalPending:
+        return self._user_or_pending(self._request("POST", f"/users/{user_id}/password-reset",
+                                                   json={"new_password": new_password}))
 
     def revoke_sessions(self, user_id: int) -> None:
         self._request("POST", f"/users/{user_id}/revoke-sessions")
@@ -174,10 +174,12 @@ class ApiClient:
         return CustomerRead.model_validate(self._request("POST", "/customers", json=data, headers=headers))
 
     def update_customer(self, customer_id: int, version: int, changes: dict[str, Any],
-                        idempotency_key: str | None = None) -> CustomerRead:
+                        idempotency_key: str | None = None) -> CustomerRead | ApprovalPending:
+        """The saved customer, or the pending request when a move needs a checker (202)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        return CustomerRead.model_validate(self._request("PATCH", f"/customers/{customer_id}",
-                                                         json={**changes, "version": version}, headers=headers))
+        body = self._request("PATCH", f"/customers/{customer_id}", json={**changes, "version": version},
+                             headers=headers)
+        return ApprovalPending.model_validate(body) if "approval_id" in body else CustomerRead.model_validate(body)
 
     def history(self, customer_id: int) -> list[HistoryEntry]:
         return Page[HistoryEntry].model_validate(

@@ -26,7 +26,7 @@ class _Runnable(QRunnable):
             result = self.fn()
         except ApiError as exc:
             self.task.failed.emit(exc)
-        except Exception as exc:  # noqa: BLE001 -- a bug must reach the UI as an error, not kill the worker
+        except Exception as exc:
             self.task.failed.emit(ApiError(0, "client.internal_error", "Unexpected error", repr(exc)))
         else:
             self.task.succeeded.emit(result)

@@ -21,7 +21,8 @@ class ApprovalsView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.model: RowsModel[ApprovalRead] = RowsModel([
-            Column("created_at", lambda: tr("Requested"), lambda a: a.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+            Column("created_at", lambda: tr("Requested"),
+                   lambda a: a.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
             Column("maker", lambda: tr("Requested by"), lambda a: a.maker.display_name),
             Column("kind", lambda: tr("Request"), lambda a: label("approval_kind", a.kind)),
             Column("summary", lambda: tr("Details"), lambda a: a.summary),

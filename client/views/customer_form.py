@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from client.i18n import enum_labels, error_message, field_labels, tr
 from client.views.history import HistoryTable, display_value, value_text
+from shared.schemas import ApprovalPending
 from shared.validators import (
     id_birth_date,
     id_gender,
@@ -62,7 +63,8 @@ class ConflictDialog(QDialog):
         self.table = QTableWidget(len(diffs), 3)
         self.table.setHorizontalHeaderLabels([tr("Field"), tr("Your value"), tr("Value saved on the server")])
         for row, f in enumerate(diffs):
-            for col, value in enumerate((names.get(f, f), display_value(f, mine.get(f)), display_value(f, current.get(f)))):
+            values = (names.get(f, f), display_value(f, mine.get(f)), display_value(f, current.get(f)))
+            for col, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
@@ -180,8 +182,16 @@ class CustomerProfileForm(QWidget):
             if isinstance(w, QLineEdit):
                 w.setText(value_text(v))
                 w.setReadOnly(f in self.masked)
-            elif isinstance(w, QDateEdit) and v is not None:
-                w.setDate(QDate(v.year, v.month, v.day))
+            elif isinstance(w, QDateEdit) and f in self.masked:
+                # masked with the resident ID (its digits 7-14): only the age is shown
+                w.setSpecialValueText(tr("Age %1 (masked)").replace("%1", value_text(record.get("age"))))
+                w.setDate(w.minimumDate())
+                w.setReadOnly(True)
+            elif isinstance(w, QDateEdit):
+                w.setSpecialValueText("")
+                w.setReadOnly(False)
+                if v is not None:
+                    w.setDate(QDate(v.year, v.month, v.day))
             elif isinstance(w, QComboBox):
                 w.setCurrentIndex(max(w.findData(v), 0))
             w.blockSignals(False)
@@ -189,7 +199,8 @@ class CustomerProfileForm(QWidget):
 
     def changes(self) -> dict[str, Any]:
         now = self.values()
-        return {f: v for f, v in now.items() if value_text(v) != value_text(self.loaded.get(f)) and f not in self.masked}
+        return {f: v for f, v in now.items()
+                if value_text(v) != value_text(self.loaded.get(f)) and f not in self.masked}
 
     def is_dirty(self) -> bool:
         return bool(self.changes())
@@ -271,9 +282,15 @@ class CustomerProfileForm(QWidget):
             self.controller.update_customer(self.customer_id, self.version, payload, self._idempotency_key,
                                             self._saved, self._save_failed, owner=self)
 
-    def _saved(self, c: CustomerRead) -> None:
+    def _saved(self, c: CustomerRead | ApprovalPending) -> None:
         self._idempotency_key = None
         self.save_button.setEnabled(True)
+        if isinstance(c, ApprovalPending):  # a reassignment beyond the threshold waits for a checker
+            assert self.customer_id is not None
+            self.controller.load_customer(self.customer_id, self._loaded, lambda _e: None, owner=self)
+            self.status.setText(tr("Sent for approval (request %1): a checker must approve the move.")
+                                .replace("%1", str(c.approval_id)))
+            return
         new = self.customer_id is None
         self._loaded(c)
         self.status.setText(tr("Saved"))

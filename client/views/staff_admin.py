@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -34,6 +34,8 @@ from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 if TYPE_CHECKING:
     from client.api.client import ApiError
     from client.app import Controller
+
+D = TypeVar("D", bound=QDialog)
 
 USERNAME = re.compile(USERNAME_PATTERN)
 
@@ -225,7 +227,7 @@ class StaffView(QWidget):
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.can_manage = controller.may("user.manage")
+        self.can_manage = controller.may("user.update")
         names = controller.org_names
         self.model: RowsModel[UserRead] = RowsModel([
             Column("username", lambda: tr("Username"), lambda u: u.username),
@@ -353,16 +355,19 @@ class StaffView(QWidget):
             lambda e: self._edit_failed(d, e), owner=d))
         return self._open(d)
 
-    def _open(self, d: QDialog) -> Any:
+    def _open(self, d: D) -> D:
         self.dialog = d
         d.open()
         return d
 
+    def _pending(self, result: ApprovalPending) -> None:
+        self._say(tr("Sent for approval (request %1): a second head-office admin must approve it.")
+                  .replace("%1", str(result.approval_id)))
+
     def _saved(self, d: UserDialog, result: UserRead | ApprovalPending) -> None:
         d.accept()
         if isinstance(result, ApprovalPending):
-            self._say(tr("Sent for approval (request %1): a second head-office admin must approve it.")
-                      .replace("%1", str(result.approval_id)))
+            self._pending(result)
             return
         self._say(tr("Saved %1").replace("%1", result.username))
         self.refresh(select_id=result.id)
@@ -384,7 +389,10 @@ class StaffView(QWidget):
         self.controller.call(lambda api: api.set_user_locked(u.id, locked), self._lock_done, self._failed,
                              owner=self)
 
-    def _lock_done(self, user: UserRead) -> None:
+    def _lock_done(self, user: UserRead | ApprovalPending) -> None:
+        if isinstance(user, ApprovalPending):  # unlocking a privileged user waits for a second admin
+            self._pending(user)
+            return
         self._replace(user)
         self._say((tr("%1 is locked and logged out.") if user.locked else tr("%1 is unlocked."))
                   .replace("%1", user.username))
@@ -395,8 +403,11 @@ class StaffView(QWidget):
             return None
         d = PasswordResetDialog(u, self)
 
-        def done(user: UserRead) -> None:
+        def done(user: UserRead | ApprovalPending) -> None:
             d.accept()
+            if isinstance(user, ApprovalPending):  # a privileged user's password: four eyes
+                self._pending(user)
+                return
             self._replace(user)
             self._say(tr("The password of %1 was reset; they must change it at the next login.")
                       .replace("%1", user.username))

@@ -288,6 +288,38 @@
       <translation>该申请已处理</translation>
     </message>
     <message>
+      <source>The record changed after the request was made: ask for it again</source>
+      <translation>申请提交后记录已被修改：请重新提交申请</translation>
+    </message>
+    <message>
+      <source>This server cannot carry out this kind of request</source>
+      <translation>服务器无法执行此类申请</translation>
+    </message>
+    <message>
+      <source>Your password was last set by the requester: another checker must decide</source>
+      <translation>您的密码最近一次由申请人设置：须由其他复核人审批</translation>
+    </message>
+    <message>
+      <source>You cannot decide a request about your own account</source>
+      <translation>不能审批与您本人账户有关的申请</translation>
+    </message>
+    <message>
+      <source>Nobody changes their own role, branch, lock or password here</source>
+      <translation>任何人都不能在此修改本人的角色、机构、锁定状态或密码</translation>
+    </message>
+    <message>
+      <source>Not a number</source>
+      <translation>不是有效数字</translation>
+    </message>
+    <message>
+      <source>Too many decimal places</source>
+      <translation>小数位数过多</translation>
+    </message>
+    <message>
+      <source>Out of the allowed range</source>
+      <translation>超出允许范围</translation>
+    </message>
+    <message>
       <source>The request is too large</source>
       <translation>请求内容过大</translation>
     </message>
@@ -428,12 +460,28 @@
       <translation>员工</translation>
     </message>
     <message>
-      <source>New user with a privileged role</source>
-      <translation>新建特权角色用户</translation>
-    </message>
-    <message>
       <source>Grant a privileged role</source>
       <translation>授予特权角色</translation>
+    </message>
+    <message>
+      <source>New user</source>
+      <translation>新建用户</translation>
+    </message>
+    <message>
+      <source>Change a user</source>
+      <translation>修改用户</translation>
+    </message>
+    <message>
+      <source>Unlock a user</source>
+      <translation>解锁用户</translation>
+    </message>
+    <message>
+      <source>Reset a password</source>
+      <translation>重置密码</translation>
+    </message>
+    <message>
+      <source>Reassign a customer</source>
+      <translation>调整客户归属</translation>
     </message>
     <message>
       <source>Your password has been changed.</source>
@@ -604,8 +652,16 @@
       <translation>没有需要保存的修改</translation>
     </message>
     <message>
+      <source>Sent for approval (request %1): a checker must approve the move.</source>
+      <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
+    </message>
+    <message>
       <source>(your input is kept: save again)</source>
       <translation>（您的输入已保留，请再次保存）</translation>
+    </message>
+    <message>
+      <source>Age %1 (masked)</source>
+      <translation>年龄 %1（已遮蔽）</translation>
     </message>
     <message>
       <source>Name, pinyin (zsf), resident ID, mobile or customer no.</source>
@@ -836,10 +892,6 @@
       <translation>全部角色</translation>
     </message>
     <message>
-      <source>New user</source>
-      <translation>新建用户</translation>
-    </message>
-    <message>
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
@@ -868,16 +920,16 @@
       <translation>%1 个用户</translation>
     </message>
     <message>
+      <source>Sent for approval (request %1): a second head-office admin must approve it.</source>
+      <translation>已提交审批（申请 %1）：需另一位总行管理员批准。</translation>
+    </message>
+    <message>
       <source>Edit user %1</source>
       <translation>编辑用户 %1</translation>
     </message>
     <message>
       <source>Status</source>
       <translation>状态</translation>
-    </message>
-    <message>
-      <source>Sent for approval (request %1): a second head-office admin must approve it.</source>
-      <translation>已提交审批（申请 %1）：需另一位总行管理员批准。</translation>
     </message>
     <message>
       <source>%1 is locked and logged out.</source>

@@ -171,10 +171,10 @@ def update_user(db: Session, actor: Actor, user_id: int, data: UserUpdate) -> Ou
     grants = changes.get("role") in PRIVILEGED_ROLES
     action = Action.USER_ASSIGN if assigning else Action.USER_UPDATE
     if access.needs_approval(db, actor, action, privileged_target=user.role in PRIVILEGED_ROLES or grants):
-        verb = f"Grant {changes['role']} to" if grants else "Change"
+        summary = f"Grant {changes['role']} to {user.username}" if grants else \
+            f"Change {', '.join(sorted(changes))} of {user.username}"
         return approvals.submit(db, actor, "user.grant_privileged" if grants else "user.update",
-                                {"user_id": user.id, "version": user.version, **changes},
-                                f"{verb} {user.username}: {', '.join(sorted(changes))}", org_id=user.org_id,
+                                {"user_id": user.id, "version": user.version, **changes}, summary, org_id=user.org_id,
                                 object_type="user", object_id=user.id, details=_details(user, **{
                                     f"new_{k}": v for k, v in changes.items()}))
     _apply(db, actor, user, changes)

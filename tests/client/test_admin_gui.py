@@ -238,7 +238,8 @@ def test_a_stale_user_edit_saves_nothing_and_shows_the_current_record(qtbot, liv
 def test_branch_manager_sees_their_own_staff_read_only(qtbot, live):
     w = MainWindow(controller_for(live.url, "president"))
     qtbot.addWidget(w)
-    assert w.staff is not None and w.approvals is None and w.audit is None
+    # staff read-only; approvals as the branch's checker; no audit trail
+    assert w.staff is not None and w.approvals is not None and w.audit is None
     qtbot.waitUntil(lambda: w.staff.model.rowCount() > 0, timeout=10000)
     names = {u.username for u in w.staff.model.rows()}
     assert {"president", "manager", "teller"} <= names and not names & {"admin", "cx_president"}
@@ -303,8 +304,8 @@ def test_the_auditor_sees_the_org_tree_read_only(qtbot, live):
 @pytest.mark.parametrize("role_user, tabs", [
     ("admin", ["Organisations", "Staff", "Approvals"]),
     ("auditor", ["Organisations", "Audit trail"]),
-    ("president", ["Customers", "Staff"]),
-    ("manager", ["Customers"]),
+    ("president", ["Customers", "Staff", "Approvals"]),  # the branch's checker (reassignments)
+    ("manager", ["Customers", "Approvals"]),  # a maker follows their own requests
     ("teller", ["Customers"]),
 ])
 def test_each_role_sees_its_own_screens(qtbot, live, role_user, tabs):

@@ -93,7 +93,7 @@ def test_a_bank_sets_up_and_an_account_manager_keeps_a_customer(qtbot, qapp, liv
     qtbot.waitUntil(lambda: app.window is not None, timeout=15000)
     w = app.window
     qtbot.addWidget(w)
-    assert w.tab_titles() == ["Customers"] and w.org_label.text() == "西湖支行"
+    assert w.tab_titles() == ["Customers", "Approvals"] and w.org_label.text() == "西湖支行"
     assert w.server_label.text() == live_server.url
 
     # -- a new customer: the wrong check digit is refused with the field named, nothing stored

@@ -26,7 +26,8 @@ CALLER = {"customers": "bm_a", "users": "admin", "orgs": "admin", "approvals": "
 @pytest.mark.parametrize("method, path", _routes_with_ids())
 @pytest.mark.parametrize("huge", HUGE)
 def test_an_id_past_the_integer_range_in_a_path_is_404(api, world, method, path, huge):
-    user = CALLER[path.split("/")[1]]
+    user = "auditor" if path.endswith("/history") and not path.startswith("/customers") else \
+        CALLER[path.split("/")[1]]
     url = re.sub(r"\{\w+_id\}", str(huge), path)
     r = api.request(method, url, headers=world.h(user), json={"version": 1} if method != "GET" else None)
     assert r.status_code == 404, (r.status_code, r.text)
