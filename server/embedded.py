@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -40,11 +41,15 @@ def start_embedded(directory: Path, customers: int = 80) -> EmbeddedServer:
     factory = make_sessionmaker(engine, settings.resolved_key_file)
     with factory() as db:
         seed_demo(db, customers=customers)
+    return serve_in_thread(create_app(settings, factory))
+
+
+def serve_in_thread(app: Any) -> EmbeddedServer:
+    """`app` served by uvicorn in a daemon thread on a free loopback port, once it answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, factory), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -54,4 +59,5 @@ def start_embedded(directory: Path, customers: int = 80) -> EmbeddedServer:
                 return EmbeddedServer(base, server, thread)
         except httpx.HTTPError:
             time.sleep(0.05)
+    server.should_exit = True
     raise RuntimeError("embedded server did not start")

@@ -277,15 +277,10 @@ class LiveServer:
 def live_server(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-def]
     """`live_server(**settings)` on the test's backend (param "sqlite" or "postgres" of
     the `backend` fixture): a fresh database with the world, served on a free port."""
-    import socket
-    import threading
-    import time
-
-    import httpx
-    import uvicorn
+    from server.embedded import EmbeddedServer, serve_in_thread
 
     backend_name = backend.name
-    started: list[tuple[uvicorn.Server, threading.Thread, Engine]] = []
+    started: list[tuple[EmbeddedServer, Engine]] = []
     drops: list[str] = []
 
     def start(**overrides: object) -> LiveServer:
@@ -306,27 +301,13 @@ def live_server(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-de
         create_key_file(settings.resolved_key_file)
         factory = make_sessionmaker(engine, settings.resolved_key_file)
         world = build_world(factory, settings)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, factory), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        started.append((server, thread, engine))
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    return LiveServer(base + "/api/v1", world, settings, factory)
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("live server did not start")
+        served = serve_in_thread(create_app(settings, factory))
+        started.append((served, engine))
+        return LiveServer(served.url + "/api/v1", world, settings, factory)
 
     yield start
-    for server, thread, engine in started:
-        server.should_exit = True
-        thread.join(10)
+    for served, engine in started:
+        served.stop()
         engine.dispose()
     admin = pg_admin_url()
     for name in drops:
