@@ -89,6 +89,20 @@ def main() -> None:
             form.set_values(form.loaded)
             window.close()
 
+            # the teller sees the same customer masked: ID and phone masked, the age for the birth date
+            counter = MainWindow(controller_for(server.url, "teller"))
+            counter.resize(1180, 720)
+            counter.show()
+            assert counter.search is not None
+            counter.search.query.setText("张三丰")
+            counter.search.search_now()
+            settle()
+            masked = counter.open_customer(counter.search.model.customer_at(0).id)
+            settle()
+            assert masked.masked, "the teller's view of a customer is masked"
+            counter.grab().save(str(OUT / f"customer_masked_{lang}.png"))
+            counter.close()
+
             admin = MainWindow(controller_for(server.url, "admin"))
             admin.resize(900, 560)
             admin.show()

@@ -15,8 +15,8 @@ class CustomerTableModel(RowsModel[CustomerSummary]):
             Column("customer_no", lambda: tr("Customer no."), lambda c: c.customer_no or ""),
             Column("name", lambda: tr("Name"), lambda c: c.name),
             Column("gender", lambda: tr("Gender"), lambda c: label("gender", c.gender)),
-            Column("birth_date", lambda: tr("Date of birth"),
-                   lambda c: c.birth_date.isoformat() if c.birth_date else ""),
+            # lists mask the birth date with the resident ID (its digits 7-14): the age instead
+            Column("age", lambda: tr("Age"), lambda c: "" if c.age is None else str(c.age)),
             Column("id_number", lambda: tr("Resident ID"), lambda c: c.id_number or c.uscc or ""),
             Column("phone", lambda: tr("Mobile"), lambda c: c.phone or ""),
             Column("org", lambda: tr("Branch"), lambda c: self._org_names.get(c.org_id, "")),

@@ -496,6 +496,10 @@
       <translation>客户号</translation>
     </message>
     <message>
+      <source>Age</source>
+      <translation>年龄</translation>
+    </message>
+    <message>
       <source>Reason (shown to the requester)</source>
       <translation>理由（申请人可见）</translation>
     </message>
