@@ -65,10 +65,11 @@ def login(db: Session, settings: Settings, username: str, password: str, source:
     now = utcnow()
     user = db.scalar(select(User).where(User.username_key == key))
     device = _device(db, settings, user, device_token, now)
-    if device is None and throttle.address_blocked(db, settings, src, now):
+    wait = throttle.address_blocked(db, settings, src, now) if device is None else None
+    if wait is not None:
         audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source, reason="address")
         db.commit()
-        raise _throttled(settings.login_address_window_seconds)
+        raise _throttled(wait)
     account = throttle.account_key(key)
     failures = throttle.admit_account(db, settings, account, now)
     if failures is None:

@@ -103,11 +103,15 @@ def reset_account(db: Session, key: str) -> None:
     db.execute(delete(_T).where(_T.key == key))
 
 
-def address_blocked(db: Session, settings: Settings, source: str, now: datetime) -> bool:
-    window_start = now - timedelta(seconds=settings.login_address_window_seconds)
-    failures = db.scalar(select(_T.failures).where(_T.key == address_key(source),
-                                                   _T.window_started_at > window_start))
-    return failures is not None and failures >= settings.login_address_limit
+def address_blocked(db: Session, settings: Settings, source: str, now: datetime) -> float | None:
+    """Seconds until `source` may try again, or None when it is not blocked."""
+    window = timedelta(seconds=settings.login_address_window_seconds)
+    row = db.execute(select(_T.failures, _T.window_started_at).where(
+        _T.key == address_key(source), _T.window_started_at > now - window)).first()
+    if row is None or row.failures < settings.login_address_limit:
+        return None
+    remaining: float = (row.window_started_at + window - now).total_seconds()
+    return max(1.0, remaining)
 
 
 def count_address_failure(db: Session, settings: Settings, source: str, now: datetime) -> None:

@@ -128,3 +128,16 @@ def test_a_device_token_never_exempts_from_the_account_lock(make_client):
     assert login(api, "am_a", device_token=token).status_code == 401  # locked
     # ...and they did not count against the branch's shared address
     assert login(api, "am_b").status_code == 200
+
+
+def test_the_address_throttle_says_how_long_is_left_of_its_window(make_client, monkeypatch):
+    from datetime import timedelta
+
+    import server.services.auth as auth_service
+    from server.models.base import utcnow
+    api = make_client(login_address_limit=2, login_throttle_after=100, login_address_window_seconds=300)
+    for i in range(2):
+        login(api, f"user{i}", WRONG)
+    monkeypatch.setattr(auth_service, "utcnow", lambda: utcnow() + timedelta(seconds=100))  # the clock moves on
+    r = login(api, "am_a")
+    assert r.status_code == 429 and 190 <= int(r.headers["Retry-After"]) <= 201
