@@ -22,8 +22,7 @@ from server.errors import Problem, forbidden, not_found
 from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
 from server.services import audit
 from shared import errors as codes
-from shared.enums import PRIVILEGED_ROLES
-from shared.masking import mask_id_number, mask_phone
+from shared.masking import MASKED_DATE, mask_id_number, mask_phone
 from shared.permissions import (
     MASKED_CUSTOMER_FIELDS,
     NOT_ON_ONESELF,
@@ -77,6 +76,12 @@ def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[in
     if actor is not None:
         actor._cache[("subtree", org_id)] = ids
     return ids
+
+
+def branch_of(path: str) -> int | None:
+    """The branch an org's path (`/1/4/9/`) lies in; None for the head office itself."""
+    parts = [int(p) for p in path.strip("/").split("/") if p]
+    return parts[1] if len(parts) > 1 else None
 
 
 def scope_for(actor: Actor, action: Action | None) -> Scope | None:
@@ -227,7 +232,7 @@ def mask_text(field: str, value: str | None) -> str | None:
     """A stored textual form (history) as such a reader sees it."""
     if value is None or field not in _MASKS:
         return value
-    return "****-**-**" if field == "birth_date" else mask(field, value)
+    return MASKED_DATE if field == "birth_date" else mask(field, value)
 
 
 def age(born: date | None, today: date | None = None) -> int | None:
@@ -263,7 +268,3 @@ def reassignment_threshold(db: Session) -> int:
     _version, value = parameters.current(db, REASSIGNMENT_THRESHOLD)
     assert isinstance(value, ReassignmentThreshold)
     return value.max_customers
-
-
-def is_privileged(role: str | None) -> bool:
-    return role in PRIVILEGED_ROLES

@@ -111,7 +111,7 @@ def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
             loc = loc[1:]
         field = field_path(loc) or "body"
         if e.get("type") == "json_invalid":
-            out.append(_invalid_json().errors[0])  # type: ignore[index]
+            out.append(_INVALID_JSON)
             continue
         params = {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, (int, str, float, bool))}
         if e.get("type") == "enum" and "expected" in params:
@@ -120,8 +120,11 @@ def field_errors_from_pydantic(errs: list[dict[str, Any]]) -> list[FieldError]:
     return out
 
 
+_INVALID_JSON = FieldError("body", "request.invalid_json", "The body is not valid JSON")
+
+
 def _invalid_json() -> Problem:
-    return validation_failed([FieldError("body", "request.invalid_json", "The body is not valid JSON")])
+    return validation_failed([_INVALID_JSON])
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -11,6 +11,10 @@ def mask_id_number(v: str | None) -> str | None:
     return v[:6] + "*" * (len(v) - 10) + v[-4:]
 
 
+#: A birth date as a reader of a masked resident ID sees it in text (history): nothing.
+MASKED_DATE = "****-**-**"
+
+
 def mask_phone(v: str | None) -> str | None:
     """First 3 and last 4 digits: 139****5678."""
     if not v:

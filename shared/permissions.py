@@ -235,9 +235,3 @@ def scope_of(role: Role | str, action: Action | str) -> Scope | None:
 def allowed_actions(role: Role | str) -> dict[str, str]:
     """Every action the role may perform, with its scope, for the client to hide controls."""
     return {str(a): str(g.scope) for a, row in PERMISSIONS.items() if (g := row.get(Role(role))) is not None}
-
-
-def approval_actions(role: Role | str) -> dict[str, list[str]]:
-    """For the client: which of the role's actions may need approval, and when."""
-    return {str(a): sorted(str(c) for c in g.approval_when) for a, row in PERMISSIONS.items()
-            if (g := row.get(Role(role))) is not None and g.approval_when}

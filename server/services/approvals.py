@@ -73,25 +73,18 @@ def submit(db: Session, actor: Actor, kind: str, payload: dict[str, Any], summar
     return req
 
 
-def _branch_of(db: Session, org_id: int) -> int | None:
-    """The branch an org belongs to (its own id for a branch); None for the head office."""
-    path = db.scalar(select(Org.path).where(Org.id == org_id)) or ""
-    parts = [int(p) for p in path.strip("/").split("/") if p]
-    return parts[1] if len(parts) > 1 else None
-
-
 def _escalated(db: Session, maker: Actor, org_id: int | None, touches: tuple[int, ...]) -> bool:
     """roles-and-permissions.md: head-office checkers take cross-branch items, head-office
     makers' items, and items from a branch where the maker is the only possible checker."""
-    branches = {_branch_of(db, o) for o in (org_id, *touches) if o is not None}
-    if len(branches) != 1 or None in branches or _branch_of(db, maker.org_id) is None:
+    orgs = [o for o in (org_id, *touches) if o is not None]
+    paths = dict(db.execute(select(Org.id, Org.path).where(Org.id.in_([*orgs, maker.org_id]))).all())
+    branches = {access.branch_of(paths.get(o, "")) for o in orgs}
+    if len(branches) != 1 or None in branches or access.branch_of(paths.get(maker.org_id, "")) is None:
         return True
-    branch = branches.pop()
-    assert branch is not None
-    deciders = access.roles_within_branches(Action.APPROVAL_DECIDE)
-    others = db.scalars(select(User.org_id).where(User.role.in_(deciders), User.id != maker.user_id,
-                                                  User.locked.is_(False), User.disabled.is_(False)))
-    return not any(_branch_of(db, o) == branch for o in others)
+    others = db.scalars(select(Org.path).join(User, User.org_id == Org.id).where(
+        User.role.in_(access.roles_within_branches(Action.APPROVAL_DECIDE)), User.id != maker.user_id,
+        User.locked.is_(False), User.disabled.is_(False)))
+    return branches.pop() not in {access.branch_of(p) for p in others}
 
 
 def to_read(db: Session, req: ApprovalRequest) -> ApprovalRead:
