@@ -1,0 +1,96 @@
+"""The customers file's fast check, run in the import's worker processes on raw lines
+while COPY stages them (kept free of heavy imports: each worker imports it).
+
+`plainly_valid` only ever says yes to a row that `customers.judge` — the API's own
+rules — accepts with the same values (tests/server/test_import.py proves it on many
+valid and broken rows); whatever it does not vouch for is judged by `judge`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from functools import lru_cache
+from operator import mul
+
+from shared.validators import PROVINCE_PREFIXES
+
+COLUMNS = ("core_customer_id", "type", "name", "gender", "birth_date", "id_number", "uscc", "phone", "address",
+           "occupation", "employer", "branch_code", "manager_username")
+CORE_ID_MAX = 40
+#: shared.schemas.CONTROL_CHARACTERS (the same pattern; a test holds them equal).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_ID_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_W48 = 48 * sum(_ID_W)
+_ID_CHECK = "10X98765432"
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@lru_cache(maxsize=4)
+def birth_dates(today: date) -> dict[str, str]:
+    """YYYYMMDD -> YYYY-MM-DD for every day a resident ID may give as a birth date."""
+    out, d, one = {}, date(1900, 1, 1), timedelta(days=1)
+    while d <= today:
+        iso = d.isoformat()
+        out[iso.replace("-", "")] = iso
+        d += one
+    return out
+
+
+def plainly_valid(f: Sequence[str], dates: Mapping[str, str]) -> bool:
+    """A fast, strict check of a row's 13 raw fields ('' = empty; no control characters)
+    that only ever says yes to rows `judge` accepts unchanged but for an `x` → `X` in
+    the resident ID; everything else is left to `judge`."""
+    core, typ, name, gender, birth, idn, uscc, phone, address, occupation, employer = f[:11]
+    if len(core) > CORE_ID_MAX or not name or len(name) > 100 or not name.strip():
+        return False
+    if phone and not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"
+                      and phone[1] in "3456789"):
+        return False
+    for v, n in ((address, 200), (occupation, 60), (employer, 100)):
+        if v and (len(v) > n or v != v.strip()):
+            return False
+    if typ in ("", "personal"):
+        if uscc or gender not in ("male", "female") or len(idn) != 18 or not idn.isascii() \
+                or not idn[:17].isdigit() or idn[17] not in "0123456789Xx" or idn[:2] not in PROVINCE_PREFIXES \
+                or dates.get(idn[6:14]) != birth:
+            return False
+        b = idn.encode("ascii")
+        return _ID_CHECK[(sum(map(mul, b, _ID_W)) - _ID_W48) % 11] == idn[17].upper() and \
+            (b[16] & 1) == (gender == "male")
+    if typ == "corporate":
+        if gender or birth or idn or occupation or employer or len(uscc) != 18 or not uscc[:8].isdigit():
+            return False
+        try:
+            total = sum(_USCC_VALUE[c] * w for c, w in zip(uscc, _USCC_W, strict=False))
+            return uscc[17] in _USCC_VALUE and _USCC_ALPHABET[(31 - total) % 31] == uscc[17]
+        except KeyError:
+            return False
+    return False
+
+
+def slow_lines(start_line: int, chunk: bytes, today: date) -> list[int]:
+    """The lines of a chunk of raw CSV lines (the first is `start_line`) that
+    `plainly_valid` does not vouch for: quoted, control characters, or not plain."""
+    dates = birth_dates(today)
+    try:
+        lines = chunk.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return []  # COPY refuses the file; it is then read row by row
+    out = []
+    n = len(COLUMNS)
+    for i, line in enumerate(lines[:-1] if lines and lines[-1] == "" else lines):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if '"' in line or CONTROL_CHARACTERS.search(line):
+            out.append(start_line + i)
+            continue
+        f = line.split(",")
+        if len(f) != n or not plainly_valid(f, dates):
+            out.append(start_line + i)
+    return out
+
+
