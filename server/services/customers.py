@@ -174,15 +174,23 @@ def _search_by_name(db: Session, actor: Actor, name: NameQuery, query: CustomerQ
             spelt = spelt.where(Customer.sort_key.startswith(name.prefix))
         streams.append(_filtered(db, spelt, query))
     total, capped = _capped_count(db, streams, count_cap)
-    found = (union_all(*streams) if len(streams) > 1 else keyed).subquery()
-    ids = select(found.c.customer_id)
-    if query.sort == "name":
-        order: tuple[Any, ...] = (found.c.sort_code, found.c.customer_id)
-    elif query.sort == "-name":
-        order = (found.c.sort_code.desc(), found.c.customer_id.desc())
+    skip = (page - 1) * page_size
+    if query.sort in ("name", "-name"):
+        # each walk stops after the rows the page can need; PostgreSQL 15 merges the two
+        # ordered walks only when each is ordered and limited itself (it does not see
+        # the key index's order through a plain UNION ALL and sorts every match instead)
+        def by_name(cols: Any) -> tuple[Any, ...]:
+            return (cols.sort_code, cols.customer_id) if query.sort == "name" else \
+                (cols.sort_code.desc(), cols.customer_id.desc())
+        walks = [w.order_by(*by_name(w.selected_columns)).limit(skip + page_size).subquery() for w in streams]
+        found = walks[0] if len(walks) == 1 else \
+            union_all(*(select(w.c.sort_code, w.c.customer_id) for w in walks)).subquery()
+        ids = select(found.c.customer_id).order_by(*by_name(found.c))
     else:
-        ids, order = ids.join(Customer, Customer.id == found.c.customer_id), SORTS[query.sort]
-    page_ids = list(db.scalars(ids.order_by(*order).offset((page - 1) * page_size).limit(page_size)))
+        found = union_all(*streams).subquery()
+        ids = select(found.c.customer_id).join(Customer, Customer.id == found.c.customer_id) \
+            .order_by(*SORTS[query.sort])
+    page_ids = list(db.scalars(ids.offset(skip).limit(page_size)))
     rows = {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(page_ids)))} if page_ids else {}
     return [to_summary(rows[i]) for i in page_ids if i in rows], total, capped
 
