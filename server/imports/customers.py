@@ -151,10 +151,11 @@ class CustomersImport(Kind):
         self.names.load()
         self._load_orgs()
         self._build_ok()
-        missing = self.names.complete("SELECT name FROM imp_ok WHERE sort_key IS NULL")
-        if missing:
-            ctx.sql("UPDATE imp_ok SET sort_key = (SELECT n.sort_key FROM imp_name n WHERE n.name = imp_ok.name) "
-                    "WHERE sort_key IS NULL")
+        first = next(iter(search_keys.CUSTOMER_COLUMNS))
+        if self.names.complete(f"SELECT name FROM imp_ok WHERE {first} IS NULL"):
+            ctx.sql("UPDATE imp_ok SET " + ", ".join(f"{col} = {expr}" for col, expr in
+                                                     search_keys.CUSTOMER_COLUMNS.items())
+                    + f" FROM {search_keys.TABLE} n WHERE n.name = imp_ok.name AND imp_ok.{first} IS NULL")
         self._reject_by_database()
         if self._repeats:
             self._reject_repeats()
@@ -310,7 +311,8 @@ class CustomersImport(Kind):
         ctx.sql("DROP TABLE IF EXISTS imp_upd")
         ctx.sql("CREATE TEMP TABLE imp_upd AS SELECT c.id, "
                 + ", ".join(f"c.{f} AS old_{f}, o.{f} AS {f}" for f in fields)
-                + ", o.sort_key, (o.manager_username IS NOT NULL) AS manager_given "
+                + "".join(f", o.{col}" for col in search_keys.CUSTOMER_COLUMNS)
+                + ", (o.manager_username IS NOT NULL) AS manager_given "
                 + join)
         changes = []
         for row in ctx.sql(f"SELECT id, manager_given, {', '.join(f'old_{f}, {f}' for f in fields)} FROM imp_upd"):
@@ -324,11 +326,12 @@ class CustomersImport(Kind):
                     diff[f] = (old, new)
             changes.append((cid, diff))
         history.record_many(ctx.db, Resource.CUSTOMER, "import", ctx.created_by, changes, at=ctx.now)
-        ctx.sql("""
+        from_name = "".join(f"{col} = CASE WHEN u.name = u.old_name THEN customer.{col} ELSE u.{col} END, "
+                            for col in search_keys.CUSTOMER_COLUMNS)
+        ctx.sql(f"""
             UPDATE customer SET
                 name = u.name, gender = u.gender, birth_date = u.birth_date, phone = u.phone, address = u.address,
-                occupation = u.occupation, employer = u.employer, org_id = u.org_id,
-                sort_key = CASE WHEN u.name = u.old_name THEN customer.sort_key ELSE u.sort_key END,
+                occupation = u.occupation, employer = u.employer, org_id = u.org_id, {from_name}
                 manager_id = CASE WHEN u.manager_given THEN u.manager_id ELSE customer.manager_id END,
                 core_customer_id = COALESCE(u.core_customer_id, customer.core_customer_id),
                 version = customer.version + 1, updated_at = :now

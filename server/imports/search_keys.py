@@ -1,15 +1,16 @@
-"""Everything the import derives from customers' names — the pinyin sort key and the
+"""Everything the import derives from customers' names — the sort code, sort key and
 search keys of server/search.py — computed once per distinct name and written in bulk.
 
 This is the one module of the import that knows how names are indexed: `NameTable`
 collects the distinct names of a file while it is staged, computes each name's entry
-(`entry`, the same functions the API's writes use) — in worker processes for a big file,
-while the database is busy with the staging and the checks — loads the entries into a
-temporary table `imp_name (name, sort_key, keys)` (keys a text[] on PostgreSQL, joined by
-SEP on SQLite), and `write_keys` turns the entries
-into `customer_search_key` rows for a set of customers with one INSERT … SELECT.
+(`entry`: `server.search.index_entry`, what the API's writes use) — in worker processes
+for a big file, while the database is busy with the staging and the checks — loads the
+entries into a temporary table `imp_name (name, sort_code, sort_key, keys)` (keys a
+text[] on PostgreSQL, joined by SEP on SQLite), and `write_keys` turns the entries into
+`customer_search_key` rows for a set of customers with one INSERT … SELECT.
 Names repeat (2 million customers have about 1.2 million distinct names), so keying the
-work by name saves a third of it.
+work by name saves a third of it. The sort code and sort key travel into the customer
+row (`CUSTOMER_COLUMNS`), the sort code also into each key row.
 """
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from server.search import keys_for_name, sort_key
+from server.search import index_entry
 
 #: Separates the keys of one name in `imp_name.keys`. A name holding it has control
 #: characters, so it is rejected and its entry never used.
 SEP = "\x1f"
 TABLE = "imp_name"
 #: Customer columns that come from the name: column -> expression over `imp_name n`.
-CUSTOMER_COLUMNS = {"sort_key": "n.sort_key"}
+CUSTOMER_COLUMNS = {"sort_code": "n.sort_code", "sort_key": "n.sort_key"}
 #: Below this many distinct names the entries are computed in this process.
 PARALLEL_MIN_NAMES = 20_000
 _CHUNK = 5_000
@@ -38,9 +39,10 @@ _NAME_IN_LINE = re.compile(rb"^[^,\n\"]*,[^,\n\"]*,([^,\n\"]*)", re.M)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def entry(name: str) -> tuple[str, str]:
-    """(sort key, search keys joined by SEP) of a name, exactly as the API writes them."""
-    return sort_key(name), SEP.join(sorted(keys_for_name(name)))
+def entry(name: str) -> tuple[int, str, str]:
+    """(sort code, sort key, search keys joined by SEP) of a name, as the API writes them."""
+    e = index_entry(name)
+    return e.sort_code, e.sort_key, SEP.join(sorted(e.keys))
 
 
 def _array(keys: str) -> str:
@@ -51,11 +53,11 @@ def _array(keys: str) -> str:
 
 
 def _copy_text(names: list[str]) -> bytes:
-    """Entries as COPY text rows `name, sort_key, keys[]` (in a worker process)."""
+    """Entries as COPY text rows `name, sort_code, sort_key, keys[]` (in a worker process)."""
     out = []
     for n in names:
-        sk, keys = entry(n)
-        out.append(f"{n.translate(_COPY_ESCAPES)}\t{sk.translate(_COPY_ESCAPES)}\t"
+        code, sk, keys = entry(n)
+        out.append(f"{n.translate(_COPY_ESCAPES)}\t{code}\t{sk.translate(_COPY_ESCAPES)}\t"
                    f"{_array(keys).translate(_COPY_ESCAPES)}\n")
     return "".join(out).encode("utf-8")
 
@@ -100,25 +102,28 @@ class NameTable:
         db = self._db
         db.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
         if self._pg:
-            db.execute(text(f"CREATE TEMP TABLE {TABLE} (name text, sort_key text COLLATE \"C\", keys text[])"))
+            db.execute(text(f"CREATE TEMP TABLE {TABLE} (name text, sort_code bigint, sort_key text COLLATE \"C\", "
+                            "keys text[])"))
             if self._submit_to is not None and self._pending:
                 self._submit()
-            with _raw(db).cursor() as cur, cur.copy(f"COPY {TABLE} (name, sort_key, keys) FROM STDIN") as cp:
+            with _raw(db).cursor() as cur, cur.copy(f"COPY {TABLE} (name, sort_code, sort_key, keys) FROM STDIN") as cp:
                 for r in self._results:
                     cp.write(r.get())
                 if self._pending:
                     cp.write(_copy_text(self._pending))
             db.execute(text(f"ANALYZE {TABLE}"))
         else:
-            db.execute(text(f"CREATE TEMP TABLE {TABLE} (name TEXT PRIMARY KEY, sort_key TEXT, keys TEXT)"))
+            db.execute(text(f"CREATE TEMP TABLE {TABLE} (name TEXT PRIMARY KEY, sort_code BIGINT, sort_key TEXT, "
+                            "keys TEXT)"))
             self._insert(self._pending)
         self._pending, self._results = [], []
 
     def _insert(self, names: list[str]) -> None:
         if names:
-            rows = [{"n": n, "s": sk, "k": [k for k in keys.split(SEP) if k] if self._pg else keys}
-                    for n, (sk, keys) in ((n, entry(n)) for n in names)]
-            self._db.execute(text(f"INSERT INTO {TABLE} (name, sort_key, keys) VALUES (:n, :s, :k)"), rows)
+            rows = [{"n": n, "c": code, "s": sk, "k": [k for k in keys.split(SEP) if k] if self._pg else keys}
+                    for n, (code, sk, keys) in ((n, entry(n)) for n in names)]
+            self._db.execute(text(f"INSERT INTO {TABLE} (name, sort_code, sort_key, keys) VALUES (:n, :c, :s, :k)"),
+                             rows)
 
     def complete(self, names_sql: str, params: dict[str, Any] | None = None) -> int:
         """Add the entries of names `names_sql` yields that are not loaded yet (those the
@@ -138,24 +143,24 @@ class NameTable:
         they are now, after deleting their old keys when `replace`. Returns the number
         of key rows written. Every name must be loaded (`load`, `complete`)."""
         db, params = self._db, params or {}
-        customers_sql = f"SELECT c.id, c.name, c.org_id, c.sort_key FROM customer c WHERE {where}"
+        customers_sql = f"SELECT c.id, c.name, c.org_id, c.sort_code FROM customer c WHERE {where}"
         if replace:
             db.execute(text(f"DELETE FROM customer_search_key WHERE customer_id IN (SELECT c.id FROM "
                             f"({customers_sql}) c)"), params)
         if self._pg:
             res = db.execute(text(
-                "INSERT INTO customer_search_key (key, customer_id, org_id, sort_key) "
-                f"SELECT k.key, c.id, c.org_id, c.sort_key FROM ({customers_sql}) c JOIN {TABLE} n ON n.name = c.name "
-                "CROSS JOIN LATERAL unnest(n.keys) AS k(key)"), params)
+                "INSERT INTO customer_search_key (sort_code, customer_id, org_id, key) "
+                f"SELECT c.sort_code, c.id, c.org_id, k.key FROM ({customers_sql}) c "
+                f"JOIN {TABLE} n ON n.name = c.name CROSS JOIN LATERAL unnest(n.keys) AS k(key)"), params)
             return int(getattr(res, "rowcount", 0) or 0)
-        rows = [{"k": k, "c": cid, "o": org, "s": sk}
-                for cid, org, sk, keys in db.execute(text(
-                    f"SELECT c.id, c.org_id, c.sort_key, n.keys FROM ({customers_sql}) c "
+        rows = [{"k": k, "c": cid, "o": org, "s": code}
+                for cid, org, code, keys in db.execute(text(
+                    f"SELECT c.id, c.org_id, c.sort_code, n.keys FROM ({customers_sql}) c "
                     f"JOIN {TABLE} n ON n.name = c.name"), params)
                 for k in (keys or "").split(SEP) if k]
         if rows:
-            db.execute(text("INSERT INTO customer_search_key (key, customer_id, org_id, sort_key) "
-                            "VALUES (:k, :c, :o, :s)"), rows)
+            db.execute(text("INSERT INTO customer_search_key (sort_code, customer_id, org_id, key) "
+                            "VALUES (:s, :c, :o, :k)"), rows)
         return len(rows)
 
 
