@@ -89,8 +89,12 @@ def judge(raw: Mapping[str, str | None]) -> tuple[list[FieldError], dict[str, An
 
 
 # ----------------------------------------------------------------------------- the kind
-# (core id, resident ID, credit code) of a line whose first seven fields are unquoted
-_KEYS_IN_LINE = re.compile(rb"^([^,\n\"]*),[^,\n\"]*,[^,\n\"]*,[^,\n\"]*,[^,\n\"]*,([^,\n\"]*),([^,\n\"]*),", re.M)
+# (core id, name, resident ID, credit code) of a line whose first seven fields are
+# unquoted; names it misses are computed later (`NameTable.complete`), identifiers it
+# misses belong to lines the fast check sends to `judge`, which notes them then.
+_F = rb'[^,"\r\n]*'
+_KEYS_IN_LINE = re.compile(rb"^(" + _F + b"),[^,\"\r\n]*,(" + _F + b"),[^,\"\r\n]*,[^,\"\r\n]*,(" + _F + b"),("
+                           + _F + b"),", re.M)
 
 
 @kind
@@ -110,12 +114,13 @@ class CustomersImport(Kind):
 
     # ------------------------------------------------------------------ while staging
     def scan_chunk(self, start_line: int, chunk: bytes) -> None:
-        self.names.scan_csv(chunk)
         found = _KEYS_IN_LINE.findall(chunk)
         if found:
-            for i, seen in enumerate(self._seen):
-                values = b"\n".join(t[i] for t in found)
-                self._note(seen, (values.upper() if i == 1 else values).split(b"\n"))
+            cores, names, ids, usccs = zip(*found, strict=True)
+            self.names.add_raw(names)
+            self._note(self._seen[0], list(cores))
+            self._note(self._seen[1], b"\n".join(ids).upper().split(b"\n"))
+            self._note(self._seen[2], list(usccs))
         if self.ctx.big:
             self._slow_async.append(self.ctx.submit(slow_lines, (start_line, chunk, self.ctx.today)))
         else:

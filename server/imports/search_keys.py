@@ -33,9 +33,6 @@ CUSTOMER_COLUMNS = {"sort_code": "n.sort_code", "sort_key": "n.sort_key"}
 #: Below this many distinct names the entries are computed in this process.
 PARALLEL_MIN_NAMES = 20_000
 _CHUNK = 5_000
-# The name is the third column of the customers file; a line whose first three fields are
-# unquoted gives it to this pattern. Names it misses are computed by `complete`.
-_NAME_IN_LINE = re.compile(rb"^[^,\n\"]*,[^,\n\"]*,([^,\n\"]*)", re.M)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -45,20 +42,30 @@ def entry(name: str) -> tuple[int, str, str]:
     return e.sort_code, e.sort_key, SEP.join(sorted(e.keys))
 
 
-def _array(keys: str) -> str:
-    """A PostgreSQL text[] literal of SEP-joined keys, every element quoted."""
+_NEEDS_COPY_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def _array(keys: frozenset[str] | set[str]) -> str:
+    """A PostgreSQL text[] literal of the keys, every element quoted."""
     if not keys:
         return "{}"
-    return "{" + ",".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys.split(SEP)) + "}"
+    joined = '","'.join(keys)
+    if joined.count('"') != 2 * (len(keys) - 1) or "\\" in joined:  # a key holds a quote or backslash
+        joined = '","'.join(k.replace("\\", "\\\\").replace('"', '\\"') for k in keys)
+    return '{"' + joined + '"}'
 
 
 def _copy_text(names: list[str]) -> bytes:
     """Entries as COPY text rows `name, sort_code, sort_key, keys[]` (in a worker process)."""
-    out = []
+    out: list[str] = []
+    append = out.append
     for n in names:
-        code, sk, keys = entry(n)
-        out.append(f"{n.translate(_COPY_ESCAPES)}\t{code}\t{sk.translate(_COPY_ESCAPES)}\t"
-                   f"{_array(keys).translate(_COPY_ESCAPES)}\n")
+        e = index_entry(n)
+        keys = _array(e.keys)
+        if _NEEDS_COPY_ESCAPE.search(n) is None and "\\" not in keys:
+            append(f"{n}\t{e.sort_code}\t{e.sort_key}\t{keys}\n")
+        else:  # the name's own backslash, tab or line break, or an escaped key
+            append("\t".join(v.translate(_COPY_ESCAPES) for v in (n, str(e.sort_code), e.sort_key, keys)) + "\n")
     return "".join(out).encode("utf-8")
 
 
@@ -83,10 +90,10 @@ class NameTable:
         if self._submit_to is not None and len(self._pending) >= _CHUNK:
             self._submit()
 
-    def scan_csv(self, chunk: bytes) -> None:
-        """The names of a chunk of raw customer lines (staged by COPY, never parsed here)."""
+    def add_raw(self, names: Iterable[bytes]) -> None:
+        """Names as the file's bytes (read from raw lines on their way to COPY)."""
         try:
-            self.add(n.decode("utf-8") for n in set(_NAME_IN_LINE.findall(chunk)))
+            self.add(n.decode("utf-8") for n in set(names))
         except UnicodeDecodeError:  # the COPY refuses such a file anyway
             pass
 

@@ -29,7 +29,7 @@ from server import crypto
 from server.imports import engine as import_engine
 from server.imports import run_import
 from server.imports.customers import CustomersImport, judge
-from server.imports.fastcheck import COLUMNS, CONTROL_CHARACTERS, birth_dates, plainly_valid
+from server.imports.fastcheck import COLUMNS, CONTROL_CHARACTERS, birth_dates, plainly_valid, slow_lines
 from server.models import AuditLog, ChangeRecord, Customer, CustomerSearchKey, ImportBatch, ImportReject
 from server.services import parameters
 from shared import schemas
@@ -437,36 +437,69 @@ def _mutate(rng: random.Random, row: list[str]) -> list[str]:
             row[i] = rng.choice(_NOISE) + v + rng.choice(_NOISE)
         elif how == 3:
             row[i] = rng.choice(["male", "female", "personal", "corporate", "1990-01-01", "2099-01-01",
-                                 "19900101", row[5], row[6], "A" * 101])
+                                 "19900101", row[5], row[6], "A" * 41, "A" * 60, "A" * 61, "A" * 100, "A" * 101,
+                                 "A" * 200, "路" * 201])
         else:
             row[i] = v.lower() if rng.random() < 0.5 else v.upper()
     return row
+
+
+def _as_stored(raw: dict[str, str | None]) -> dict[str, Any]:
+    """What the database stores for a row the fast check vouched for (customers._build_ok)."""
+    return {"type": raw["type"] or "personal", "name": raw["name"], "gender": raw["gender"],
+            "birth_date": date.fromisoformat(raw["birth_date"]) if raw["birth_date"] else None,
+            "id_number": raw["id_number"].upper() if raw["id_number"] else None, "uscc": raw["uscc"],
+            "phone": raw["phone"], "address": raw["address"], "occupation": raw["occupation"],
+            "employer": raw["employer"]}
+
+
+def _corpus() -> tuple[list[list[str]], list[list[str]]]:
+    rng = random.Random(20261201)
+    valid = _valid_rows(rng, 3000)
+    return valid, valid + [_mutate(rng, r) for r in valid for _ in range(4)]
 
 
 def test_the_fast_check_vouches_only_for_rows_the_api_accepts_unchanged():
     """Whatever `plainly_valid` accepts (and the database then stores as it is, but for
     an upper-case X), the API's own rules accept with the same stored values; and it does
     accept the plain rows real files consist of."""
-    rng = random.Random(20261201)
     dates = birth_dates(date.today())
-    valid = _valid_rows(rng, 3000)
+    valid, corpus = _corpus()
     assert all(plainly_valid(r, dates) for r in valid)
-    checked = fast = 0
-    for row in valid + [_mutate(rng, r) for r in valid for _ in range(4)]:
+    vouched = 0
+    for row in corpus:
         if CONTROL_CHARACTERS.search("".join(row)) or not plainly_valid(row, dates):
             continue
         raw = {c: (v if v != "" else None) for c, v in zip(COLUMNS, row, strict=True)}
         errs, values = judge(raw)
-        assert errs == [] and values is not None, (row, errs)
-        stored = {"type": raw["type"] or "personal", "name": raw["name"], "gender": raw["gender"],
-                  "birth_date": date.fromisoformat(raw["birth_date"]) if raw["birth_date"] else None,
-                  "id_number": raw["id_number"].upper() if raw["id_number"] else None, "uscc": raw["uscc"],
-                  "phone": raw["phone"], "address": raw["address"], "occupation": raw["occupation"],
-                  "employer": raw["employer"]}
-        assert values == stored, row
-        fast += 1
-        checked += 1
-    assert fast > 3000  # mutations the check still vouches for (a different valid value) count too
+        assert errs == [] and values == _as_stored(raw), (row, errs)
+        vouched += 1
+    assert vouched > 3000  # mutations that are still plain and valid (another value) count too
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_the_chunk_check_on_raw_lines_vouches_only_for_rows_the_api_accepts(newline):
+    """`slow_lines`, the workers' check of raw lines as COPY will read them, agrees: a line
+    it does not name is one the API accepts with the stored values. A chunk of plain
+    personal lines takes its one-match path (tried here line by line, so that every
+    mutation meets it), any other chunk the row-by-row one."""
+    dates = birth_dates(date.today())
+    valid, corpus = _corpus()
+    lines = [",".join(r) for r in corpus if not any(c in v for v in r for c in ',"\r\n')]
+    plain = [",".join(r) for r in valid if r[1] != "corporate"]
+    assert slow_lines(2, (newline.join(plain) + newline).encode("utf-8"), date.today()) == []
+    assert slow_lines(2, (newline.join(lines) + newline).encode("utf-8"), date.today()) == [
+        2 + i for i, line in enumerate(lines) if slow_lines(2, (line + newline).encode("utf-8"), date.today())]
+    vouched = 0
+    for line in lines:
+        if slow_lines(2, (line + newline).encode("utf-8"), date.today()):
+            assert not plainly_valid(line.split(","), dates) or CONTROL_CHARACTERS.search(line), line
+            continue
+        raw = {c: (v if v != "" else None) for c, v in zip(COLUMNS, line.split(","), strict=True)}
+        errs, values = judge(raw)
+        assert errs == [] and values == _as_stored(raw), (line, errs)
+        vouched += 1
+    assert vouched > 3000
 
 
 def test_the_fast_check_agrees_with_the_resident_id_rules_on_many_ids():
