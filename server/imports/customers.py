@@ -90,8 +90,8 @@ def judge(raw: Mapping[str, str | None]) -> tuple[list[FieldError], dict[str, An
 
 # ----------------------------------------------------------------------------- the kind
 # (core id, name, resident ID, credit code) of a line whose first seven fields are
-# unquoted; names it misses are computed later (`NameTable.complete`), identifiers it
-# misses belong to lines the fast check sends to `judge`, which notes them then.
+# unquoted. A line it misses is one the fast check sends to `judge`, which notes that
+# row's name and identifiers then: every row applied has its name in the name table.
 _F = rb'[^,"\r\n]*'
 _KEYS_IN_LINE = re.compile(rb"^(" + _F + b"),[^,\"\r\n]*,(" + _F + b"),[^,\"\r\n]*,[^,\"\r\n]*,(" + _F + b"),("
                            + _F + b"),", re.M)
@@ -106,7 +106,6 @@ class CustomersImport(Kind):
         super().__init__(ctx)
         self.names = search_keys.NameTable(ctx.db, submit=ctx.submit if ctx.big else None)
         self._slow: set[int] = set()
-        self._slow_async: list[Any] = []
         # core ids, resident IDs and credit codes seen, to tell cheaply whether the file may
         # repeat one (then `_reject_repeats` finds which rows exactly)
         self._seen: tuple[set[bytes], set[bytes], set[bytes]] = ({b""}, {b""}, {b""})
@@ -121,10 +120,8 @@ class CustomersImport(Kind):
             self._note(self._seen[0], list(cores))
             self._note(self._seen[1], b"\n".join(ids).upper().split(b"\n"))
             self._note(self._seen[2], list(usccs))
-        if self.ctx.big:
-            self._slow_async.append(self.ctx.submit(slow_lines, (start_line, chunk, self.ctx.today)))
-        else:
-            self._slow.update(slow_lines(start_line, chunk, self.ctx.today))
+        # here, while COPY digests the chunk: its result is needed as soon as COPY ends
+        self._slow.update(slow_lines(start_line, chunk, self.ctx.today))
 
     def scan_record(self, line: int, fields: list[str]) -> None:
         self.names.add([fields[2]])
@@ -143,24 +140,15 @@ class CustomersImport(Kind):
 
     # ------------------------------------------------------------------ checks
     def check(self) -> None:
+        """Meanwhile the worker processes compute the names' entries (`merge` waits)."""
         ctx = self.ctx
-        for r in self._slow_async:
-            self._slow.update(r.get())
-        self._slow_async = []
         ctx.sql("DROP TABLE IF EXISTS imp_slow")
         ctx.sql("CREATE TEMP TABLE imp_slow (line INTEGER PRIMARY KEY)")
         if self._slow:
             ctx.sql("INSERT INTO imp_slow (line) VALUES (:l)", [{"l": ln} for ln in sorted(self._slow)])
         self._judge_slow_rows()
-        ctx.progress.stage("search keys")
-        self.names.load()
         self._load_orgs()
         self._build_ok()
-        first = next(iter(search_keys.CUSTOMER_COLUMNS))
-        if self.names.complete(f"SELECT name FROM imp_ok WHERE {first} IS NULL"):
-            ctx.sql("UPDATE imp_ok SET " + ", ".join(f"{col} = {expr}" for col, expr in
-                                                     search_keys.CUSTOMER_COLUMNS.items())
-                    + f" FROM {search_keys.TABLE} n WHERE n.name = imp_ok.name AND imp_ok.{first} IS NULL")
         self._reject_by_database()
         if self._repeats:
             self._reject_repeats()
@@ -185,6 +173,7 @@ class CustomersImport(Kind):
                 rejects += [(line, e.field, e.code, e.message) for e in errs]
                 continue
             assert fixed is not None
+            self.names.add([fixed["name"]])
             row = {"line": line, **{c: raw[c] for c in ("core_customer_id", "branch_code", "manager_username")},
                    **{c: fixed.get(c) for c in API_FIELDS}}
             if not ctx.pg and isinstance(row["birth_date"], date):
@@ -214,10 +203,9 @@ class CustomersImport(Kind):
 
     def _build_ok(self) -> None:
         """imp_ok: every row whose fields are valid, normalised, with its organisation,
-        manager, the customer it updates (if any) and what its name gives."""
+        manager and the customer it updates (if any)."""
         ctx = self.ctx
         bd = "CAST(r.birth_date AS DATE)" if ctx.pg else "r.birth_date"
-        name_cols = ", ".join(f"{expr} AS {col}" for col, expr in search_keys.CUSTOMER_COLUMNS.items())
         ctx.sql("DROP TABLE IF EXISTS imp_ok")
         ctx.sql(f"""
             CREATE TEMP TABLE imp_ok AS
@@ -226,7 +214,7 @@ class CustomersImport(Kind):
                         WHEN u.id IS NOT NULL AND u.disabled = FALSE AND u.role IN {_MANAGER_ROLES}
                              AND mo.path LIKE o.branch_path || '%' THEN 1 ELSE 0 END AS manager_ok,
                    COALESCE(c1.id, c2.id) AS customer_id, COALESCE(c1.manager_id, c2.manager_id) AS current_manager_id,
-                   c3.id AS core_owner_id, {name_cols}
+                   c3.id AS core_owner_id
             FROM (SELECT r.line, r.core_customer_id, COALESCE(r.type, 'personal') AS type, r.name, r.gender,
                          {bd} AS birth_date, upper(r.id_number) AS id_number, r.uscc, r.phone, r.address,
                          r.occupation, r.employer, r.branch_code, r.manager_username
@@ -239,8 +227,7 @@ class CustomersImport(Kind):
             LEFT JOIN org mo ON mo.id = u.org_id
             LEFT JOIN customer c1 ON c1.id_number = v.id_number
             LEFT JOIN customer c2 ON c2.uscc = v.uscc
-            LEFT JOIN customer c3 ON c3.core_customer_id = v.core_customer_id
-            LEFT JOIN {search_keys.TABLE} n ON n.name = v.name""")
+            LEFT JOIN customer c3 ON c3.core_customer_id = v.core_customer_id""")
         if ctx.pg:
             ctx.sql("ANALYZE imp_ok")
 
@@ -290,6 +277,9 @@ class CustomersImport(Kind):
 
     def merge(self) -> Merged:
         ctx = self.ctx
+        ctx.progress.stage("search keys")
+        self.names.load()
+        ctx.progress.stage("updating")
         ctx.sql("CREATE INDEX IF NOT EXISTS imp_reject_line ON imp_reject (line)")
         merged = self._update()
         ctx.progress.stage("creating")
@@ -310,15 +300,17 @@ class CustomersImport(Kind):
         if not matched:
             return Merged()
         join = f"FROM imp_ok o JOIN customer c ON c.id = o.customer_id WHERE {self._OK} AND {self._changed()}"
+        named = (f"FROM imp_ok o JOIN customer c ON c.id = o.customer_id LEFT JOIN {search_keys.TABLE} n "
+                 f"ON n.name = o.name WHERE {self._OK} AND {self._changed()}")
         if ctx.pg:  # the customers to change are locked before their values are read for the history
             ctx.sql(f"SELECT c.id {join} ORDER BY c.id FOR UPDATE OF c").all()
         fields = [*UPDATED_FIELDS, "manager_id", "core_customer_id"]
         ctx.sql("DROP TABLE IF EXISTS imp_upd")
         ctx.sql("CREATE TEMP TABLE imp_upd AS SELECT c.id, "
                 + ", ".join(f"c.{f} AS old_{f}, o.{f} AS {f}" for f in fields)
-                + "".join(f", o.{col}" for col in search_keys.CUSTOMER_COLUMNS)
+                + "".join(f", {expr} AS {col}" for col, expr in search_keys.CUSTOMER_COLUMNS.items())
                 + ", (o.manager_username IS NOT NULL) AS manager_given "
-                + join)
+                + named)
         changes = []
         for row in ctx.sql(f"SELECT id, manager_given, {', '.join(f'old_{f}, {f}' for f in fields)} FROM imp_upd"):
             cid, manager_given, *pairs = row
@@ -351,27 +343,31 @@ class CustomersImport(Kind):
         n = int(ctx.sql(f"SELECT count(*) {new}").scalar() or 0)
         if not n:
             return 0
-        name_cols = list(search_keys.CUSTOMER_COLUMNS)
-        cols = ["type", "name", *name_cols, "gender", "birth_date", "id_number", "uscc", "phone", "address",
-                "occupation", "employer", "org_id", "manager_id", "core_customer_id"]
-        target = ("customer_no, " + ", ".join(cols) + ", version, created_at, updated_at, import_batch_id")
+        named = search_keys.CUSTOMER_COLUMNS
+        cols = ["type", "name", "gender", "birth_date", "id_number", "uscc", "phone", "address", "occupation",
+                "employer", "org_id", "manager_id", "core_customer_id", *named]
+        target = "customer_no, " + ", ".join(cols) + ", version, created_at, updated_at, import_batch_id"
         values = ", ".join(f"x.{c}" for c in cols) + ", 1, :now, :now, :batch"
+        rows = (f"o.*, {', '.join(f'{expr} AS {col}' for col, expr in named.items())} FROM imp_ok o "
+                f"JOIN {search_keys.TABLE} n ON n.name = o.name WHERE o.customer_id IS NULL AND {self._OK}")
         if ctx.pg:
-            number = "'C' || lpad(CAST(x.n AS TEXT), greatest(10, length(CAST(x.n AS TEXT))), '0')"
-            source = (f"(SELECT nextval('customer_no_seq') AS n, s.* FROM (SELECT o.* {new} ORDER BY o.line) s) x")
+            number = "'C' || lpad(CAST(x.no_ AS TEXT), greatest(10, length(CAST(x.no_ AS TEXT))), '0')"
+            source = f"(SELECT nextval('customer_no_seq') AS no_, s.* FROM (SELECT {rows}) s) x"
             params: dict[str, Any] = {"now": ctx.now, "batch": ctx.batch_id}
         else:
             top = int(ctx.sql("UPDATE sequence_counter SET value = value + :n WHERE name = 'customer_no' "
                               "RETURNING value", {"n": n}).scalar() or 0)
             number = "printf('C%010d', :base + x.k)"
-            source = f"(SELECT row_number() OVER (ORDER BY o.line) AS k, o.* {new}) x"
+            source = f"(SELECT row_number() OVER (ORDER BY o.line) AS k, {rows}) x"
             params = {"now": ctx.now, "batch": ctx.batch_id, "base": top - n}
         existing = int(ctx.sql("SELECT count(*) FROM customer").scalar() or 0)
         with indexes_deferred(ctx, [("customer", False), ("customer_search_key", True)],
                               enabled=n >= BULK_MIN and n >= existing):
             res = ctx.sql(f"INSERT INTO customer ({target}) SELECT {number}, {values} FROM {source}", params)
             created = int(getattr(res, "rowcount", n) or 0)
-            ctx.progress.stage("search keys")
+            if created != n:  # every staged name reached the name table: a bug otherwise
+                raise RuntimeError(f"{n - created} new customers had no name entry")
+            ctx.progress.stage("writing search keys")
             self.names.write_keys("c.import_batch_id = :batch", {"batch": ctx.batch_id}, replace=False)
         return created
 

@@ -361,7 +361,7 @@ def _rejected_lines(db: Session) -> int:
 
 def _tune(db: Session) -> None:
     """Memory for the big sorts, hashes and index builds of one import (this transaction only)."""
-    for stmt in ("SET LOCAL work_mem = '256MB'", "SET LOCAL maintenance_work_mem = '1GB'"):
+    for stmt in ("SET LOCAL work_mem = '1GB'", "SET LOCAL maintenance_work_mem = '1GB'"):
         db.execute(text(stmt))
     try:  # only before the session's first temporary table
         with db.begin_nested():
@@ -408,9 +408,10 @@ def indexes_deferred(ctx: Context, tables: Sequence[tuple[str, bool]], *, enable
     for t, kind_, name, _d in sorted(saved, key=lambda s: order[s[1]]):
         db.execute(text(f"DROP INDEX {q(name)}" if kind_ == "i" else f"ALTER TABLE {q(t)} DROP CONSTRAINT {q(name)}"))
     yield True
-    ctx.progress.stage("indexes")
     for t, kind_, name, definition in sorted(saved, key=lambda s: -order[s[1]]):
+        ctx.progress.stage(f"{'checking' if kind_ == 'f' else 'building'} {name}")
         db.execute(text(definition if kind_ == "i" else f"ALTER TABLE {q(t)} ADD CONSTRAINT {q(name)} {definition}"))
+    ctx.progress.stage("analysing")
     for t, _pk in tables:
         db.execute(text(f"ANALYZE {q(t)}"))
 

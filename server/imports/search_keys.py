@@ -132,15 +132,6 @@ class NameTable:
             self._db.execute(text(f"INSERT INTO {TABLE} (name, sort_code, sort_key, keys) VALUES (:n, :c, :s, :k)"),
                              rows)
 
-    def complete(self, names_sql: str, params: dict[str, Any] | None = None) -> int:
-        """Add the entries of names `names_sql` yields that are not loaded yet (those the
-        line scan could not read); returns how many."""
-        missing = [n for (n,) in self._db.execute(text(
-            f"SELECT DISTINCT m.name FROM ({names_sql}) m WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {TABLE} n WHERE n.name = m.name)"), params or {})]
-        self._insert(missing)
-        return len(missing)
-
     def drop(self) -> None:
         self._db.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
 
@@ -148,7 +139,7 @@ class NameTable:
     def write_keys(self, where: str, params: dict[str, Any] | None = None, *, replace: bool) -> int:
         """The search keys of the customers `where` (SQL over `customer c`) selects, as
         they are now, after deleting their old keys when `replace`. Returns the number
-        of key rows written. Every name must be loaded (`load`, `complete`)."""
+        of key rows written. Every name must be loaded (`load`)."""
         db, params = self._db, params or {}
         customers_sql = f"SELECT c.id, c.name, c.org_id, c.sort_code FROM customer c WHERE {where}"
         if replace:

@@ -37,6 +37,7 @@ from shared.parameters import IMPORT_LIMITS
 from shared.permissions import Action
 from shared.validators import id_check_char
 from tests.server.conftest import actor_for, id_number, pg_admin_url
+from tests.server.test_jobs import assert_search_keys_exact
 
 DAY = date(2026, 12, 1)
 IDN = id_number("320102", "19880808", 21, True)  # not in the world
@@ -328,6 +329,18 @@ def test_values_are_normalised_as_the_api_stores_them(importer, db):
     assert c is not None and c.phone == "13912340000" and c.occupation == "教师" and c.address is None
 
 
+ODD_NAMES = ['O"Neil, Anna', "Li\\Wei", "张＂三", "Anna\tLee", "买买提·艾力", "𠮷祥", "Null", "John Null"]
+
+
+def test_odd_names_get_exactly_the_keys_the_api_gives_them(importer, db):
+    """Quotes, commas, backslashes, tabs, full-width marks (NFKC: a quote in the keys)."""
+    rows = [person(core=f"N{i}", name=name, idn=id_number("320102", f"1980030{i + 1}", i, True),
+                   phone=f"1350000030{i}") for i, name in enumerate(ODD_NAMES)]
+    out = importer(rows)
+    assert (out.status, out.created) == ("applied", len(ODD_NAMES)), rejects(db, out.id)
+    assert assert_search_keys_exact(db) == count(db)
+
+
 def test_the_same_resident_id_twice_in_a_file_rejects_the_later_row(importer, db, loose):
     out = importer([person(), person(core="K2", name="钱七七", phone="13500000002"),
                     person(core="K1", idn=id_number("320102", "19790909", 9, True))])
@@ -548,10 +561,13 @@ def test_a_big_load_uses_worker_processes_and_rebuilds_indexes(importer, api, wo
     rows = [person(core=f"W{i}", name=f"周{'一二三四五六七八九十'[i % 10]}{i}",
                    idn=id_number("320102", f"19800{(i % 9) + 1}1{i % 10}", i, i % 2 == 1),
                    phone=f"135{i:08d}") for i in range(40)]
+    rows += [person(core=f"N{i}", name=name, idn=id_number("320102", f"1980030{i + 1}", i, True),
+                    phone=f"1350000030{i}") for i, name in enumerate(ODD_NAMES)]
     out = importer(rows)
-    assert (out.status, out.created) == ("applied", 40)
+    assert (out.status, out.created) == ("applied", len(rows))
     assert db.execute(definition).all() == indexes and db.execute(constraints).all() == cons
     assert "周三2" in search(api, world, "zhousan")
+    assert assert_search_keys_exact(db) == count(db)
 
 
 # ----------------------------------------------------------------------------- the command
