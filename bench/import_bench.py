@@ -70,6 +70,29 @@ def import_file(n: int) -> Path:
     return out
 
 
+def daily_file(n: int, changes: int) -> Path:
+    """A day's master-data changes after the first migration: `changes` customers of the
+    first file with a new mobile number, and `changes` customers who are new (the
+    generator's next ones: the first N of a longer run are the same people)."""
+    longer = Path(f"/tmp/customers_{n + changes}.csv")
+    if not longer.exists():
+        subprocess.run([sys.executable, str(GEN), str(n + changes), str(longer)], check=True)
+    out = Path(f"/tmp/import_customers_{n}_daily_{changes}.csv")
+    with open(longer, encoding="utf-8", newline="") as f, open(out, "w", encoding="utf-8", newline="") as o:
+        w = csv.writer(o, lineterminator="\n")
+        o.write(HEADER + "\n")
+        rows = 0
+        for i, r in enumerate(csv.DictReader(f)):
+            if changes <= i < n:
+                continue
+            mobile = r["mobile"] if i >= n else f"199{i:08d}"
+            w.writerow((r["customer_no"], "personal", r["name"], "male" if r["gender"] == "M" else "female",
+                        r["birth_date"], r["resident_id"], "", mobile, "", "", "", r["branch_code"], ""))
+            rows += 1
+        o.write(f"TRAILER,{rows},0\n")
+    return out
+
+
 def crm_server(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("crm-server")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
@@ -128,6 +151,8 @@ class BackendCpu(threading.Thread):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2_000_000)
+    ap.add_argument("--daily", type=int, default=10_000,
+                    help="then import a day's changes: this many updated and this many new customers (0: skip)")
     ap.add_argument("--database-url", default=os.environ.get("CRM_TEST_DATABASE_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
     a = ap.parse_args()
@@ -168,6 +193,18 @@ def main() -> None:
     print(f"answer: {json.dumps(answer)}")
     print(f"customer: {sizes['customer'] / 2**20:,.0f} MiB; customer_search_key: "
           f"{sizes['customer_search_key'] / 2**20:,.0f} MiB ({keys:,} keys, {keys / a.n:.1f} per customer)")
+    if a.daily:
+        with psycopg.connect(pg, autocommit=True) as c:
+            c.execute("VACUUM ANALYZE customer, customer_search_key")  # as autovacuum would meanwhile
+        path = daily_file(a.n, a.daily)
+        t0 = time.perf_counter()
+        r = crm_server(["import", "customers", str(path), "--business-date", "2026-12-02"], env)
+        wall = time.perf_counter() - t0
+        if r.returncode != 0:
+            raise SystemExit(f"daily import failed ({r.returncode}): {r.stdout} {r.stderr}")
+        answer = json.loads(r.stdout.strip().splitlines()[-1])
+        print(f"a day's changes into {a.n:,}: {a.daily:,} updated + {a.daily:,} new customers took {wall:.1f} s wall "
+              f"({answer['duration_ms'] / 1000:.1f} s inside): {r.stderr.strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":
