@@ -33,10 +33,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_setup(engine)
         return engine
+    # A fixed pool (the request gate, server/dbgate.py, admits as many requests as it
+    # has connections), no pre-ping round trip per checkout: a connection that broke is
+    # found by its first statement, the pool is invalidated and the request answered 503
+    # (server/middleware.py); connections are recycled hourly. psycopg prepares a
+    # statement server-side after its second execution on a connection.
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 30)
+    kwargs.setdefault("pool_recycle", 3600)
+    connect_args = {"prepare_threshold": 2, **kwargs.pop("connect_args", {})}
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_setup(engine: Engine) -> None:

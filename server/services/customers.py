@@ -110,8 +110,12 @@ def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_s
         stmt = stmt.where(Customer.manager_id == query.manager_id)
     if query.type:
         stmt = stmt.where(Customer.type == query.type)
-    if q:
+    if q:  # an identifier matches a handful of rows at most: one statement, counted here
         stmt = stmt.where(_identifier_match(q))
+        found = list(db.scalars(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1)))
+        start = (page - 1) * page_size
+        return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
+                len(found) > count_cap)
     total, capped = _capped_count(db, stmt.with_only_columns(Customer.id), count_cap)
     rows = db.scalars(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped
