@@ -147,7 +147,10 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
     common: dict[str, Any] = {"host": host, "port": port, "timeout_keep_alive": 75, "log_config": None,
                               "access_log": False, "backlog": settings.backlog, "http": "httptools",
                               "loop": "uvloop" if _has("uvloop") else "asyncio",
-                              "timeout_graceful_shutdown": settings.shutdown_grace_seconds, **ssl}
+                              "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+                              # a worker importing the app on a busy machine is not hung: uvicorn's
+                              # default 5 s killed and restarted workers in a loop under load
+                              "timeout_worker_healthcheck": 30, **ssl}
     if workers > 1:
         # each worker process builds its own app from the same settings, passed as CRM_* variables
         for name, value in settings.model_dump(exclude_none=True).items():

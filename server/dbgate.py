@@ -54,8 +54,12 @@ class RequestDb:
     its several transactions (an Idempotency-Key reserved, a refusal written after a
     rollback) never check out another."""
 
-    def __init__(self, gate: DatabaseGate) -> None:
+    def __init__(self, gate: DatabaseGate, read_only: bool = False) -> None:
         self.gate = gate
+        #: A GET: its statements autocommit (no BEGIN/COMMIT round trips; on SQLite, reads
+        #: run beside each other instead of queueing for the write lock). What such a
+        #: request writes — an audit row, the session's last-seen time — is one statement.
+        self.read_only = read_only
         self.session: Session | None = None
         self._connection: Connection | None = None
         self._slot: asyncio.Semaphore | None = None
@@ -80,6 +84,8 @@ class RequestDb:
             bind = self.gate.factory.kw.get("bind")
             if isinstance(bind, Engine):
                 self._connection = bind.connect()
+                if self.read_only:
+                    self._connection.execution_options(isolation_level="AUTOCOMMIT")
                 self.session = self.gate.factory(bind=self._connection)
             else:  # already one connection (the tests' outer transaction)
                 self.session = self.gate.factory()

@@ -26,6 +26,8 @@ API_PREFIX = "/api/v1"
 #: Reachable without a token (CONTRACT.md).
 OPEN_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/totp",
                         f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect", f"{API_PREFIX}/redoc"})
+#: Methods that change nothing but an audit row or a last-seen time (one statement each).
+READ_METHODS = frozenset({"GET", "HEAD"})
 #: Methods whose body is read before authentication takes a database slot.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: All a session that must change its password may reach.
@@ -49,7 +51,7 @@ class RequestDbMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rdb = RequestDb(scope["app"].state.db_gate)
+        rdb = RequestDb(scope["app"].state.db_gate, read_only=scope["method"] in READ_METHODS)
         scope.setdefault("state", {})["db"] = rdb
         try:
             await self.app(scope, receive, send)
