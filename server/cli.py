@@ -19,10 +19,11 @@ from sqlalchemy import text
 
 from server import logs
 from server.db import make_engine, make_sessionmaker, prepare_app_role, use_app_role
-from server.errors import Problem
 from server.keys import KeyFileError, create_key_file, load_key_file
-from server.migrate import upgrade
 from server.settings import Settings, get_settings
+
+# What a command needs is imported inside it: `serve --workers N`'s parent process only
+# supervises, and should not carry the application's memory (docs/PERFORMANCE.md).
 
 log = logging.getLogger("crm.server")
 
@@ -35,10 +36,11 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from server.migrate import upgrade
+    from server.services.orgs import ensure_head_office
     settings = _settings(args)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    from server.services.orgs import ensure_head_office
     with make_sessionmaker(engine)() as db:
         ensure_head_office(db)
         db.commit()
@@ -56,6 +58,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     if not password:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     engine = make_engine(settings.resolved_database_url)
+    from server.errors import Problem
     from server.services.orgs import ensure_head_office
     from server.services.users import create_first_admin
     with make_sessionmaker(engine)() as db:
@@ -104,8 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if settings.behind_tls_proxy:
         log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
-    from server.app import server_engine
-    engine = server_engine(settings)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)  # as the app's
     check_database_safety(engine)
     refusal = connections_refusal(engine, args.workers, settings)
     if refusal:
@@ -240,6 +242,7 @@ def cmd_rebuild_search_keys(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import DEMO_PASSWORD, seed_demo
+    from server.migrate import upgrade
     tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     url = f"sqlite:///{tmp / 'demo.sqlite3'}"
     settings = get_settings(database_url=url, profile="development", key_file=str(tmp / "keys.json"), mfa_roles="")
