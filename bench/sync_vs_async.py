@@ -50,11 +50,18 @@ def build(mode: str, url: str, pool: int):  # type: ignore[no-untyped-def]
 
     from server.db import normalise_url
     app = FastAPI()
-    if mode == "sync":
+    if mode.startswith("sync"):
         from sqlalchemy import create_engine
         from sqlalchemy.orm import Session
         engine = create_engine(normalise_url(url), pool_size=pool, max_overflow=0,
                                connect_args={"prepare_threshold": 2})
+
+        if mode != "sync":  # sync<N>: N worker threads instead of anyio's default 40
+            import anyio
+
+            @app.on_event("startup")
+            async def _threads() -> None:
+                anyio.to_thread.current_default_thread_limiter().total_tokens = int(mode[4:])
 
         @app.get("/c")
         def lookup(q: str, authorization: str = Header("")) -> dict[str, object]:
@@ -88,7 +95,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def measure(mode: str, args: argparse.Namespace) -> dict[str, float]:
-    port = 8790 if mode == "sync" else 8791
+    port = 8790 + abs(hash(mode)) % 50
     srv = subprocess.Popen([sys.executable, __file__, "--serve", mode, "--database-url", args.database_url,
                             "--port", str(port), "--pool", str(args.pool)], stderr=subprocess.DEVNULL)
     try:
@@ -125,7 +132,8 @@ def main() -> None:
     p.add_argument("--dur", type=int, default=15)
     p.add_argument("--pool", type=int, default=8)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--serve", choices=["sync", "async"])
+    p.add_argument("--serve")
+    p.add_argument("--modes", default="sync,async", help="sync, async, syncN (N threads)")
     p.add_argument("--port", type=int, default=8790)
     args = p.parse_args()
     if args.serve:
@@ -135,12 +143,12 @@ def main() -> None:
         return
     rows = []
     for r in range(args.rounds):  # in turn, so drift of a shared machine hits both
-        for mode in ("sync", "async"):
+        for mode in args.modes.split(","):
             m = measure(mode, args)
             rows.append((r, mode, m))
             print(f"round {r} {mode:5}: {m['rps']:8.1f} req/s  p50 {m['p50']:.2f} ms  p95 {m['p95']:.2f} ms  "
                   f"server CPU {m['cpu_us']:.0f} us/request  non2xx {m['non2xx']}", flush=True)
-    for mode in ("sync", "async"):
+    for mode in args.modes.split(","):
         ms = [m for _r, md, m in rows if md == mode]
         print(f"{mode:5} median-ish: {sorted(x['rps'] for x in ms)[len(ms) // 2]:.0f} req/s, "
               f"{sorted(x['cpu_us'] for x in ms)[len(ms) // 2]:.0f} us CPU/request")

@@ -2,109 +2,228 @@
 
 PostgreSQL's pg_trgm cannot index 1-2 character Chinese fragments and LIKE '%x%'
 means a sequential scan at 2 million rows, so the application maintains its own keys
-in `customer_search_key`, written in the same transaction as the customer. All kinds
-of key share one key space, so that any name query is ONE equality lookup on an index
-ordered by (key, sort_key): the first page comes off the index without sorting all
-matches, and a capped count is an index-only scan.
+in `customer_search_key`, written in the same transaction as the customer. Customers
+are listed "by name" in the order of `sort_code`, an integer packing of the name's
+spelling (its primary pinyin), so a name query is answered by at most two ordered
+index walks that stop after the first page:
 
-* every fragment (substring) of the normalised name up to `MAX_FRAGMENT` characters:
-  张三丰 gives 张, 三, 丰, 张三, 三丰, 张三丰. A longer query looks up its first
-  `MAX_FRAGMENT` characters and is confirmed against the name itself;
-* for every reading of the name (heteronyms such as 单 shan/dan, capped): every
-  prefix of the full pinyin up to `PINYIN_PREFIX` letters (z, zh, zha … zhangsan),
-  the full pinyin cut at each later syllable boundary (zhangsanfeng), and every
-  prefix of the initials (z, zs, zsf) — so search-as-you-type narrows letter by letter.
+* the keys, one B-tree equality on (key, sort_code, customer_id):
+  - every fragment (substring) of the normalised name up to `MAX_FRAGMENT` characters:
+    张三丰 gives 张, 三, 丰, 张三, 三丰, 张三丰. A longer query looks up one of its
+    fragments and is confirmed against the name itself;
+  - the prefixes of two letters or more of the initials (zs, zsf);
+  - for an alternate reading of the surname (单 dan/shan, 曾 ceng/zeng, 解 jie/xie;
+    the given name is read one way only): every prefix of that spelling up to
+    `PINYIN_PREFIX` letters, the spelling cut at each syllable and its initials;
+  - for a name in Latin letters, the same for each later word (John Smith: smith);
+* a Latin query also walks the customer's own (sort_code, id) index over the range of
+  every spelling that starts with it (`prefix_range`): z, zh, zhangsanf, at any length.
+
+A key that is a prefix of the name's own spelling is never stored: the range walk finds
+that customer, so the two walks never return the same customer. On the generator's
+names this is 9.9 keys per customer (the first version stored every pinyin prefix of
+every reading of every character: 19.5).
 
 Identifier-shaped queries (digits, customer numbers, credit codes) never reach the
 keys: they are exact lookups on their own unique indexes (`is_identifier_query`).
 """
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
-from functools import lru_cache
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from pypinyin import Style, pinyin
 
-MAX_FRAGMENT = 6
-#: Every prefix of the full pinyin up to this length is a key (typing "z", "zh", "zha"...).
+#: Fragments of the name stored as keys: every substring of 1..3 characters.
+MAX_FRAGMENT = 3
+#: Every prefix of an alternate spelling up to this length is a key ("s", "sh", "sha"...).
 PINYIN_PREFIX = 8
+#: Readings of the surname: the primary one and up to MAX_READINGS - 1 alternates.
 MAX_READINGS = 4
+#: Letters of the spelling packed into `sort_code` (27**13 < 2**63).
+SORT_LETTERS = 13
+_BASE = 27
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: A name of unified ideographs only is its own normal form (the common case, made fast).
+_PLAIN_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_SEPARATORS = re.compile(r"[\s·•・.\-]+")
 _LATIN_QUERY = re.compile(r"^[a-z]+$")
+_NOT_LETTER = re.compile(r"[^a-z]+")
+_PAD = [_BASE ** (SORT_LETTERS - n) for n in range(SORT_LETTERS + 1)]
 
 
 def normalise_name(name: str) -> str:
     """Width-folded, case-folded, without spaces and the middle dot of minority names."""
+    if _PLAIN_CJK.fullmatch(name):
+        return name
     s = unicodedata.normalize("NFKC", name).casefold()
-    return re.sub(r"[\s·•・.\-]+", "", s)
+    return _SEPARATORS.sub("", s)
 
 
-def _reading_combos(name: str) -> list[tuple[str, ...]]:
-    """Up to MAX_READINGS readings of a name, each a tuple of syllables (a Chinese name
-    only: other scripts are found by their fragments)."""
-    chars = list(normalise_name(name))
-    if not chars or not any(_CJK.match(c) for c in chars):
-        return []
-    per_char: list[list[str]] = []
+#: character -> its first reading, its initial and its further readings (a-z only; ""
+#: when it has none), cached: ~450 characters make almost all names. Three dicts rather
+#: than one of records so that a name's spelling is one `join(map(...))` in C.
+_PRIMARY: dict[str, str] = {}
+_INITIAL: dict[str, str] = {}
+_ALTERNATES: dict[str, tuple[str, ...]] = {}
+
+
+def _learn(chars: str) -> None:
     for c in chars:
+        if c in _PRIMARY:
+            continue
         if _CJK.match(c):
-            per_char.append(_char_readings(c))
-        elif c.isascii() and c.isalnum():
-            per_char.append([c])
-        else:
-            per_char.append([""])
-    return list(itertools.islice(itertools.product(*per_char), MAX_READINGS))
+            options = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
+            readings = list(dict.fromkeys(s for s in (options[0] if options else []) if _LATIN_QUERY.match(s)))
+            readings = readings[:MAX_READINGS] or [""]
+        else:  # a Latin letter inside a Chinese name reads as itself; digits and marks as nothing
+            readings = [c if "a" <= c <= "z" else ""]
+        _INITIAL[c], _ALTERNATES[c] = readings[0][:1], tuple(readings[1:])
+        _PRIMARY[c] = readings[0]
 
 
-def _readings(name: str) -> list[tuple[str, str]]:
-    """(full pinyin, initials) for up to MAX_READINGS readings of a name."""
-    return [("".join(combo), "".join(s[:1] for s in combo)) for combo in _reading_combos(name)]
+def _char_readings(c: str) -> tuple[str, ...]:
+    _learn(c)
+    return (_PRIMARY[c], *_ALTERNATES[c])
 
 
-@lru_cache(maxsize=65536)
-def _char_readings(c: str) -> list[str]:
-    options = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
-    syllables = [s for s in (options[0] if options else []) if s.isascii() and s.isalpha()]
-    return list(dict.fromkeys(syllables))[:MAX_READINGS] or [""]
+_PACK_DIGITS = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"123456789abcdefghijklmnopq")
+
+
+def _pack(spelling: str) -> int:
+    """a..z as the base-27 digits 1..q, so that int(..., 27) packs the letters in C."""
+    letters = spelling[:SORT_LETTERS]
+    return int(letters.encode("ascii").translate(_PACK_DIGITS), _BASE) * _PAD[len(letters)] if letters else 0
+
+
+def _fragments(n: str) -> set[str]:
+    if len(n) == 3:  # 72 % of names
+        return {n, n[0], n[1], n[2], n[:2], n[1:]}
+    return {n[i:j] for i in range(len(n)) for j in range(i + 1, min(len(n), i + MAX_FRAGMENT) + 1)}
+
+
+def _spelling_keys(parts: list[str], keys: set[str]) -> None:
+    """Typing a spelling made of `parts` (syllables, words): every prefix up to
+    PINYIN_PREFIX letters and the whole spelling cut after each part."""
+    full = "".join(parts)
+    for i in range(1, min(len(full), PINYIN_PREFIX) + 1):
+        keys.add(full[:i])
+    cut = ""
+    for p in parts:
+        cut += p
+        keys.add(cut)
+
+
+class IndexEntry(NamedTuple):
+    """What the customer row (`sort_code`, `sort_key`) and its key rows carry for a name."""
+
+    sort_code: int
+    sort_key: str
+    keys: frozenset[str]
+
+
+def index_entry(name: str) -> IndexEntry:
+    """The sort code, sort key and search keys of a name in one pass: the services and
+    the bulk importer call this per name, so per-character readings are cached and the
+    common case avoids comprehensions (docs/PERFORMANCE.md has its cost)."""
+    if _PLAIN_CJK.fullmatch(name):
+        n, plain = name, True
+    else:
+        n, plain = normalise_name(name), False
+        if not _CJK.search(n):
+            return _latin_entry(name, n)
+    try:
+        spelling = "".join(map(_PRIMARY.__getitem__, n))
+    except KeyError:
+        _learn(n)
+        spelling = "".join(map(_PRIMARY.__getitem__, n))
+    initials = "".join(map(_INITIAL.__getitem__, n))
+    keys = _fragments(n)
+    if not plain:  # Latin letters in the name: its fragments may spell its start
+        keys = {k for k in keys if not spelling.startswith(k)}
+    for i in range(2, len(initials) + 1):
+        if not spelling.startswith(initials[:i]):
+            keys.add(initials[:i])
+    alternates = _ALTERNATES[n[0]]  # the surname only
+    if alternates:
+        syllables = list(map(_PRIMARY.__getitem__, n))
+        spelt: set[str] = set()
+        for alternate in alternates:
+            syllables[0] = alternate
+            _spelling_keys(syllables, spelt)
+            alt_initials = alternate[:1] + initials[1:]
+            for i in range(1, len(alt_initials) + 1):
+                spelt.add(alt_initials[:i])
+        for k in spelt:
+            if not spelling.startswith(k):
+                keys.add(k)
+    keys.discard("")
+    return IndexEntry(_pack(spelling), spelling[:150] + " " + name[:100], frozenset(keys))
+
+
+def _latin_entry(name: str, n: str) -> IndexEntry:
+    """A name in another script: its a-z letters are its spelling; each later word is
+    typed like a syllable (John Smith: smith)."""
+    words = [w for w in (_NOT_LETTER.sub("", w) for w in _SEPARATORS.split(
+        unicodedata.normalize("NFKC", name).casefold())) if w]
+    spelling = "".join(words)
+    keys = _fragments(n)
+    for k in range(1, len(words)):
+        _spelling_keys(words[k:], keys)
+    keys.discard("")
+    return IndexEntry(_pack(spelling), spelling[:150] + " " + name[:100],
+                      frozenset([k for k in keys if not spelling.startswith(k)]))
+
+
+def sort_code(name: str) -> int:
+    """Order-preserving packing of the first SORT_LETTERS letters of the spelling into a
+    signed 64-bit integer (base 27, a=1 .. z=26, 0 after the end): "name" order."""
+    return index_entry(name).sort_code
 
 
 def sort_key(name: str) -> str:
-    """Pinyin, then the name itself: the order Chinese staff expect."""
-    r = _readings(name)
-    return (r[0][0] if r else normalise_name(name))[:150] + " " + name[:100]
+    """The spelling, then the name itself: confirms a Latin prefix longer than the
+    letters `sort_code` holds."""
+    return index_entry(name).sort_key
 
 
 def keys_for_name(name: str) -> set[str]:
-    n = normalise_name(name)
-    keys = {n[i:j] for i in range(len(n)) for j in range(i + 1, min(len(n), i + MAX_FRAGMENT) + 1)}
-    for syllables in _syllable_readings(name):
-        full = "".join(syllables)
-        keys.update(full[:i] for i in range(1, min(len(full), PINYIN_PREFIX) + 1))
-        cut = ""
-        for k, syl in enumerate(syllables):
-            cut += syl
-            keys.add(cut)
-            keys.add("".join(s[:1] for s in syllables[:k + 1]))
-    keys.discard("")
-    return keys
+    return set(index_entry(name).keys)
 
 
-def _syllable_readings(name: str) -> list[list[str]]:
-    return [list(combo) for combo in _reading_combos(name)]
+def prefix_range(q: str) -> tuple[int, int]:
+    """The `sort_code` range of every spelling that starts with the Latin prefix `q`
+    (its first SORT_LETTERS letters; a longer `q` is confirmed with `sort_key`)."""
+    p = q[:SORT_LETTERS]
+    lo = _pack(p)
+    return lo, lo + _PAD[len(p)] - 1
 
 
-def name_key(q: str) -> tuple[str, bool] | None:
-    """The key to look up for a name query, and whether the name must also be checked
-    (a query longer than the stored fragments). Pinyin is stored whole, so a Latin
-    query is used as it is."""
+@dataclass(frozen=True)
+class NameQuery:
+    """How a name query is answered: `key` looked up by equality; for a query longer
+    than the stored fragments, the text the name must also `contain`; for a Latin query,
+    the `prefix` every spelling that starts with it (the range walk) is found by."""
+
+    key: str
+    contain: str | None = None
+    prefix: str | None = None
+
+
+def name_query(q: str) -> NameQuery | None:
     n = normalise_name(q)
     if not n:
         return None
-    if _LATIN_QUERY.match(n) or len(n) <= MAX_FRAGMENT:
-        return n, False
-    return n[:MAX_FRAGMENT], True
+    if _LATIN_QUERY.match(n):
+        return NameQuery(n, prefix=n)
+    if len(n) <= MAX_FRAGMENT:
+        return NameQuery(n)
+    # a fragment of the query that is not all letters: those that are may be a prefix of
+    # the name's spelling, which is not stored
+    windows = [n[i:i + MAX_FRAGMENT] for i in range(len(n) - MAX_FRAGMENT + 1)]
+    return NameQuery(next((w for w in windows if not _LATIN_QUERY.match(w)), windows[0]), contain=q.strip())
 
 
 _IDENTIFIER = re.compile(r"^(?=.*\d)[0-9A-Z]+$")

@@ -2,11 +2,12 @@
 concurrency and field history, search within the caller's data scope."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from server.models import (
     SequenceCounter,
     User,
 )
-from server.search import is_identifier_query, keys_for_name, name_key, sort_key
+from server.search import SORT_LETTERS, NameQuery, index_entry, is_identifier_query, name_query, prefix_range
 from server.services import approvals, audit, history, jobs
 from shared import errors as codes
 from shared.enums import CustomerSort, CustomerType, Role
@@ -47,8 +48,8 @@ from shared.validators import (
 )
 
 SORTS = {
-    "name": (Customer.sort_key, Customer.id),
-    "-name": (Customer.sort_key.desc(), Customer.id.desc()),
+    "name": (Customer.sort_code, Customer.id),
+    "-name": (Customer.sort_code.desc(), Customer.id.desc()),
     "customer_no": (Customer.customer_no,),
     "-customer_no": (Customer.customer_no.desc(),),
     "created_at": (Customer.created_at, Customer.id),
@@ -98,32 +99,46 @@ def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
 def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_size: int, count_cap: int
            ) -> tuple[list[CustomerSummary], int, bool]:
     """Identifier-shaped queries are exact lookups on their own indexes; any other text
-    is one lookup in the name keys (module server.search); no text lists the scope."""
+    is a name (module server.search); no text lists the scope."""
     q = (query.q or "").strip()
-    key = name_key(q) if q and not is_identifier_query(q) else None
-    if key is not None:
-        return _search_by_name(db, actor, q, key, query, page=page, page_size=page_size, count_cap=count_cap)
-    stmt = select(Customer).where(access.scope_filter(db, actor, Resource.CUSTOMER))
-    if query.org_id is not None:
-        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(db, query.org_id)))
-    if query.manager_id is not None:
-        stmt = stmt.where(Customer.manager_id == query.manager_id)
-    if query.type:
-        stmt = stmt.where(Customer.type == query.type)
+    name = name_query(q) if q and not is_identifier_query(q) else None
+    if name is not None:
+        return _search_by_name(db, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
+    stmt = _filtered(db, select(Customer).where(access.scope_filter(db, actor, Resource.CUSTOMER)), query)
     if q:  # an identifier matches a handful of rows at most: one statement, counted here
         stmt = stmt.where(_identifier_match(q))
         found = list(db.scalars(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1)))
         start = (page - 1) * page_size
         return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
                 len(found) > count_cap)
-    total, capped = _capped_count(db, stmt.with_only_columns(Customer.id), count_cap)
+    total, capped = _capped_count(db, [stmt.with_only_columns(Customer.id)], count_cap)
     rows = db.scalars(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped
 
 
-def _capped_count(db: Session, ids_query, cap: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
-    """TRAPS.md: an exact count over a common surname costs more than the page itself."""
-    n = db.scalar(select(func.count()).select_from(ids_query.limit(cap + 1).subquery())) or 0
+_Row = TypeVarTuple("_Row")
+
+
+def _filtered(db: Session, stmt: Select[*_Row], query: CustomerQuery, *, org: bool = True
+              ) -> Select[*_Row]:
+    """The list's filters on the customer table (`org`: the org filter too)."""
+    if org and query.org_id is not None:
+        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(db, query.org_id)))
+    if query.manager_id is not None:
+        stmt = stmt.where(Customer.manager_id == query.manager_id)
+    if query.type:
+        stmt = stmt.where(Customer.type == query.type)
+    return stmt
+
+
+def _capped_count(db: Session, streams: Sequence[Select[*tuple[Any, ...]]], cap: int) -> tuple[int, bool]:
+    """TRAPS.md: an exact count over a common surname costs more than the page itself.
+    Each stream (disjoint) is counted up to cap + 1, in one round trip."""
+    counts = [select(func.count()).select_from(s.limit(cap + 1).subquery()).scalar_subquery() for s in streams]
+    summed: ColumnElement[int] = counts[0]
+    for more in counts[1:]:
+        summed = summed + more
+    n = db.scalar(select(summed)) or 0
     return min(n, cap), n > cap
 
 
@@ -139,30 +154,49 @@ def _identifier_match(q: str) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def _search_by_name(db: Session, actor: Actor, q: str, key: tuple[str, bool], query: CustomerQuery, *,
+def _search_by_name(db: Session, actor: Actor, name: NameQuery, query: CustomerQuery, *,
                     page: int, page_size: int, count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
-    """One walk of the (key, sort_key) index, filtered by the scope's orgs; the customer
-    table is joined only for filters the key rows do not carry."""
+    """The keys, one walk of (key, sort_code, customer_id) filtered by the scope's orgs
+    (the customer table is joined only for filters the key rows do not carry); for a
+    Latin query also the customers whose spelling starts with it, one walk of the
+    customers' (sort_code, id) range. The two never share a customer (server.search)
+    and come in the same order, so PostgreSQL merges them and stops after the page."""
     k = CustomerSearchKey
-    value, confirm = key
-    ids = select(k.customer_id).where(k.key == value, access.customer_key_filter(db, actor))
+    keyed = select(k.sort_code, k.customer_id).where(k.key == name.key, access.customer_key_filter(db, actor))
     if query.org_id is not None:
-        ids = ids.where(k.org_id.in_(access.subtree_ids(db, query.org_id)))
-    sort = query.sort
-    if confirm or query.manager_id is not None or query.type or sort not in ("name", "-name"):
-        ids = ids.join(Customer, Customer.id == k.customer_id)
-        if confirm:
-            ids = ids.where(Customer.name.contains(q, autoescape=True))
-        if query.manager_id is not None:
-            ids = ids.where(Customer.manager_id == query.manager_id)
-        if query.type:
-            ids = ids.where(Customer.type == query.type)
-    total, capped = _capped_count(db, ids, count_cap)
-    order = {"name": (k.sort_key, k.customer_id), "-name": (k.sort_key.desc(), k.customer_id.desc())}.get(sort) \
-        or SORTS[sort]
-    page_ids = list(db.scalars(ids.order_by(*order).offset((page - 1) * page_size).limit(page_size)))
-    found = {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(page_ids)))} if page_ids else {}
-    return [to_summary(found[i]) for i in page_ids if i in found], total, capped
+        keyed = keyed.where(k.org_id.in_(access.subtree_ids(db, query.org_id)))
+    if name.contain or query.manager_id is not None or query.type:
+        keyed = _filtered(db, keyed.join(Customer, Customer.id == k.customer_id), query, org=False)
+        if name.contain:
+            keyed = keyed.where(Customer.name.contains(name.contain, autoescape=True))
+    streams = [keyed]
+    if name.prefix is not None:
+        lo, hi = prefix_range(name.prefix)
+        spelt = select(Customer.sort_code, Customer.id.label("customer_id")).where(
+            Customer.sort_code.between(lo, hi), access.scope_filter(db, actor, Resource.CUSTOMER))
+        if len(name.prefix) > SORT_LETTERS:
+            spelt = spelt.where(Customer.sort_key.startswith(name.prefix))
+        streams.append(_filtered(db, spelt, query))
+    total, capped = _capped_count(db, streams, count_cap)
+    skip = (page - 1) * page_size
+    if query.sort in ("name", "-name"):
+        # each walk stops after the rows the page can need; PostgreSQL 15 merges the two
+        # ordered walks only when each is ordered and limited itself (it does not see
+        # the key index's order through a plain UNION ALL and sorts every match instead)
+        def by_name(cols: Any) -> tuple[Any, ...]:
+            return (cols.sort_code, cols.customer_id) if query.sort == "name" else \
+                (cols.sort_code.desc(), cols.customer_id.desc())
+        walks = [w.order_by(*by_name(w.selected_columns)).limit(skip + page_size).subquery() for w in streams]
+        found = walks[0] if len(walks) == 1 else \
+            union_all(*(select(w.c.sort_code, w.c.customer_id) for w in walks)).subquery()
+        ids = select(found.c.customer_id).order_by(*by_name(found.c))
+    else:
+        found = union_all(*streams).subquery()
+        ids = select(found.c.customer_id).join(Customer, Customer.id == found.c.customer_id) \
+            .order_by(*SORTS[query.sort])
+    page_ids = list(db.scalars(ids.offset(skip).limit(page_size)))
+    rows = {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(page_ids)))} if page_ids else {}
+    return [to_summary(rows[i]) for i in page_ids if i in rows], total, capped
 
 
 # ----------------------------------------------------------------------------- validation
@@ -248,17 +282,22 @@ def _next_customer_no(db: Session) -> str:
 
 
 def _write_keys(db: Session, c: Customer, *, replace: bool) -> None:
-    """The name's search keys, carrying the customer's org and sort key (rewritten when
+    """The name's search keys, carrying the customer's sort code and org (rewritten when
     the name or the org changes)."""
     if replace:
         db.execute(delete(CustomerSearchKey).where(CustomerSearchKey.customer_id == c.id))
-    keys = keys_for_name(c.name)
+    keys = index_entry(c.name).keys
     if keys:
-        db.execute(insert(CustomerSearchKey), [{"key": k, "customer_id": c.id, "org_id": c.org_id,
-                                                "sort_key": c.sort_key} for k in keys])
+        db.execute(insert(CustomerSearchKey), [{"sort_code": c.sort_code, "customer_id": c.id, "org_id": c.org_id,
+                                                "key": k} for k in keys])
 
 
-#: Job kind: rewrite every customer's search keys (and pinyin sort key), e.g. after a
+def _index_name(c: Customer) -> None:
+    entry = index_entry(c.name)
+    c.sort_code, c.sort_key = entry.sort_code, entry.sort_key
+
+
+#: Job kind: rewrite every customer's search keys (and sort code and key), e.g. after a
 #: pinyin library upgrade or a bulk load that bypassed the services.
 REBUILD_SEARCH_KEYS = "search_keys.rebuild"
 REBUILD_BATCH_SIZE = 500
@@ -275,7 +314,7 @@ def rebuild_search_keys(db: Session, step: jobs.Step) -> jobs.Batch:
     total = step.total
     if total is None:
         total = db.scalar(select(func.count()).select_from(Customer)) or 0
-    rows = db.execute(select(Customer.id, Customer.name, Customer.org_id, Customer.sort_key)
+    rows = db.execute(select(Customer.id, Customer.name, Customer.org_id, Customer.sort_code, Customer.sort_key)
                       .where(Customer.id > after).order_by(Customer.id).limit(size).with_for_update()).all()
     if not rows:
         return jobs.Batch(processed=0, checkpoint={"after_id": after}, finished=True, total=total)
@@ -283,12 +322,12 @@ def rebuild_search_keys(db: Session, step: jobs.Step) -> jobs.Batch:
     db.execute(delete(CustomerSearchKey).where(CustomerSearchKey.customer_id.in_(ids)))
     keys = []
     for r in rows:
-        new_sort = sort_key(r.name)
-        if new_sort != r.sort_key:
+        entry = index_entry(r.name)
+        if (entry.sort_code, entry.sort_key) != (r.sort_code, r.sort_key):
             db.execute(update(Customer).where(Customer.id == r.id)
-                       .values(sort_key=new_sort, updated_at=Customer.updated_at))
-        keys += [{"key": k, "customer_id": r.id, "org_id": r.org_id, "sort_key": new_sort}
-                 for k in keys_for_name(r.name)]
+                       .values(sort_code=entry.sort_code, sort_key=entry.sort_key, updated_at=Customer.updated_at))
+        keys += [{"sort_code": entry.sort_code, "customer_id": r.id, "org_id": r.org_id, "key": k}
+                 for k in entry.keys]
     if keys:
         db.execute(insert(CustomerSearchKey), keys)
     return jobs.Batch(processed=len(rows), checkpoint={"after_id": ids[-1]}, finished=len(rows) < size,
@@ -307,7 +346,8 @@ def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     if values.get("manager_id") is None and actor.role == Role.ACCOUNT_MANAGER:
         values["manager_id"] = actor.user_id
     _validate(db, actor, values, changed=set(values), placing=Action.CUSTOMER_CREATE)
-    c = Customer(**values, customer_no=_next_customer_no(db), sort_key=sort_key(values["name"]))
+    c = Customer(**values, customer_no=_next_customer_no(db))
+    _index_name(c)
     db.add(c)
     try:
         db.flush()
@@ -365,7 +405,7 @@ def _apply(db: Session, author_id: int, c: Customer, changes: dict[str, Any], ap
     for k, v in changes.items():
         setattr(c, k, v)
     if "name" in changes:
-        c.sort_key = sort_key(c.name)
+        _index_name(c)
     try:
         db.flush()
     except IntegrityError as exc:

@@ -46,9 +46,9 @@ class Site:
         with db:
             org = db.scalar(select(Org.id))
             db.execute(insert(Customer), [{"customer_no": f"C{i:010d}", "name": NAMES[i % len(NAMES)] + str(i // 10),
-                                           "sort_key": "?", "org_id": org} for i in range(n)])
+                                           "sort_key": "?", "sort_code": 0, "org_id": org} for i in range(n)])
             db.execute(insert(CustomerSearchKey), [{"customer_id": cid, "key": "stale", "org_id": org,
-                                                    "sort_key": "?"} for cid in db.scalars(select(Customer.id))])
+                                                    "sort_code": 0} for cid in db.scalars(select(Customer.id))])
             db.commit()
         engine.dispose()
 

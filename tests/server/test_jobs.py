@@ -28,7 +28,7 @@ from server.app import create_app
 from server.db import make_engine, make_sessionmaker
 from server.migrate import upgrade
 from server.models import Customer, CustomerSearchKey, Job
-from server.search import keys_for_name, sort_key
+from server.search import index_entry
 from server.services import jobs
 from server.services.customers import REBUILD_SEARCH_KEYS
 from server.services.orgs import ensure_head_office
@@ -46,15 +46,16 @@ def _keys_by_customer(db: Session) -> dict[int, set[str]]:
 
 
 def assert_search_keys_exact(db: Session) -> int:
-    """Every customer's keys (and sort key) are exactly what server.search gives for the
-    name, carrying the customer's org; returns the number of customers."""
+    """Every customer's keys (and sort code and key) are exactly what server.search gives
+    for the name, carrying the customer's org; returns the number of customers."""
     customers = list(db.scalars(select(Customer).order_by(Customer.id)))
     keys = _keys_by_customer(db)
     for c in customers:
-        assert keys.get(c.id, set()) == keys_for_name(c.name), c.name
-        assert c.sort_key == sort_key(c.name), c.name
+        entry = index_entry(c.name)
+        assert keys.get(c.id, set()) == entry.keys, c.name
+        assert (c.sort_code, c.sort_key) == (entry.sort_code, entry.sort_key), c.name
     stray = db.scalar(select(func.count()).select_from(CustomerSearchKey).join(Customer).where(
-        (CustomerSearchKey.org_id != Customer.org_id) | (CustomerSearchKey.sort_key != Customer.sort_key)))
+        (CustomerSearchKey.org_id != Customer.org_id) | (CustomerSearchKey.sort_code != Customer.sort_code)))
     assert stray == 0
     return len(customers)
 
@@ -63,11 +64,11 @@ def _spoil_search_keys(db: Session) -> None:
     """What a pinyin upgrade or a bulk load leaves behind: wrong, missing and stale keys."""
     first = db.scalar(select(func.min(Customer.id)))
     db.execute(CustomerSearchKey.__table__.delete().where(CustomerSearchKey.customer_id == first))
-    db.execute(CustomerSearchKey.__table__.update().values(sort_key="stale"))
+    db.execute(CustomerSearchKey.__table__.update().values(sort_code=-1))
     rows = db.execute(select(Customer.id, Customer.org_id)).all()
-    db.execute(insert(CustomerSearchKey), [{"customer_id": cid, "key": "bogus", "org_id": org, "sort_key": "x"}
+    db.execute(insert(CustomerSearchKey), [{"customer_id": cid, "key": "bogus", "org_id": org, "sort_code": 0}
                                            for cid, org in rows])
-    db.execute(Customer.__table__.update().where(Customer.id == first).values(sort_key="zzz stale"))
+    db.execute(Customer.__table__.update().where(Customer.id == first).values(sort_key="zzz stale", sort_code=7))
 
 
 # ============================================================================ through the API
@@ -447,10 +448,10 @@ def test_a_job_whose_worker_keeps_dying_is_abandoned(committed, tally):
 def test_rebuild_resumes_after_a_crash_and_leaves_exact_search_keys(committed, register):
     with committed.factory() as db:
         names = ["张三丰", "李四", "单田芳", "王五", "赵六", "欧阳娜娜", "买买提·艾力", "John Smith", "𠮷祥", "曾可"]
-        db.execute(insert(Customer), [{"customer_no": f"C{i:09d}", "name": n, "sort_key": "?", "org_id":
-                                       committed.org_id} for i, n in enumerate(names)])
+        db.execute(insert(Customer), [{"customer_no": f"C{i:09d}", "name": n, "sort_key": "?", "sort_code": 0,
+                                       "org_id": committed.org_id} for i, n in enumerate(names)])
         db.execute(insert(CustomerSearchKey), [{"customer_id": cid, "key": "stale", "org_id": committed.org_id,
-                                                "sort_key": "?"} for cid in db.scalars(select(Customer.id))])
+                                                "sort_code": 0} for cid in db.scalars(select(Customer.id))])
         db.commit()
     real = jobs.handler_for(REBUILD_SEARCH_KEYS)
     assert real is not None
