@@ -1,10 +1,11 @@
-"""`crm-server`: init, create-admin, serve, demo, worker, rebuild-search-keys (CONTRACT.md:
-command line)."""
+"""`crm-server`: init, create-admin, serve, demo, worker, rebuild-search-keys, import
+(CONTRACT.md: command line)."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import ipaddress
+import json
 import logging
 import os
 import shutil
@@ -12,8 +13,10 @@ import signal
 import sys
 import tempfile
 import threading
+import time
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import text
 
@@ -240,6 +243,91 @@ def cmd_rebuild_search_keys(args: argparse.Namespace) -> int:
     return 1
 
 
+class _ImportProgress:
+    """Rows read and the stage, on stderr: a bar redrawn in place on a terminal, a line
+    per stage otherwise (logs, CI)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.t0 = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    def _elapsed(self) -> str:
+        return f"{time.monotonic() - self.t0:6.1f} s"
+
+    def stage(self, name: str) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.drawn = False
+        self.stream.write(f"{self._elapsed()}  {name}\n")
+        self.stream.flush()
+
+    def rows(self, rows: int, done_bytes: int, total_bytes: int) -> None:
+        now = time.monotonic()
+        finished = done_bytes >= total_bytes
+        if not self.tty:
+            if finished:
+                self.stream.write(f"{self._elapsed()}  read {rows:,} rows\n")
+                self.stream.flush()
+            return
+        if now - self.last < 0.2 and not finished:
+            return
+        self.last = now
+        share = done_bytes / total_bytes if total_bytes else 1.0
+        bar = "#" * int(share * 30)
+        self.stream.write(f"\r{self._elapsed()}  reading [{bar:<30}] {share:4.0%} {rows:,} rows")
+        self.stream.flush()
+        self.drawn = True
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a core-banking file as one batch; the answer is one JSON line on stdout."""
+    from sqlalchemy.exc import DBAPIError
+
+    from server.imports import run_import
+    from server.imports.engine import ALREADY_IMPORTED, APPLIED
+    settings = _settings(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        load_key_file(settings.resolved_key_file)
+    except KeyFileError as exc:
+        print(f"refusing to import: {exc}", file=sys.stderr)
+        return 2
+    # the operator's own role (like init): it owns the tables, so a big first load may
+    # rebuild their indexes instead of maintaining them row by row
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        outcome = run_import(make_sessionmaker(engine, settings.resolved_key_file), args.kind, path,
+                             args.business_date, args.sequence, progress=_ImportProgress(sys.stderr))
+    except DBAPIError as exc:
+        log.error("import: database error (%s)", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        print("import failed: database error (is the database initialised? `crm-server init`)", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(json.dumps(outcome.contract(), ensure_ascii=False), flush=True)
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    summary = (f"{outcome.status}: {outcome.read:,} rows read, {outcome.created:,} created, "
+               f"{outcome.updated:,} updated, {outcome.duplicate:,} unchanged, {outcome.rejected:,} rejected")
+    if outcome.error_code:
+        summary += f" ({outcome.error_code})"
+    print(summary, file=sys.stderr)
+    return 0 if outcome.status in (APPLIED, ALREADY_IMPORTED) else 1
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date YYYY-MM-DD") from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import DEMO_PASSWORD, seed_demo
     from server.migrate import upgrade
@@ -323,6 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--wait", action="store_true", help="also run it here and print progress until it ends")
     sp.add_argument("--batch-size", type=_positive_int, default=500, help="customers per committed batch (default 500)")
     sp.set_defaults(fn=cmd_rebuild_search_keys)
+    sp = sub.add_parser("import", help="import a file from the core banking system as one batch")
+    sp.add_argument("kind", choices=["customers"], help="what the file holds")
+    sp.add_argument("file", help="CSV in UTF-8: header row, data rows, trailer TRAILER,<rows>,<sum>")
+    sp.add_argument("--business-date", required=True, type=_iso_date, help="the file's business date, YYYY-MM-DD")
+    sp.add_argument("--sequence", type=_positive_int, default=1,
+                    help="the file's number within its kind and business date (default 1)")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_import)
     sp = sub.add_parser("demo", help="a throwaway embedded database with demo data, served on loopback")
     sp.add_argument("--port", type=int, default=8765)
     sp.add_argument("--customers", type=int, default=360, help="how many demo customers (default 360)")

@@ -42,6 +42,7 @@ RATIO_RANGES = "ratio-ranges"
 REASSIGNMENT_THRESHOLD = "reassignment-threshold"
 SLA_HOURS = "sla-hours"
 RISK_RULES = "risk-rules"
+IMPORT_LIMITS = "import-limits"
 
 # Error codes of rules that span fields (generic field codes are in shared.errors).
 MIN_ABOVE_MAX = "parameter.ratio_ranges.min_above_max"
@@ -95,6 +96,8 @@ Ratio = Annotated[str, DecimalString(4, "-999999.9999", "999999.9999", "0.3000")
 NonNegativeRatio = Annotated[str, DecimalString(4, "0", "999999.9999", "0.7000")]
 #: "at least N times": below 1 would call an ordinary day abnormal.
 Multiple = Annotated[str, DecimalString(4, "1", "999999.9999", "5.0000")]
+#: A share of a whole: 0.0100 is 1 %.
+Fraction = Annotated[str, DecimalString(4, "0", "1", "0.0100")]
 Days = Annotated[StrictInt, Field(ge=1, le=36500)]
 Hours = Annotated[StrictInt, Field(ge=1, le=8760)]
 
@@ -267,6 +270,15 @@ class RiskRules(ParameterValue):
     dormant: DormantRule
 
 
+# ----------------------------------------------------------------------------- import-limits
+class ImportLimits(ParameterValue):
+    """A core-banking import batch fails, and nothing of it is applied, when more than
+    `max_reject_ratio` of its rows are rejected (risk-and-import.md: default 1 %); 0: any
+    rejected row fails the batch."""
+
+    max_reject_ratio: Fraction
+
+
 # ----------------------------------------------------------------------------- the registry
 V = TypeVar("V", bound=ParameterValue)
 
@@ -308,6 +320,8 @@ PARAMETERS: dict[str, ParameterSpec[Any]] = {s.name: s for s in (
         "rating_downgrade": {"enabled": True},
         "dormant": {"enabled": True, "days_without_transaction": 180, "min_financial_assets": "50000.00"},
     }, "Risk-warning rules and their thresholds; a warning is due for acknowledgement within the hours given"),
+    _spec(IMPORT_LIMITS, ImportLimits, {"max_reject_ratio": "0.0100"},
+          "Share of rejected rows above which a core-banking import batch fails and nothing of it is applied"),
 )}
 
 

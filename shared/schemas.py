@@ -51,7 +51,8 @@ def _refuse_null(*fields: str) -> Any:
     return field_validator(*fields, mode="before")(classmethod(check))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: What no bank record contains (tabs and line breaks are allowed): refused as `field.control_characters`.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Write(BaseModel):
@@ -62,7 +63,7 @@ class _Write(BaseModel):
     def _no_control_characters(cls, v: Any) -> Any:
         """NUL and other control characters are never part of a bank record (and
         PostgreSQL refuses NUL in text); tabs and line breaks are allowed."""
-        if isinstance(v, str) and _CONTROL.search(v):
+        if isinstance(v, str) and CONTROL_CHARACTERS.search(v):
             raise PydanticCustomError("field.control_characters", "Contains control characters")
         return v
 

@@ -21,6 +21,8 @@ _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _PROVINCES = frozenset(
     ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"]  # noqa: E501 - data
 )
+#: The province prefixes a resident ID may start with.
+PROVINCE_PREFIXES = _PROVINCES
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: Staff usernames: what `UserCreate` accepts and the client checks as you type.
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"

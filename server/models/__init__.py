@@ -5,6 +5,7 @@ from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerSearchKey
 from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
+from server.models.imports import ImportBatch, ImportReject
 from server.models.job import Job
 from server.models.org import Org
 from server.models.parameter import SystemParameter
@@ -19,6 +20,8 @@ __all__ = [
     "CustomerSearchKey",
     "DeviceToken",
     "IdempotencyRecord",
+    "ImportBatch",
+    "ImportReject",
     "Job",
     "LoginThrottle",
     "Org",

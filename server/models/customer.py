@@ -38,6 +38,11 @@ class Customer(Base):
     lifecycle_stage: Mapped[str | None] = mapped_column(String(20))
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    #: The core banking system's id of this customer (set by the import, R-703).
+    core_customer_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: The import batch that created this customer (its provenance: a customer created by
+    #: an import has no per-field "create" history); None when created through the API.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -204,6 +204,19 @@ def _validate(db: Session, actor: Actor, state: dict[str, Any], changed: set[str
     """Field-level rules on the merged state; all errors at once, nothing stored. The
     organisation and manager must lie within the actor's scope for `placing` (creating,
     reassigning, or approving a reassignment)."""
+    errs = field_errors(state, changed)
+    if "org_id" in changed:
+        errs += _org_errors(db, actor, state["org_id"], placing)
+    if "manager_id" in changed and state.get("manager_id") is not None:
+        errs += _manager_errors(db, actor, state["manager_id"])
+    if errs:
+        raise validation_failed(errs)
+
+
+def field_errors(state: dict[str, Any], changed: set[str]) -> list[FieldError]:
+    """The rules on a customer's own fields (normalised, see `normalise`), without the
+    database: the organisation and the manager are checked by the caller. The API and
+    the core-banking import (server/imports/customers.py) both judge a record by these."""
     errs: list[FieldError] = []
     ctype = state.get("type") or CustomerType.PERSONAL
     name = state.get("name")
@@ -234,12 +247,7 @@ def _validate(db: Session, actor: Actor, state: dict[str, Any], changed: set[str
     for f, n in (("address", 200), ("occupation", 60), ("employer", 100)):
         if f in changed:
             errs += length_errors(f, state.get(f), max_len=n)
-    if "org_id" in changed:
-        errs += _org_errors(db, actor, state["org_id"], placing)
-    if "manager_id" in changed and state.get("manager_id") is not None:
-        errs += _manager_errors(db, actor, state["manager_id"])
-    if errs:
-        raise validation_failed(errs)
+    return errs
 
 
 def _org_errors(db: Session, actor: Actor, org_id: int, placing: Action) -> list[FieldError]:
@@ -260,7 +268,8 @@ def _manager_errors(db: Session, actor: Actor, manager_id: int) -> list[FieldErr
     return []
 
 
-def _normalise(values: dict[str, Any]) -> dict[str, Any]:
+def normalise(values: dict[str, Any]) -> dict[str, Any]:
+    """Identifiers as stored (upper-case, no spaces), free text trimmed (empty: none)."""
     out = dict(values)
     for f, fn in (("id_number", normalise_id_number), ("phone", normalise_phone), ("uscc", normalise_uscc)):
         if out.get(f) is not None:
@@ -342,7 +351,7 @@ def _duplicate(exc: IntegrityError) -> Problem:
 
 
 def create(db: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
-    values = _normalise(data.model_dump())
+    values = normalise(data.model_dump())
     if values.get("manager_id") is None and actor.role == Role.ACCOUNT_MANAGER:
         values["manager_id"] = actor.user_id
     _validate(db, actor, values, changed=set(values), placing=Action.CUSTOMER_CREATE)
@@ -366,7 +375,7 @@ def update_customer(db: Session, actor: Actor, customer_id: int,
     """Contact details, the full profile and allocation need successively stronger
     rights; moving a customer beyond the reassignment threshold waits for a checker."""
     c = access.load(db, actor, Resource.CUSTOMER, customer_id, Action.CUSTOMER_LOOKUP, for_update=True)
-    changes = _normalise(data.model_dump(exclude_unset=True, exclude={"version"}))
+    changes = normalise(data.model_dump(exclude_unset=True, exclude={"version"}))
     changes = {k: v for k, v in changes.items() if getattr(c, k) != v}
     access.authorise_fields(db, actor, Resource.CUSTOMER, c, set(changes))
     if c.version != data.version:
@@ -425,7 +434,7 @@ def _reassign_approved(db: Session, checker: Actor, req: ApprovalRequest, payloa
         raise approvals.stale()
     changes = CustomerUpdate.model_validate({**payload["changes"], "version": c.version}).model_dump(
         exclude_unset=True, exclude={"version"})
-    changes = _normalise(changes)
+    changes = normalise(changes)
     _validate(db, checker, _state(c, changes), changed=set(changes), placing=Action.APPROVAL_DECIDE)
     _apply(db, req.maker_id, c, changes, approval_id=req.id)
     audit.record(db, "customer.update", who=checker, object_type="customer", object_id=c.id,

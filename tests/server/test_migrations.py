@@ -78,3 +78,31 @@ def test_search_keys_v2_recomputes_every_customers_keys_in_batches_and_downgrade
     with fresh_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM customer_search_key")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM customer")).scalar() == len(names)
+
+
+def test_the_imports_migration_keeps_every_customer_and_search_key_both_ways(fresh_engine):
+    """0009 adds columns to the customer table, which SQLite copies: dropping the old copy
+    must not cascade to the customers' search keys."""
+    upgrade(fresh_engine, "0008_search_keys_v2")
+    now = datetime.now(UTC)
+    with fresh_engine.begin() as conn:
+        org = conn.execute(text("INSERT INTO org (code, name, kind, path, version, created_at, updated_at) VALUES "
+                                "('HO', '总行', 'head_office', '/1/', 1, :t, :t) RETURNING id"), {"t": now}).scalar()
+        conn.execute(text("INSERT INTO customer (customer_no, type, name, sort_code, sort_key, org_id, version, "
+                          "created_at, updated_at) VALUES (:no, 'personal', :name, 1, 'k', :org, 1, :t, :t)"),
+                     [{"no": f"C{i:010d}", "name": f"张{i}", "org": org, "t": now} for i in range(30)])
+        conn.execute(text("INSERT INTO customer_search_key (sort_code, customer_id, org_id, key) "
+                          "SELECT 1, id, org_id, name FROM customer"))
+
+    def counts() -> tuple[int, int]:
+        with fresh_engine.connect() as conn:
+            return (conn.execute(text("SELECT count(*) FROM customer")).scalar() or 0,
+                    conn.execute(text("SELECT count(*) FROM customer_search_key")).scalar() or 0)
+
+    upgrade(fresh_engine, "0009_imports")
+    assert counts() == (30, 30)
+    with fresh_engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008_search_keys_v2")
+    assert counts() == (30, 30)

@@ -28,7 +28,7 @@ DOC_RANGES = [
     {"code": "debt_service", "min": None, "max": "0.4000"},
     {"code": "emergency_fund", "min": "3.0000", "max": "6.0000"},
 ]
-NAMES = ["ratio-ranges", "reassignment-threshold", "risk-rules", "sla-hours"]
+NAMES = ["import-limits", "ratio-ranges", "reassignment-threshold", "risk-rules", "sla-hours"]
 META = {"name", "version", "changed_at", "changed_by", "reason", "description"}
 
 
@@ -61,7 +61,7 @@ def test_defaults_are_readable_as_version_1_and_reading_writes_nothing(api, worl
     listed = api.get("/parameters", headers=h)
     assert listed.status_code == 200
     body = listed.json()
-    assert [i["name"] for i in body["items"]] == NAMES and body["total"] == 4 and body["page"] == 1
+    assert [i["name"] for i in body["items"]] == NAMES and body["total"] == len(NAMES) and body["page"] == 1
     assert all(i["version"] == 1 and i["changed_by"] is None and i["changed_at"] is None for i in body["items"])
     r = api.get("/parameters/ratio-ranges", headers=h)
     assert r.status_code == 200

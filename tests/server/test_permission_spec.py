@@ -384,7 +384,7 @@ SPEC: list[Route] = [
         "teller":  (DENIED,),
         "am":      (DENIED,),
         "bm":      (DENIED,),
-        "admin":   (listed(4),),
+        "admin":   (listed(5),),
         "auditor": (DENIED,),
     }),
     R("GET /parameters/{name}", "existing missing", {

@@ -37,7 +37,8 @@ def ranges_with(index: int, **change):  # type: ignore[no-untyped-def]
 
 
 def test_exactly_the_parameters_the_domain_docs_give_defaults_for():
-    assert set(P.PARAMETERS) == {"ratio-ranges", "reassignment-threshold", "sla-hours", "risk-rules"}
+    assert set(P.PARAMETERS) == {"ratio-ranges", "reassignment-threshold", "sla-hours", "risk-rules",
+                                 "import-limits"}
     for name, spec in P.PARAMETERS.items():
         assert spec.name == name and isinstance(spec.default, spec.model)
         assert spec.description and "\n" not in spec.description
@@ -53,6 +54,14 @@ def test_reassignment_threshold_default_is_50_and_0_is_allowed():
     assert P.PARAMETERS["reassignment-threshold"].default.model_dump() == {"max_customers": 50}
     assert P.ReassignmentThreshold.model_validate({"max_customers": 0}).max_customers == 0
     assert errors(P.ReassignmentThreshold, {"max_customers": -1}) == [(("max_customers",), "greater_than_equal")]
+
+
+def test_import_limits_default_is_one_percent_and_stays_within_zero_and_one():
+    assert P.PARAMETERS["import-limits"].default.model_dump() == {"max_reject_ratio": "0.0100"}
+    assert P.ImportLimits.model_validate({"max_reject_ratio": "0"}).max_reject_ratio == "0.0000"
+    assert P.ImportLimits.model_validate({"max_reject_ratio": "1"}).max_reject_ratio == "1.0000"
+    for bad in ("1.0001", "-0.01", 0.01, "0.00001"):
+        assert errors(P.ImportLimits, {"max_reject_ratio": bad})[0][0] == ("max_reject_ratio",)
 
 
 @pytest.mark.parametrize("value", [True, 50.0, "50", None])
