@@ -13,6 +13,7 @@ local SURNAMES = { "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴"
 local GIVEN = { "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
                 "明", "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "萍", "红", "建", "文", "辉" }
 status = {}
+sent = 0
 
 function setup(thread)
   counter = counter + 1
@@ -47,6 +48,7 @@ local function hex(n)
 end
 
 function request()
+  sent = sent + 1
   local i = math.random(#toks)
   local id, gender, born = resident_id()
   local name = SURNAMES[math.random(#SURNAMES)] .. GIVEN[math.random(#GIVEN)] .. GIVEN[math.random(#GIVEN)]
@@ -69,10 +71,12 @@ function done(summary, latency, requests)
   io.write(string.format(
     "requests %d  non2xx %d  connect_err %d  read_err %d  write_err %d  timeouts %d\n",
     summary.requests, e.status, e.connect, e.read, e.write, e.timeout))
-  local all = {}
+  local all, nsent = {}, 0
   for _, t in ipairs(threads) do
     for s, n in pairs(t:get("status") or {}) do all[s] = (all[s] or 0) + n end
+    nsent = nsent + (t:get("sent") or 0)
   end
+  io.write(string.format("sent %d (requests asked for; the ones without an answer were still waiting)\n", nsent))
   local keys = {}
   for s in pairs(all) do keys[#keys + 1] = s end
   table.sort(keys)

@@ -522,7 +522,9 @@ class Server:
             sys.exit(f"port {self.port} is taken: another bench running? (ss -ltnp 'sport = :{self.port}')")
         log(f"server: {self.cmd_text}")
         self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        # its own process group: a SIGKILL after a failed graceful stop reaches the workers too
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -539,6 +541,15 @@ class Server:
         self.stop()
         sys.exit(f"server did not answer {self.probe} within 90 s; see {self.log_path}")
 
+    def kill(self) -> None:
+        """SIGKILL to the server's process group (uvicorn's workers outlive a killed master)."""
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
     def stop(self, timeout: float = 60) -> float:
         """SIGTERM, wait for the exit; the seconds it took (SIGKILL after `timeout`)."""
         if self.proc is None or self.proc.poll() is not None:
@@ -550,9 +561,8 @@ class Server:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            log(f"server {self.pid} still running {timeout:.0f} s after SIGTERM: SIGKILL")
-            self.proc.kill()
-            self.proc.wait()
+            log(f"server {self.pid} still running {timeout:.0f} s after SIGTERM: SIGKILL to its process group")
+            self.kill()
         self.log_file.close()
         return time.perf_counter() - t0
 
@@ -716,6 +726,8 @@ def parse_load(label: str, text: str) -> LoadResult:
     for ln in text.splitlines():
         if ln.startswith("requests "):
             r.counts = {k: int(v) for k, v in re.findall(r"([a-z_0-9]+) (\d+)", ln)}
+        elif ln.startswith("sent "):
+            r.counts["sent"] = int(ln.split()[1])
         elif ln.startswith("status "):
             r.status = {int(k): int(v) for k, v in re.findall(r"(\d+)=(\d+)", ln)}
         elif m := re.match(r"p(\d+) ([\d.]+) ms", ln):
@@ -747,9 +759,9 @@ def parse_sample(text: str) -> dict[str, Any]:
 
 def pg_counters(admin: str, db: str) -> dict[str, float]:
     with psycopg.connect(admin, autocommit=True) as c:
-        row = c.execute("SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched "
+        row = c.execute("SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched, sessions "
                         "FROM pg_stat_database WHERE datname = %s", (db,)).fetchone()
-    keys = ("commits", "rollbacks", "inserted", "updated", "fetched")
+    keys = ("commits", "rollbacks", "inserted", "updated", "fetched", "connections")
     return dict(zip(keys, (float(v) for v in row), strict=True)) if row else {}
 
 
@@ -829,8 +841,10 @@ def fmt_db(r: LoadResult) -> str:
     d = r.db
     if not d:
         return ""
-    return (f"per request: {d['commits']:.2f} commits, {d['rollbacks']:.2f} rollbacks, "
-            f"{d['inserted']:.2f} rows inserted, {d['updated']:.2f} updated")
+    return (f"per request: {d['connections']:.3f} new PostgreSQL connections, {d['commits']:.2f} commits, "
+            f"{d['rollbacks']:.2f} rollbacks, "
+            f"{d['inserted']:.2f} rows inserted, {d['updated']:.2f} updated (a session's last_seen_at is "
+            "written at most every 30 s)")
 
 
 # ============================================================================ throughput
@@ -840,10 +854,13 @@ def cmd_throughput(a: argparse.Namespace) -> int:
     admin, url = admin_url(a), db_url(a)
     script, env_ours = {"create": (BENCH / "create.lua", {"CREATORS": str(WORK / "creators.txt")})}.get(
         a.kind, (BENCH / "pairs.lua", {"PAIRS": str(WORK / f"pairs_{a.kind}.txt")}))
+    if a.tokens:
+        env_ours["SESSIONS"] = str(a.tokens)
     floor_env = {"PATHS": str(FLOOR_DIR / "paths.txt"), "TOKENS": str(FLOOR_DIR / "tokens.txt")}
     log(f"[{machine()}] throughput: N = {state['n']:,} customers (floor: {state.get('floor_n', 0):,}), "
         f"{a.conns} connections, {a.threads} wrk threads, {a.dur} s after a {a.warmup} s warm-up; "
-        f"ours: {KINDS.get(a.kind, a.kind)} ({script.name}), floor: exact resident ID (floor/c_lookup.lua)")
+        f"ours: {KINDS.get(a.kind, a.kind)} ({script.name}, {a.tokens or state['sessions']} session tokens), "
+        "floor: exact resident ID (floor/c_lookup.lua)")
     rows: list[tuple[int, LoadResult, LoadResult | None]] = []
     for rnd in range(a.rounds):
         for w in a.workers:
@@ -868,6 +885,7 @@ def cmd_throughput(a: argparse.Namespace) -> int:
                                                              a.dur, "2s"), floor_env, fl, a.dur, 3, admin, "floor")
                 finally:
                     fl.stop()
+                db_work(floor, admin, "floor", floor.counts.get("requests", 0))
             rows.append((w, ours, floor))
             _print_throughput(rows[-1:], a)
     if len(rows) > 1:
@@ -907,6 +925,8 @@ def _print_throughput(rows: list[tuple[int, LoadResult, LoadResult | None]], a: 
                 + " ".join(f"{ours.p.get(p, 0) / floor.p[p]:7.2f}" if floor.p.get(p) else f"{'-':>7s}"
                            for p in (50, 95, 99)))
         log(f"  ours: status {ours.status}; {fmt_db(ours)}")
+        if floor is not None:
+            log(f"  floor: {fmt_db(floor)}")
     log("  (CPU: per cent of one core, 2 cores = 200 %; ms/req = the server's CPU time per request; pg = every "
         "PostgreSQL process, other databases' included; other = processes that are neither server, PostgreSQL "
         "nor wrk: the machine is shared)")
@@ -935,83 +955,106 @@ def _new_customer(rng: random.Random, org_id: int) -> dict[str, Any]:
             "org_id": org_id}
 
 
-def measure(label: str, fn: Any, inputs: list[Any], warmup: int = 5) -> dict[str, Any]:
-    lat, hits, wrong = [], [], []
-    for i, inp in enumerate(inputs):
-        err, n, ms = fn(inp)
+class Timings:
+    """Latencies of one operation (the first `warmup` calls not counted) and its wrong answers."""
+
+    def __init__(self, label: str, warmup: int) -> None:
+        self.label, self.warmup = label, warmup
+        self.lat: list[float] = []
+        self.hits: list[int] = []
+        self.wrong: list[str] = []
+        self.calls = 0
+
+    def add(self, err: str | None, n: int, ms: float) -> None:
+        self.calls += 1
         if err:
-            wrong.append(err)
-        if i >= warmup:
-            lat.append(ms)
-            hits.append(n)
-    if wrong:
-        log(f"  {label}: {len(wrong)} wrong answers, e.g. {wrong[0]}")
-    return {"label": label, "n": len(lat), "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
-            "mean": statistics.fmean(lat), "hits": statistics.fmean(hits) if hits else 0, "wrong": len(wrong)}
+            self.wrong.append(err)
+        if self.calls > self.warmup:
+            self.lat.append(ms)
+            self.hits.append(n)
+
+    def row(self) -> str:
+        if self.wrong:
+            log(f"  {self.label}: {len(self.wrong)} wrong answers, e.g. {self.wrong[0]}")
+        return (f"{self.label:44s} {pct(self.lat, 50):7.2f} {pct(self.lat, 95):7.2f} {pct(self.lat, 99):7.2f} "
+                f"{statistics.fmean(self.lat):6.2f} {statistics.fmean(self.hits) if self.hits else 0:6.0f} "
+                f"{len(self.wrong):5d}")
 
 
 def cmd_latency(a: argparse.Namespace) -> int:
+    """Both servers run side by side (one idles while the other answers); the exact look-up
+    by resident ID alternates between them request by request, so that the ratio is taken
+    under the same load of the (shared) machine."""
     state = load_state()
     url = db_url(a)
     rng = random.Random(11)
-    warm = 5
-    results = []
-    log(f"[{machine()}] latency: N = {state['n']:,}; one keep-alive connection (python http.client), "
-        f"one request at a time, {a.iterations} requests per operation after {warm} warm-up ones; every answer checked")
+    warm = 10
+    total = a.iterations + warm
+    log(f"[{machine()}] latency: N = {state['n']:,} (floor: {state.get('floor_n', 0):,}); one keep-alive connection "
+        f"per server (python http.client), one request at a time, {a.iterations} requests per operation after "
+        f"{warm} warm-up ones; every answer checked; by resident ID alternates ours/floor request by request")
+    results: list[Timings] = []
+    floor_res: Timings | None = None
     srv = Server("ours", 1, "latency", url).start()
+    fl = None if a.skip_floor else Server("floor", 1, "latency").start()
     try:
-        verify(srv.port, 5)
+        verify(srv.port, 20)
         reset_sessions(url)
         cl = Client(srv.port)
+
+        def ours_get(kind: str, line: tuple[str, str, str]) -> tuple[str | None, int, float]:
+            st, body, ms = cl.request("GET", line[1], line[0])
+            err, n = judge(kind, st, body, line[2])
+            return err, n, ms
+
+        fc = Client(fl.port) if fl else None
+        toks = (FLOOR_DIR / "tokens.txt").read_text().split()
+        fpaths = (FLOOR_DIR / "paths.txt").read_text().split()
+
+        def floor_get(p: tuple[str, str]) -> tuple[str | None, int, float]:
+            assert fc is not None
+            st, body, ms = fc.request("GET", p[1], p[0])
+            ok = st == 200 and json.loads(body).get("resident_id") == p[1].split("=", 1)[1]
+            return (None if ok else f"status {st}"), 1, ms
+
         for kind in ("exact", "phone", "custno", "surname", "initials", "open"):
             pairs = read_pairs(kind)
-            lines = rng.sample(pairs, min(a.iterations + warm, len(pairs)))
-
-            def one(line: tuple[str, str, str], kind: str = kind) -> tuple[str | None, int, float]:
-                st, body, ms = cl.request("GET", line[1], line[0])
-                err, n = judge(kind, st, body, line[2])
-                return err, n, ms
-            results.append(measure(KINDS[kind], one, lines, warm))
+            t = Timings(KINDS[kind], warm)
+            if kind == "exact" and fc is not None:
+                floor_res = Timings("floor: by resident ID", warm)
+                for line in rng.sample(pairs, min(total, len(pairs))):
+                    t.add(*ours_get(kind, line))
+                    floor_res.add(*floor_get((rng.choice(toks), rng.choice(fpaths))))
+            else:
+                for line in rng.sample(pairs, min(total, len(pairs))):
+                    t.add(*ours_get(kind, line))
+            results.append(t)
         creators = [ln.rstrip("\n").split("\t") for ln in open(WORK / "creators.txt", encoding="utf-8")]
-        picks = [rng.choice(creators) for _ in range(a.iterations + warm)]
-
-        def create(p: list[str]) -> tuple[str | None, int, float]:
-            body = _new_customer(rng, int(p[1]))
-            st, resp, ms = cl.request("POST", "/api/v1/customers", p[0], body,
+        t = Timings("create a customer (POST, Idempotency-Key)", warm)
+        for _ in range(total):
+            tok, org = rng.choice(creators)
+            body = _new_customer(rng, int(org))
+            st, resp, ms = cl.request("POST", "/api/v1/customers", tok, body,
                                       {"Idempotency-Key": secrets.token_hex(16)})
-            if st != 201:
-                return f"status {st}: {resp[:120]!r}", 0, ms
-            return (None if json.loads(resp).get("name") == body["name"] else "another customer came back"), 1, ms
-        results.append(measure("create a customer (POST, Idempotency-Key)", create, picks, warm))
+            err = None if st == 201 and json.loads(resp).get("name") == body["name"] else f"status {st}: {resp[:120]!r}"
+            t.add(err, 1, ms)
+        results.append(t)
         cl.close()
+        if fc is not None:
+            fc.close()
     finally:
         srv.stop()
-        cleanup_created(url)
-    floor_res = None
-    if not a.skip_floor:
-        fl = Server("floor", 1, "latency").start()
-        try:
-            toks = (FLOOR_DIR / "tokens.txt").read_text().split()
-            paths = (FLOOR_DIR / "paths.txt").read_text().split()
-            fc = Client(fl.port)
-
-            def floor_one(p: tuple[str, str]) -> tuple[str | None, int, float]:
-                st, body, ms = fc.request("GET", p[1], p[0])
-                ok = st == 200 and json.loads(body).get("resident_id") == p[1].split("=", 1)[1]
-                return (None if ok else f"status {st}"), 1, ms
-            floor_res = measure("floor: by resident ID", floor_one,
-                                [(rng.choice(toks), rng.choice(paths)) for _ in range(a.iterations + warm)], warm)
-            fc.close()
-        finally:
+        if fl is not None:
             fl.stop()
+        cleanup_created(url)
     log(f"\n{'operation':44s} {'p50 ms':>7s} {'p95 ms':>7s} {'p99 ms':>7s} {'mean':>6s} {'hits':>6s} {'wrong':>5s}")
     for r in [*results, *([floor_res] if floor_res else [])]:
-        log(f"{r['label']:44s} {r['p50']:7.2f} {r['p95']:7.2f} {r['p99']:7.2f} {r['mean']:6.2f} {r['hits']:6.0f} "
-            f"{r['wrong']:5d}")
+        log(r.row())
     if floor_res:
         ex = results[0]
-        log(f"{'ours/floor, by resident ID':44s} {ex['p50'] / floor_res['p50']:7.2f} "
-            f"{ex['p95'] / floor_res['p95']:7.2f} {ex['p99'] / floor_res['p99']:7.2f}")
+        log(f"{'ours/floor, by resident ID':44s} "
+            + " ".join(f"{pct(ex.lat, p) / pct(floor_res.lat, p):7.2f}" for p in (50, 95, 99)))
+    log("(hits: mean `total` of the answers; a name query's total is capped at CRM_SEARCH_COUNT_CAP)")
     return 0
 
 
@@ -1040,6 +1083,7 @@ def cmd_sessions(a: argparse.Namespace) -> int:
     finally:
         t_stop = srv.stop()
     db_work(ours, admin, DB, ours.counts.get("requests", 0))
+    time.sleep(1)
     ours.after_exit = sum(pg_states(admin, DB).values())
     log(f"our server stopped in {t_stop:.1f} s")
     results.append(ours)
@@ -1064,6 +1108,7 @@ def cmd_sessions(a: argparse.Namespace) -> int:
         finally:
             fl.stop()
         db_work(floor, admin, "floor", floor.counts.get("requests", 0))
+        time.sleep(1)
         floor.after_exit = sum(pg_states(admin, "floor").values())
         results.append(floor)
     log("")
@@ -1088,9 +1133,11 @@ def _session_load(a: argparse.Namespace, port: int, pairs: Path) -> tuple[list[s
 
 def _print_sessions(r: LoadResult) -> None:
     c, s = r.counts, r.sample
-    log(f"{r.label}: requests {c.get('requests', 0):,}, rps {r.rps:.0f}; errors: non2xx {c.get('non2xx', 0)}, "
-        f"connect {c.get('connect_err', 0)}, read {c.get('read_err', 0)}, write {c.get('write_err', 0)}, "
-        f"timeout {c.get('timeouts', 0)}" + (f"; status {r.status}" if r.status else ""))
+    log(f"{r.label}: requests {c.get('requests', 0):,} answered"
+        + (f" of {c['sent']:,} sent" if "sent" in c else "")
+        + f", rps {r.rps:.0f}; errors: non2xx {c.get('non2xx', 0)}, connect {c.get('connect_err', 0)}, "
+        f"read {c.get('read_err', 0)}, write {c.get('write_err', 0)}, timeout {c.get('timeouts', 0)}"
+        + (f"; status {r.status}" if r.status else ""))
     log(f"  latency ms: p50 {r.p.get(50, 0):.2f}  p90 {r.p.get(90, 0):.2f}  p95 {r.p.get(95, 0):.2f}  "
         f"p99 {r.p.get(99, 0):.2f}  max {r.max_ms:.0f}")
     log(f"  server: RSS (all processes) max {s.get('rss_max', 0)} MiB, mean {s.get('rss_mean', 0)} MiB; CPU "
@@ -1168,6 +1215,7 @@ def cmd_session_client(a: argparse.Namespace) -> int:
             req = (f"GET {rng.choice(paths)} HTTP/1.1\r\nHost: {HOST}:{a.port}\r\n"
                    f"Authorization: Bearer {tok}\r\n\r\n").encode()
             t = time.perf_counter()
+            counts["sent"] += 1
             try:
                 writer.write(req)
                 code, keep = await asyncio.wait_for(read_response(reader), timeout)
@@ -1197,6 +1245,7 @@ def cmd_session_client(a: argparse.Namespace) -> int:
     el = time.monotonic() - t0
     print(f"requests {counts['requests']}  non2xx {counts['non2xx']}  connect_err {counts['connect_err']}  "
           f"read_err {counts['read_err']}  write_err 0  timeouts {counts['timeouts']}")
+    print(f"sent {counts['sent']} (requests asked for; the ones without an answer timed out or failed)")
     print("status " + " ".join(f"{k}={v}" for k, v in sorted(status.items())))
     for p in (50, 90, 95, 99):
         print(f"p{p} {pct(lat, p):.2f} ms")
@@ -1213,43 +1262,55 @@ def cmd_sigterm(a: argparse.Namespace) -> int:
     if a.sessions > state["sessions"]:
         sys.exit(f"prepare made {state['sessions']} sessions; prepare again with --sessions {a.sessions}")
     srv = Server("ours", a.workers, "sigterm", url).start()
-    verify(srv.port, 3)
-    reset_sessions(url)
-    a.dur = a.after + 60
-    cmd, env = _session_load(a, srv.port, WORK / "pairs_mix.txt")
-    log(f"sigterm: {a.sessions} sessions (think {a.think_ms} ms, client {a.client}) against workers {a.workers}; "
-        f"SIGTERM to the server (pid {srv.pid}) after {a.after} s")
-    log(f"load: {' '.join(f'{k}={v}' for k, v in env.items())} {' '.join(cmd)}")
+    gen: subprocess.Popen[bytes] | None = None
     out_path = WORK / "load_sigterm.log"
-    with open(out_path, "wb") as out:
-        gen = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        time.sleep(a.after)
-        before = pg_states(admin, DB)
-        assert srv.proc is not None
-        t0 = time.perf_counter()
-        srv.proc.send_signal(signal.SIGTERM)
-        try:
-            code: int | None = srv.proc.wait(a.grace)
-        except subprocess.TimeoutExpired:
-            code = None
-        took = time.perf_counter() - t0
-        time.sleep(1)
-        after = pg_states(admin, DB)
-        if code is None:
-            log(f"the server had not exited {a.grace:.0f} s after SIGTERM: SIGKILL")
-            srv.proc.kill()
-            srv.proc.wait()
-        gen.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
-        try:
-            gen.wait(30)
-        except subprocess.TimeoutExpired:
+    try:
+        verify(srv.port, 3)
+        reset_sessions(url)
+        a.dur = a.after + 60
+        cmd, env = _session_load(a, srv.port, WORK / "pairs_mix.txt")
+        log(f"sigterm: {a.sessions} sessions (think {a.think_ms} ms, client {a.client}) against workers "
+            f"{a.workers}; SIGTERM to the server (pid {srv.pid}) after {a.after} s")
+        log(f"load: {' '.join(f'{k}={v}' for k, v in env.items())} {' '.join(cmd)}")
+        with open(out_path, "wb") as out:
+            gen = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            time.sleep(a.after)
+            before = pg_states(admin, DB)
+            assert srv.proc is not None
+            t0 = time.perf_counter()
+            srv.proc.send_signal(signal.SIGTERM)
+            try:
+                code: int | None = srv.proc.wait(a.grace)
+            except subprocess.TimeoutExpired:
+                code = None
+            took = time.perf_counter() - t0
+            time.sleep(1)
+            after = pg_states(admin, DB)
+            after_kill: dict[str, int] | None = None
+            if code is None:
+                log(f"the server had not exited {a.grace:.0f} s after SIGTERM: SIGKILL to its process group")
+                srv.kill()
+                time.sleep(1)
+                after_kill = pg_states(admin, DB)
+            gen.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
+            try:
+                gen.wait(30)
+            except subprocess.TimeoutExpired:
+                gen.kill()
+    finally:
+        if srv.proc is not None and srv.proc.poll() is None:
+            srv.kill()
+        srv.log_file.close()
+        if gen is not None and gen.poll() is None:
             gen.kill()
     load = parse_load("sigterm", out_path.read_text(errors="replace"))
     log(f"PostgreSQL connections by state just before SIGTERM: {before}")
     log(f"exit: {'did not exit' if code is None else f'code {code}'} after {took:.2f} s"
         f"{' (killed by the signal it got: uvicorn re-raises it after a graceful shutdown)' if code == -15 else ''}")
-    log(f"PostgreSQL connections of {DB} 1 s after exit: {after or 'none'}; "
-        f"idle in transaction: {after.get('idle in transaction', 0)}")
+    log(f"PostgreSQL connections of {DB} 1 s after {'exit' if code is not None else 'the wait'}: "
+        f"{after or 'none'}; idle in transaction: {after.get('idle in transaction', 0)}")
+    if after_kill is not None:
+        log(f"PostgreSQL connections of {DB} 1 s after the SIGKILL: {after_kill or 'none'}")
     log(f"load: requests {load.counts.get('requests', 0)}, status {load.status}, errors "
         f"{ {k: v for k, v in load.counts.items() if k != 'requests'} } (after the exit the load generator "
         "keeps reconnecting to the closed port: those are its read/write/connect errors)")
@@ -1311,6 +1372,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rounds", type=int, default=1, help="repeat ours-then-floor this many times")
     sp.add_argument("--kind", default="exact", choices=[*KINDS, "mix", "create"],
                     help="our pairs file (default exact: by resident ID, as the floor), or create (create.lua)")
+    sp.add_argument("--tokens", type=int, default=0,
+                    help="use only the first K session tokens (default: all). A session's last_seen_at is written "
+                         "at most every 30 s: with all 10,000 most requests of a 30 s run write it, with one token "
+                         "per connection almost none do")
     sp.add_argument("--skip-floor", action="store_true")
     sp.set_defaults(fn=cmd_throughput)
 

@@ -17,6 +17,7 @@ local queue, head = {}, 1
 local think = tonumber(os.getenv("THINK_MS") or "10000")
 local counter, threads = 0, {}
 status = {}
+sent = 0
 
 function setup(thread)
   counter = counter + 1
@@ -59,6 +60,7 @@ function init(args)
 end
 
 function request()
+  sent = sent + 1
   local tok = queue[head]
   head = head % #queue + 1
   local ps = own[tok]
@@ -78,10 +80,12 @@ function done(summary, latency, requests)
   io.write(string.format(
     "requests %d  non2xx %d  connect_err %d  read_err %d  write_err %d  timeouts %d\n",
     summary.requests, e.status, e.connect, e.read, e.write, e.timeout))
-  local all = {}
+  local all, nsent = {}, 0
   for _, t in ipairs(threads) do
     for s, n in pairs(t:get("status") or {}) do all[s] = (all[s] or 0) + n end
+    nsent = nsent + (t:get("sent") or 0)
   end
+  io.write(string.format("sent %d (requests asked for; the ones without an answer were still waiting)\n", nsent))
   local keys = {}
   for s in pairs(all) do keys[#keys + 1] = s end
   table.sort(keys)
