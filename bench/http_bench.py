@@ -57,7 +57,6 @@ import functools
 import http.client
 import importlib.util
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -68,10 +67,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -334,47 +332,36 @@ def create_staff(url: str, orgs: Orgs, tellers: int, managers: int) -> list[Staf
 #          the account manager below, run the command, and return the applied count.
 def load_customers(url: str, csv_path: Path, org_by_code: dict[str, int],
                    managers_by_code: dict[str, list[int]]) -> int:
-    """The CSV's customers, each in the sub-branch of its branch_code and in the book of
-    one of that sub-branch's account managers (in turn). Returns how many were loaded."""
-    now = datetime.now(UTC)
-    cols = ("id, customer_no, type, name, sort_key, gender, birth_date, id_number, phone, org_id, manager_id, "
-            "version, created_at, updated_at")
-    n = 0
-    with psycopg.connect(url) as conn, conn.cursor() as cur, \
-            tempfile.TemporaryFile("w+", encoding="utf-8") as keys_file, \
-            open(csv_path, encoding="utf-8") as f, multiprocessing.Pool(os.cpu_count()) as pool:
-        first = cur.execute("SELECT coalesce(max(id), 0) FROM customer").fetchone()
-        base = int(first[0]) if first else 0
-        with cur.copy(f"COPY customer ({cols}) FROM STDIN") as cp:
-            def write(chunk: list[dict[str, str]], keys: list[tuple[str, list[str]]]) -> None:
-                nonlocal n
-                for row, (sk, ks) in zip(chunk, keys, strict=True):
-                    n += 1
-                    cid, code = base + n, row["branch_code"]
-                    org, books = org_by_code[code], managers_by_code[code]
-                    cp.write_row((cid, row["customer_no"], "personal", row["name"], sk,
-                                  "male" if row["gender"] == "M" else "female", row["birth_date"],
-                                  row["resident_id"], row["mobile"], org, books[n % len(books)], 1, now, now))
-                    keys_file.writelines(f"{k}\t{cid}\t{org}\t{sk}\n" for k in ks)
-
-            inflight: deque[tuple[list[dict[str, str]], Any]] = deque()
-            for chunk in _chunks(csv.DictReader(f), 5000):
-                inflight.append((chunk, pool.apply_async(_name_keys, ([r["name"] for r in chunk],))))
-                if len(inflight) >= 2 * (os.cpu_count() or 1):
-                    done, res = inflight.popleft()
-                    write(done, res.get())
-            while inflight:
-                done, res = inflight.popleft()
-                write(done, res.get())
-        keys_file.seek(0)
-        with cur.copy("COPY customer_search_key (key, customer_id, org_id, sort_key) FROM STDIN") as cp:
-            while block := keys_file.read(1 << 20):
-                cp.write(block)
-        cur.execute("SELECT setval(pg_get_serial_sequence('customer', 'id'), (SELECT max(id) FROM customer))")
-        cur.execute("SELECT setval('customer_no_seq', "
-                    "(SELECT max(substr(customer_no, 2)::bigint) FROM customer WHERE customer_no ~ '^C[0-9]+$'))")
-        conn.commit()
-    return n
+    """The CSV's customers through the product's own bulk path, `crm-server import
+    customers` (COPY into staging, set-based checks, keys, merge, sequences): each in the
+    sub-branch of its branch_code and in the book of one of that sub-branch's account
+    managers, in turn. Returns how many were applied."""
+    with psycopg.connect(url) as conn:
+        names = dict(conn.execute("SELECT id, username FROM app_user").fetchall())
+    books = {code: [names[i] for i in ids] for code, ids in managers_by_code.items()}
+    path = WORK / f"import_{csv_path.stem}.csv"
+    rows = 0
+    with open(csv_path, encoding="utf-8", newline="") as f, open(path, "w", encoding="utf-8", newline="") as o:
+        w = csv.writer(o, lineterminator="\n")
+        o.write("core_customer_id,type,name,gender,birth_date,id_number,uscc,phone,address,occupation,employer,"
+                "branch_code,manager_username\n")
+        for r in csv.DictReader(f):
+            rows += 1
+            code = r["branch_code"]
+            assert code in org_by_code, code
+            w.writerow((r["customer_no"], "personal", r["name"], "male" if r["gender"] == "M" else "female",
+                        r["birth_date"], r["resident_id"], "", r["mobile"], "", "", "", code,
+                        books[code][rows % len(books[code])]))
+        o.write(f"TRAILER,{rows},0\n")
+    cmd = [sys.executable, "-m", "server.cli", "import", "customers", str(path), "--business-date", "2026-12-01",
+           "--database-url", url]
+    log("$ crm-server import customers " + str(path) + " --business-date 2026-12-01")
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, cwd=ROOT, env=server_env(), capture_output=True, text=True)
+    log(f"import took {time.perf_counter() - t0:.1f} s: {out.stdout.strip()[-400:]}")
+    if out.returncode != 0:
+        raise SystemExit(f"import failed: {out.stderr[-2000:]}")
+    return int(json.loads(out.stdout.strip().splitlines()[-1])["applied"])
 
 
 def _chunks(rows: Iterator[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
@@ -386,13 +373,6 @@ def _chunks(rows: Iterator[dict[str, str]], size: int) -> Iterator[list[dict[str
             chunk = []
     if chunk:
         yield chunk
-
-
-def _name_keys(names: list[str]) -> list[tuple[str, list[str]]]:
-    """(sort key, search keys) of each name (in a worker process: pinyin is the load's cost)."""
-    from server.search import keys_for_name, sort_key
-    return [(sort_key(nm), sorted(keys_for_name(nm))) for nm in names]
-# ---------------------------------------------------------------------------- end of THE LOADER
 
 
 def create_sessions(url: str, staff: list[Staff], n: int) -> list[tuple[str, Staff]]:
