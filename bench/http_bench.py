@@ -832,7 +832,12 @@ def cmd_throughput(a: argparse.Namespace) -> int:
     state = load_state()
     raise_nofile()
     admin, url = admin_url(a), db_url(a)
-    script, env_ours = {"create": (BENCH / "create.lua", {"CREATORS": str(WORK / "creators.txt")})}.get(
+    if a.kind == "login":  # staff of the branches, with the password their hashes were made from
+        with psycopg.connect(url) as c:
+            names = [r[0] for r in c.execute("SELECT username FROM app_user WHERE role <> 'head_office_admin'")]
+        (WORK / "users.txt").write_text("".join(f"{u}\t{BENCH_PASSWORD}\n" for u in names), encoding="utf-8")
+    script, env_ours = {"create": (BENCH / "create.lua", {"CREATORS": str(WORK / "creators.txt")}),
+                        "login": (BENCH / "login.lua", {"USERS": str(WORK / "users.txt")})}.get(
         a.kind, (BENCH / "pairs.lua", {"PAIRS": str(WORK / f"pairs_{a.kind}.txt")}))
     if a.tokens:
         env_ours["SESSIONS"] = str(a.tokens)
@@ -1350,7 +1355,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dur", type=int, default=30)
     sp.add_argument("--warmup", type=int, default=5)
     sp.add_argument("--rounds", type=int, default=1, help="repeat ours-then-floor this many times")
-    sp.add_argument("--kind", default="exact", choices=[*KINDS, "mix", "create"],
+    sp.add_argument("--kind", default="exact", choices=[*KINDS, "mix", "create", "login"],
                     help="our pairs file (default exact: by resident ID, as the floor), or create (create.lua)")
     sp.add_argument("--tokens", type=int, default=0,
                     help="use only the first K session tokens (default: all). A session's last_seen_at is written "

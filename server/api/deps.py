@@ -140,6 +140,13 @@ def _complete(request: Request, db: Session, response: Response) -> None:
         claim.stored = 200 <= response.status_code < 300
 
 
+def _nothing_to_write(rdb: RequestDb, db: Session, request: Request) -> bool:
+    """A read request (autocommit) with no pending rows, refusals or idempotent answer:
+    its unit of work needs no round trip, so it is completed without a thread hand-off."""
+    return rdb.read_only and not (db.new or db.dirty or db.deleted or audit.has_refusals(db)
+                                  or getattr(request.state, "idempotency", None) is not None)
+
+
 def _abort(db: Session) -> None:
     """A refused or failed request changes nothing, but its refusal is on record."""
     db.rollback()
@@ -162,8 +169,12 @@ class UnitOfWorkRoute(APIRoute):
                 if rdb.session is not None:
                     await run_in_threadpool(_abort, rdb.session)
                 raise
-            if rdb.session is not None:
-                await run_in_threadpool(_complete, request, rdb.session, response)
+            db = rdb.session
+            if db is not None:
+                if _nothing_to_write(rdb, db, request):  # a plain read: committing talks to no one
+                    _complete(request, db, response)
+                else:
+                    await run_in_threadpool(_complete, request, db, response)
             return response
 
         return run
