@@ -20,9 +20,11 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,6 +102,29 @@ def prepare(admin_url: str, env: dict[str, str]) -> str:
     return url
 
 
+class BackendCpu(threading.Thread):
+    """Samples the CPU seconds of the import's PostgreSQL backend (same machine) until it ends."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.seconds = 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(self.url, autocommit=True) as c:
+            while not self.done.is_set():
+                for (pid,) in c.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"):
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                        self.seconds = max(self.seconds, (int(fields[11]) + int(fields[12])) / tick)
+                    except (OSError, IndexError, ValueError):
+                        pass
+                self.done.wait(0.5)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2_000_000)
@@ -112,9 +137,17 @@ def main() -> None:
     env.update(CRM_KEY_FILE=str(tmp / "keys.json"), CRM_ADMIN_PASSWORD="Bench-Admin-Pass-2026", CRM_MFA_ROLES="",
                PYTHONPATH=str(ROOT))
     url = prepare(a.database_url, env)
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    sampler = BackendCpu(url)
+    sampler.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = crm_server(["import", "customers", str(path), "--business-date", "2026-12-01"], env)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sampler.done.set()
+    sampler.join()
+    python_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sys.stderr.write(r.stderr)
     if r.returncode != 0:
         raise SystemExit(f"import failed ({r.returncode}): {r.stdout}")
@@ -126,6 +159,9 @@ def main() -> None:
         keys = c.execute("SELECT count(*) FROM customer_search_key").fetchone()[0]  # type: ignore[index]
     print(f"N = {a.n:,}: `crm-server import customers` took {wall:.1f} s wall "
           f"({answer['duration_ms'] / 1000:.1f} s inside), {a.n / wall:,.0f} customers/s")
+    print(f"CPU: the command (main process and its workers) {python_cpu:.0f} s, its PostgreSQL backend "
+          f"{sampler.seconds:.0f} s (parallel index build workers not counted); load average before: "
+          f"{load_before}")
     print(f"answer: {json.dumps(answer)}")
     print(f"customer: {sizes['customer'] / 2**20:,.0f} MiB; customer_search_key: "
           f"{sizes['customer_search_key'] / 2**20:,.0f} MiB ({keys:,} keys, {keys / a.n:.1f} per customer)")

@@ -106,6 +106,7 @@ class CustomersImport(Kind):
         super().__init__(ctx)
         self.names = search_keys.NameTable(ctx.db, submit=ctx.submit if ctx.big else None)
         self._slow: set[int] = set()
+        self._slow_async: list[Any] = []
         # core ids, resident IDs and credit codes seen, to tell cheaply whether the file may
         # repeat one (then `_reject_repeats` finds which rows exactly)
         self._seen: tuple[set[bytes], set[bytes], set[bytes]] = ({b""}, {b""}, {b""})
@@ -120,8 +121,10 @@ class CustomersImport(Kind):
             self._note(self._seen[0], list(cores))
             self._note(self._seen[1], b"\n".join(ids).upper().split(b"\n"))
             self._note(self._seen[2], list(usccs))
-        # here, while COPY digests the chunk: its result is needed as soon as COPY ends
-        self._slow.update(slow_lines(start_line, chunk, self.ctx.today))
+        if self.ctx.big:  # beside COPY in a worker (measured: here it slows COPY down more)
+            self._slow_async.append(self.ctx.submit(slow_lines, (start_line, chunk, self.ctx.today)))
+        else:
+            self._slow.update(slow_lines(start_line, chunk, self.ctx.today))
 
     def scan_record(self, line: int, fields: list[str]) -> None:
         self.names.add([fields[2]])
@@ -142,6 +145,9 @@ class CustomersImport(Kind):
     def check(self) -> None:
         """Meanwhile the worker processes compute the names' entries (`merge` waits)."""
         ctx = self.ctx
+        for r in self._slow_async:
+            self._slow.update(r.get())
+        self._slow_async = []
         ctx.sql("DROP TABLE IF EXISTS imp_slow")
         ctx.sql("CREATE TEMP TABLE imp_slow (line INTEGER PRIMARY KEY)")
         if self._slow:
