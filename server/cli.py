@@ -313,8 +313,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(json.dumps(outcome.contract(), ensure_ascii=False), flush=True)
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
-    summary = (f"{outcome.status}: {outcome.read:,} rows read, {outcome.created:,} created, "
-               f"{outcome.updated:,} updated, {outcome.duplicate:,} unchanged, {outcome.rejected:,} rejected")
+    if outcome.status == ALREADY_IMPORTED:
+        summary = f"already imported as batch {outcome.id}: nothing changed"
+    else:
+        summary = (f"{outcome.status}: {outcome.read:,} rows read, {outcome.created:,} created, "
+                   f"{outcome.updated:,} updated, {outcome.duplicate:,} unchanged, {outcome.rejected:,} rejected")
     if outcome.error_code:
         summary += f" ({outcome.error_code})"
     print(summary, file=sys.stderr)

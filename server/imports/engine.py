@@ -361,7 +361,7 @@ def _rejected_lines(db: Session) -> int:
 
 def _tune(db: Session) -> None:
     """Memory for the big sorts, hashes and index builds of one import (this transaction only)."""
-    for stmt in ("SET LOCAL work_mem = '1GB'", "SET LOCAL maintenance_work_mem = '1GB'"):
+    for stmt in ("SET LOCAL work_mem = '1GB'", "SET LOCAL maintenance_work_mem = '2GB'"):
         db.execute(text(stmt))
     try:  # only before the session's first temporary table
         with db.begin_nested():
