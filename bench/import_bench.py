@@ -138,6 +138,9 @@ def main() -> None:
                PYTHONPATH=str(ROOT))
     url = prepare(a.database_url, env)
     load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    pg = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(pg) as c:
+        wal_before = c.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
     sampler = BackendCpu(url)
     sampler.start()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -152,8 +155,8 @@ def main() -> None:
     if r.returncode != 0:
         raise SystemExit(f"import failed ({r.returncode}): {r.stdout}")
     answer = json.loads(r.stdout.strip().splitlines()[-1])
-    pg = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(pg) as c:
+        wal = c.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal_before,)).fetchone()[0]  # type: ignore[index]
         sizes = {t: c.execute("SELECT pg_total_relation_size(%s)", (t,)).fetchone()[0]  # type: ignore[index]
                  for t in ("customer", "customer_search_key")}
         keys = c.execute("SELECT count(*) FROM customer_search_key").fetchone()[0]  # type: ignore[index]
@@ -161,7 +164,7 @@ def main() -> None:
           f"({answer['duration_ms'] / 1000:.1f} s inside), {a.n / wall:,.0f} customers/s")
     print(f"CPU: the command (main process and its workers) {python_cpu:.0f} s, its PostgreSQL backend "
           f"{sampler.seconds:.0f} s (parallel index build workers not counted); load average before: "
-          f"{load_before}")
+          f"{load_before}; WAL written: {wal / 2**30:.1f} GiB")
     print(f"answer: {json.dumps(answer)}")
     print(f"customer: {sizes['customer'] / 2**20:,.0f} MiB; customer_search_key: "
           f"{sizes['customer_search_key'] / 2**20:,.0f} MiB ({keys:,} keys, {keys / a.n:.1f} per customer)")

@@ -253,6 +253,7 @@ class _ImportProgress:
         self.t0 = time.monotonic()
         self.last = 0.0
         self.drawn = False
+        self.told = -1
 
     def _elapsed(self) -> str:
         return f"{time.monotonic() - self.t0:6.1f} s"
@@ -268,7 +269,8 @@ class _ImportProgress:
         now = time.monotonic()
         finished = done_bytes >= total_bytes
         if not self.tty:
-            if finished:
+            if finished and rows != self.told:
+                self.told = rows
                 self.stream.write(f"{self._elapsed()}  read {rows:,} rows\n")
                 self.stream.flush()
             return

@@ -157,8 +157,15 @@ class CustomersImport(Kind):
         self._load_orgs()
         self._build_ok()
         self._reject_by_database()
-        if self._repeats:
+        if self._repeats or self._fixed_repeat():
             self._reject_repeats()
+
+    def _fixed_repeat(self) -> bool:
+        """Does a row judged (and normalised) by `judge` share an identifier with another?
+        (The line scan saw the other rows' identifiers as they are stored.)"""
+        return bool(self.ctx.sql("SELECT " + " OR ".join(
+            f"EXISTS (SELECT 1 FROM imp_fix f JOIN imp_ok o ON o.{c} = f.{c} AND o.line <> f.line)"
+            for c in ("id_number", "uscc", "core_customer_id"))).scalar())
 
     def _judge_slow_rows(self) -> None:
         ctx = self.ctx
@@ -190,8 +197,6 @@ class CustomersImport(Kind):
         if fixes:
             cols = ["line", *COLUMNS]
             ctx.sql(f"INSERT INTO imp_fix ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})", fixes)
-            for i, key in ((0, "core_customer_id"), (1, "id_number"), (2, "uscc")):
-                self._note(self._seen[i], [(r[key] or "").encode("utf-8") for r in fixes])
 
     def _load_orgs(self) -> None:
         """imp_org: each organisation's code, id and its branch's path (a manager must

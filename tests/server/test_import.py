@@ -329,6 +329,17 @@ def test_values_are_normalised_as_the_api_stores_them(importer, db):
     assert c is not None and c.phone == "13912340000" and c.occupation == "教师" and c.address is None
 
 
+@pytest.mark.parametrize("first_normalised", [False, True])
+def test_a_repeat_is_found_also_when_one_of_the_two_is_written_otherwise(importer, db, loose, first_normalised):
+    """ " 3201…" is the same resident ID once the spaces are gone."""
+    plain = person()
+    spaced = person(core="K2", idn=IDN[:6] + " " + IDN[6:], phone="13500000002", gender="male",
+                    birth_date="1988-08-08")
+    out = importer([spaced, plain] if first_normalised else [plain, spaced])
+    assert rejects(db, out.id) == [(3, "id_number", "import.duplicate_in_file")]
+    assert count(db, Customer) == 4 + 1
+
+
 ODD_NAMES = ['O"Neil, Anna', "Li\\Wei", "张＂三", "Anna\tLee", "买买提·艾力", "𠮷祥", "Null", "John Null"]
 
 
