@@ -68,14 +68,37 @@ class ScopeNotImplemented(RuntimeError):
 
 # ----------------------------------------------------------------------------- the org tree
 def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[int]:
-    """The org and everything below it (cached on the actor for the request)."""
+    """The org and everything below it: cached on the actor for the request and, keyed
+    by the org tree's version its session check read (server/services/auth.py), for the
+    process — the tree changes only when an org is added, and then the key does."""
     if actor is not None and ("subtree", org_id) in actor._cache:
         return actor._cache[("subtree", org_id)]  # type: ignore[no-any-return]
-    path = db.scalar(select(Org.path).where(Org.id == org_id))
-    ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
+    tree = actor.principal.org_tree if actor is not None else None
+    key = None if tree is None or db.info.get(ORGS_CHANGED) else (_database(db), tree, org_id)
+    ids = _SUBTREES.get(key) if key is not None else None
+    if ids is None:
+        path = db.scalar(select(Org.path).where(Org.id == org_id))
+        ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
+        if key is not None:
+            if len(_SUBTREES) >= _SUBTREE_CACHE_SIZE:
+                _SUBTREES.clear()
+            _SUBTREES[key] = ids
     if actor is not None:
         actor._cache[("subtree", org_id)] = ids
     return ids
+
+
+#: (database, org tree version, org id) -> the subtree's ids; cleared whole when full.
+_SUBTREES: dict[tuple[Any, tuple[int, int], int], list[int]] = {}
+_SUBTREE_CACHE_SIZE = 4096
+#: Set in `Session.info` by a unit of work that adds orgs: what it reads of the tree is
+#: not yet committed, so it is never cached.
+ORGS_CHANGED = "orgs_changed"
+
+
+def _database(db: Session) -> Any:
+    bind = db.get_bind()
+    return bind.engine.url
 
 
 def branch_of(path: str) -> int | None:

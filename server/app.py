@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import crypto, errors
+from server import crypto, errors, security
 from server.api import approvals, audit, auth, customers, health, jobs, orgs, parameters, users
-from server.api.deps import API_PREFIX, AuthenticationMiddleware
+from server.api.deps import API_PREFIX, AuthenticationMiddleware, RequestDbMiddleware
 from server.db import make_engine, make_sessionmaker
+from server.dbgate import DatabaseGate, pool_capacity
 from server.idempotency import IdempotencyMiddleware
 from server.keys import KeyFileError
 from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
@@ -34,6 +36,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     shutdown, SIGTERM included: uvicorn runs this before it re-raises the signal, which a
     `finally:` after `uvicorn.run()` would not see (TRAPS.md)."""
     from server.services.jobs import BackgroundWorker
+    # every admitted request finds a thread at once (server/dbgate.py); threads also serve
+    # requests that wait for no database (password hashes queue before they take one)
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, app.state.db_gate.slots * 2 + 8)
     worker = BackgroundWorker(app.state.sessionmaker, app.state.settings).start() \
         if app.state.settings.job_worker else None
     try:
@@ -55,6 +61,20 @@ def _attach_cipher(factory: sessionmaker[Session], settings: Settings) -> None:
         pass
 
 
+def server_engine(settings: Settings) -> Engine:
+    """The engine a server process uses: `db_pool_size` connections for requests and one
+    for the process's job worker (server/dbgate.py)."""
+    return make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)
+
+
+def _slots(factory: sessionmaker[Session], settings: Settings) -> int:
+    """As many requests at the database at once as the pool has connections for them."""
+    bind = factory.kw.get("bind")
+    capacity = pool_capacity(bind) if isinstance(bind, Engine) else None
+    reserve = 1 if settings.job_worker else 0
+    return max(1, min(settings.db_pool_size, capacity - reserve if capacity else settings.db_pool_size))
+
+
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -66,16 +86,20 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
         redirect_slashes=False,  # the contract's paths are exact: /customers/ is 404, never a redirect
     )
     app.state.settings = settings
-    app.state.sessionmaker = session_factory or make_sessionmaker(make_engine(settings.resolved_database_url))
+    app.state.sessionmaker = session_factory or make_sessionmaker(server_engine(settings))
     _attach_cipher(app.state.sessionmaker, settings)
+    app.state.db_gate = DatabaseGate(app.state.sessionmaker, _slots(app.state.sessionmaker, settings))
+    security.configure_from(settings)
     errors.install(app)
     app.include_router(health.router)
     for module in API_MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware)  # innermost: runs after authentication
     app.add_middleware(AuthenticationMiddleware)
+    app.add_middleware(RequestDbMiddleware)  # the request's one session and database slot
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
-    app.add_middleware(AccessLog)
+    if settings.access_log:
+        app.add_middleware(AccessLog)
     app.add_middleware(ErrorBoundary)  # outermost: an error never breaks the connection
     return app
 
@@ -88,6 +112,6 @@ def create_app_from_env() -> FastAPI:
     from server.settings import get_settings
     logs.configure()
     settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = server_engine(settings)
     use_app_role(engine, settings.db_app_role)
     return create_app(settings, make_sessionmaker(engine))

@@ -22,23 +22,28 @@ from sqlalchemy import text
 
 from server import logs
 from server.db import make_engine, make_sessionmaker, prepare_app_role, use_app_role
-from server.errors import Problem
 from server.keys import KeyFileError, create_key_file, load_key_file
-from server.migrate import upgrade
 from server.settings import Settings, get_settings
+
+# What a command needs is imported inside it: `serve --workers N`'s parent process only
+# supervises, and should not carry the application's memory (docs/PERFORMANCE.md).
 
 log = logging.getLogger("crm.server")
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
-    return get_settings(database_url=getattr(args, "database_url", None), **extra)
+    from server import security
+    settings = get_settings(database_url=getattr(args, "database_url", None), **extra)
+    security.configure_from(settings)
+    return settings
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from server.migrate import upgrade
+    from server.services.orgs import ensure_head_office
     settings = _settings(args)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    from server.services.orgs import ensure_head_office
     with make_sessionmaker(engine)() as db:
         ensure_head_office(db)
         db.commit()
@@ -56,6 +61,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     if not password:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     engine = make_engine(settings.resolved_database_url)
+    from server.errors import Problem
     from server.services.orgs import ensure_head_office
     from server.services.users import create_first_admin
     with make_sessionmaker(engine)() as db:
@@ -91,7 +97,8 @@ def check_database_safety(engine) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args, behind_tls_proxy=True if args.behind_tls_proxy else None)
+    settings = _settings(args, behind_tls_proxy=True if args.behind_tls_proxy else None,
+                         backlog=args.backlog)
     try:
         load_key_file(settings.resolved_key_file)
     except KeyFileError as exc:
@@ -103,12 +110,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if settings.behind_tls_proxy:
         log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)  # as the app's
     check_database_safety(engine)
+    refusal = connections_refusal(engine, args.workers, settings)
+    if refusal:
+        print(f"refusing to start: {refusal}", file=sys.stderr)
+        return 2
     if use_app_role(engine, settings.db_app_role):
         log.info("acting as PostgreSQL role %s", settings.db_app_role)
     _run(settings, engine, args.host, args.port, args.workers, args.tls_cert, args.tls_key)
     return 0
+
+
+def connections_refusal(engine, workers: int, settings: Settings) -> str | None:  # type: ignore[no-untyped-def]
+    """Why PostgreSQL could not give every worker its pool with room to spare, or None."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        limit = int(conn.execute(text("SHOW max_connections")).scalar() or 0)
+        reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar() or 0)
+    need = workers * (settings.db_pool_size + 1)
+    room = limit - reserved - settings.db_spare_connections
+    if need > room:
+        return (f"{workers} worker(s) x (CRM_DB_POOL_SIZE {settings.db_pool_size} + 1 for the job worker) = "
+                f"{need} connections, but PostgreSQL's max_connections {limit} leaves {room} after "
+                f"{reserved} reserved and CRM_DB_SPARE_CONNECTIONS {settings.db_spare_connections}: "
+                "lower --workers or CRM_DB_POOL_SIZE, or raise max_connections")
+    return None
 
 
 def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # type: ignore[no-untyped-def]
@@ -117,18 +145,31 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
 
     from server.app import create_app
     ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
-    # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect
-    # logging is ours (server.logs: redacting, an access log without query values)
+    # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect;
+    # a backlog for a morning's simultaneous connects; requests in flight get a grace period
+    # on SIGTERM, then are cancelled (their transactions roll back as their sessions close).
+    # Logging is ours (server.logs: redacting; an access log only with CRM_ACCESS_LOG).
     common: dict[str, Any] = {"host": host, "port": port, "timeout_keep_alive": 75, "log_config": None,
-                              "access_log": False, **ssl}
+                              "access_log": False, "backlog": settings.backlog, "http": "httptools",
+                              "loop": "uvloop" if _has("uvloop") else "asyncio",
+                              "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+                              # a worker importing the app on a busy machine is not hung: uvicorn's
+                              # default 5 s killed and restarted workers in a loop under load
+                              "timeout_worker_healthcheck": 30, **ssl}
     if workers > 1:
         # each worker process builds its own app from the same settings, passed as CRM_* variables
         for name, value in settings.model_dump(exclude_none=True).items():
             os.environ[f"CRM_{name.upper()}"] = str(value)
         os.environ["CRM_DATABASE_URL"] = settings.resolved_database_url
+        engine.dispose()  # the parent serves nothing: its connections would sit idle
         uvicorn.run("server.app:create_app_from_env", factory=True, workers=workers, **common)
     else:
         uvicorn.run(create_app(settings, make_sessionmaker(engine)), **common)
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
 
 
 def _server_engine(settings: Settings):  # type: ignore[no-untyped-def]
@@ -294,6 +335,7 @@ def _iso_date(value: str) -> date:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import DEMO_PASSWORD, seed_demo
+    from server.migrate import upgrade
     tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     url = f"sqlite:///{tmp / 'demo.sqlite3'}"
     settings = get_settings(database_url=url, profile="development", key_file=str(tmp / "keys.json"), mfa_roles="")
@@ -357,7 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_opt(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8765)
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--workers", type=_positive_int, default=1,
+                    help="server processes (each with CRM_DB_POOL_SIZE connections; default 1)")
+    sp.add_argument("--backlog", type=_positive_int,
+                    help="listen backlog (default CRM_BACKLOG, 8192; the kernel caps it at somaxconn)")
     sp.add_argument("--tls-cert")
     sp.add_argument("--tls-key")
     sp.add_argument("--behind-tls-proxy", action="store_true")

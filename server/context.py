@@ -22,6 +22,8 @@ class Principal:
     session_id: int
     expires_at: datetime
     password_change_required: bool = False
+    #: The org tree's version when the session was checked (server/access.py's cache key).
+    org_tree: tuple[int, int] | None = None
 
 
 @dataclass

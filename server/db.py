@@ -33,10 +33,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _sqlite_setup(engine)
         return engine
+    # A fixed pool (the request gate, server/dbgate.py, admits as many requests as it
+    # has connections), no pre-ping round trip per checkout: a connection that broke is
+    # found by its first statement, the pool is invalidated and the request answered 503
+    # (server/middleware.py); connections are recycled hourly. psycopg prepares a
+    # statement server-side after its second execution on a connection.
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 30)
+    kwargs.setdefault("pool_recycle", 3600)
+    connect_args = {"prepare_threshold": 2, **kwargs.pop("connect_args", {})}
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -57,7 +64,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # a read request's
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine, key_file: Path | None = None) -> sessionmaker[Session]:

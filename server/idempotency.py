@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.dbgate import request_db
 from server.errors import Problem, problem_response
 from server.models import IdempotencyRecord
 from server.models.base import utcnow
@@ -34,25 +35,27 @@ RETENTION = timedelta(hours=24)
 HEADER = b"idempotency-key"
 
 
-def _reserve(factory, user_id: int, key: str, digest: str):  # type: ignore[no-untyped-def]
-    """('run', None) | ('replay', record) | ('busy', None) | ('reused', None)"""
+def _reserve(db: Session, user_id: int, key: str, digest: str):  # type: ignore[no-untyped-def]
+    """('run', None) | ('replay', record) | ('busy', None) | ('reused', None). Committed
+    on the request's own session (authentication only read on it) before the write runs."""
     now = utcnow()
-    with factory() as db:
-        rec = db.get(IdempotencyRecord, (user_id, key))
-        if rec is not None and (now - rec.created_at > RETENTION or
-                                (rec.status_code is None and now - rec.created_at > STALE_RESERVATION)):
-            db.delete(rec)
-            db.flush()
-            rec = None
-        if rec is not None:
-            if rec.request_hash != digest:
-                return "reused", None
-            return ("busy", None) if rec.status_code is None else ("replay", rec)
-        db.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, created_at=now))
-        try:
-            db.commit()
-        except IntegrityError:  # a concurrent twin reserved it first
-            return "busy", None
+    rec = db.get(IdempotencyRecord, (user_id, key))
+    if rec is not None and (now - rec.created_at > RETENTION or
+                            (rec.status_code is None and now - rec.created_at > STALE_RESERVATION)):
+        db.delete(rec)
+        db.flush()
+        rec = None
+    if rec is not None:
+        db.commit()
+        if rec.request_hash != digest:
+            return "reused", None
+        return ("busy", None) if rec.status_code is None else ("replay", rec)
+    db.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, created_at=now))
+    try:
+        db.commit()
+    except IntegrityError:  # a concurrent twin reserved it first
+        db.rollback()
+        return "busy", None
     return "run", None
 
 
@@ -73,12 +76,12 @@ def store(db: Session, claim: Claim, status: int, content_type: str | None, body
                .execution_options(synchronize_session=False))
 
 
-def _release(factory, claim: Claim) -> None:  # type: ignore[no-untyped-def]
-    with factory() as db:
-        db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == claim.user_id,
-                                                   IdempotencyRecord.key == claim.key,
-                                                   IdempotencyRecord.status_code.is_(None)))
-        db.commit()
+def _release(db: Session, claim: Claim) -> None:
+    db.rollback()
+    db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == claim.user_id,
+                                               IdempotencyRecord.key == claim.key,
+                                               IdempotencyRecord.status_code.is_(None)))
+    db.commit()
 
 
 class IdempotencyMiddleware:
@@ -107,8 +110,8 @@ class IdempotencyMiddleware:
         body = b"".join(chunks)
         digest = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
                                             scope.get("query_string", b""), body])).hexdigest()
-        factory = scope["app"].state.sessionmaker
-        outcome, rec = await anyio.to_thread.run_sync(_reserve, factory, principal.user_id, key, digest)
+        rdb = request_db(scope)
+        outcome, rec = await anyio.to_thread.run_sync(_reserve, await rdb.open(), principal.user_id, key, digest)
         if outcome == "replay":
             await send({"type": "http.response.start", "status": rec.status_code,
                         "headers": [(b"content-type", (rec.content_type or "application/json").encode()),
@@ -137,4 +140,4 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_body, send)
         finally:
             if not claim.stored:
-                await anyio.to_thread.run_sync(_release, factory, claim)
+                await anyio.to_thread.run_sync(_release, await rdb.open(), claim)

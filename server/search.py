@@ -29,12 +29,18 @@ keys: they are exact lookups on their own unique indexes (`is_identifier_query`)
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pypinyin import Style, pinyin
+# Only single characters' readings are looked up (never phrases): pypinyin's phrase
+# dictionary would cost every server process ~45 MB of memory for nothing
+# (tests/server/test_search_memory.py shows the readings are the same without it).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+from pypinyin import Style, pinyin  # after the switches above
 
 #: Fragments of the name stored as keys: every substring of 1..3 characters.
 MAX_FRAGMENT = 3

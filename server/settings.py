@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.enums import Role
 
 APP_NAME = "branch-crm"
+#: OWASP's cheapest recommended argon2id configuration, m=7168 KiB with t=5, as memory x passes.
+OWASP_MIN_ARGON2_WORK = 7168 * 5
 
 
 class Settings(BaseSettings):
@@ -52,6 +54,35 @@ class Settings(BaseSettings):
     token_idle_minutes: int = 30
     token_absolute_hours: int = 12
 
+    # The request path (docs/PERFORMANCE.md). `db_pool_size` is the one sizing setting:
+    # each server process keeps that many database connections (plus one for its job
+    # worker) and admits that many requests to the database at once; more wait, cheaply,
+    # in the event loop, never in a thread holding nothing. `serve` refuses to start when
+    # workers x (pool + 1) does not fit PostgreSQL's max_connections with room to spare.
+    db_pool_size: int = Field(default=8, ge=1, le=500)
+    #: Connections PostgreSQL must keep free beyond the server's (psql, backups, migrations, monitors).
+    db_spare_connections: int = Field(default=10, ge=0)
+    #: One INFO line per request (path and query parameter *names*, never values); off by
+    #: default, as it costs CPU on the hottest path.
+    access_log: bool = False
+    #: Listen backlog: a morning's 10,000 workstations connecting at once must all be
+    #: accepted (the kernel caps it at net.core.somaxconn).
+    backlog: int = Field(default=8192, ge=64)
+    #: On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    shutdown_grace_seconds: float = Field(default=8.0, ge=0)
+
+    # Password hashing: argon2id (RFC 9106) at OWASP's recommended cost or above. OWASP's
+    # equivalent choices (p=1): m=47104 KiB t=1, m=19456 t=2, m=12288 t=3, m=9216 t=4,
+    # m=7168 t=5; the default is the one fastest on a 2-core server (docs/PERFORMANCE.md).
+    # Settings below that floor are refused. Stored hashes carry their own parameters and
+    # are upgraded at the next successful login.
+    password_hash_memory_kib: int = Field(default=7168, ge=7168)
+    password_hash_time_cost: int = Field(default=5, ge=1)
+    password_hash_parallelism: int = Field(default=1, ge=1, le=16)
+    #: Hashes computed at once per server process: a login rush queues here and leaves
+    #: the other cores to look-ups.
+    password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+
     #: Search results beyond this count are reported as "N+" (TRAPS.md: counting costs).
     search_count_cap: int = 1_000
     max_page_size: int = 200
@@ -86,6 +117,13 @@ class Settings(BaseSettings):
         if self.job_heartbeat_seconds and self.job_heartbeat_seconds * 2 > self.job_timeout_seconds:
             raise ValueError("CRM_JOB_TIMEOUT_SECONDS must be at least twice CRM_JOB_HEARTBEAT_SECONDS, "
                              "or a live job would be reclaimed")
+        return self
+
+    @model_validator(mode="after")
+    def _password_hash_at_owasp_cost(self) -> Settings:
+        if self.password_hash_memory_kib * self.password_hash_time_cost < OWASP_MIN_ARGON2_WORK:
+            raise ValueError("CRM_PASSWORD_HASH_MEMORY_KIB x CRM_PASSWORD_HASH_TIME_COST is below OWASP's "
+                             "recommended argon2id cost (e.g. 19456 KiB x 2, 9216 KiB x 4, 7168 KiB x 5)")
         return self
 
     @property

@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from server import security
 from server.api.deps import DbSession, SettingsDep, UnitOfWorkRoute, require
 from server.context import Actor
+from server.dbgate import request_db
 from server.models import Org, User, UserSession
 from server.services import auth
 from server.settings import Settings
@@ -23,10 +26,18 @@ def _login_response(token: str, session: UserSession, user: User, settings: Sett
 
 
 @router.post("/login", response_model=LoginResponse)
-def login(body: LoginRequest, request: Request, db: DbSession, settings: SettingsDep) -> LoginResponse:
+async def login(body: LoginRequest, request: Request, settings: SettingsDep) -> LoginResponse:
+    """Two short transactions with the password check between them, holding no database
+    slot while it waits for a hashing place (a login rush must not starve look-ups)."""
     source = request.client.host if request.client else None
-    token, session, user, device_token = auth.login(db, settings, body.username, body.password, source,
-                                                    body.device_token)
+    rdb = request_db(request.scope)
+    attempt = await run_in_threadpool(auth.begin_login, await rdb.open(), settings, body.username, source,
+                                      body.device_token)
+    await rdb.release()
+    ok, new_hash = await security.hashing(auth.check_password, attempt, body.password)
+    db = await rdb.open()
+    token, session, user, device_token = await run_in_threadpool(auth.finish_login, db, settings, attempt, ok,
+                                                                 new_hash)
     return _login_response(token, session, user, settings, device_token)
 
 

@@ -2,19 +2,19 @@
 the permission the route needs (STYLE.md: typed dependencies in one place)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-import anyio
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import idempotency
 from server.context import Actor, Principal
+from server.dbgate import RequestDb, request_db
 from server.errors import Problem, forbidden, problem_response, unauthorized
 from server.services import audit, auth
 from server.settings import Settings
@@ -26,6 +26,10 @@ API_PREFIX = "/api/v1"
 #: Reachable without a token (CONTRACT.md).
 OPEN_PATHS = frozenset({f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/totp",
                         f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect", f"{API_PREFIX}/redoc"})
+#: Methods that change nothing but an audit row or a last-seen time (one statement each).
+READ_METHODS = frozenset({"GET", "HEAD"})
+#: Methods whose body is read before authentication takes a database slot.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: All a session that must change its password may reach.
 PASSWORD_CHANGE_PATHS = frozenset({f"{API_PREFIX}/auth/password", f"{API_PREFIX}/auth/logout",
                                    f"{API_PREFIX}/auth/me"})
@@ -36,9 +40,54 @@ def source_of(scope: Scope) -> str | None:
     return client[0] if client else None
 
 
+class RequestDbMiddleware:
+    """Gives every request one `RequestDb` and, however the request ends, closes its
+    session and gives its slot back once the answer has gone."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rdb = RequestDb(scope["app"].state.db_gate, read_only=scope["method"] in READ_METHODS)
+        scope.setdefault("state", {})["db"] = rdb
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            await rdb.release()
+
+
+async def buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (the size limit is enforced by the `receive` given), and a
+    `receive` that hands it on: read before a slot is taken, so a slow sender holds a
+    connection of ours but never one of the database's."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body, sent = b"".join(chunks), False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
 class AuthenticationMiddleware:
     """Every /api/v1 route but the open ones answers 401 to a request without a valid
-    token, before routing looks at the path parameters or the body."""
+    token, before routing looks at the path parameters or the body. The token is checked
+    on the request's own session (its first statement), so the route's work that
+    follows uses the same connection."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,9 +100,11 @@ class AuthenticationMiddleware:
         kind, _, token = header.partition(" ")
         principal = None
         if kind.lower() == "bearer" and 20 <= len(token.strip()) <= 200:
-            state = scope["app"].state
-            principal = await anyio.to_thread.run_sync(_authenticate, state.sessionmaker, state.settings,
-                                                       token.strip())
+            if scope["method"] in BODY_METHODS:
+                _body, receive = await buffered(receive)
+            rdb = request_db(scope)
+            await rdb.slot()
+            principal = await run_in_threadpool(_authenticate, rdb, scope["app"].state.settings, token.strip())
         if principal is None:
             await problem_response(unauthorized())(scope, receive, send)
             return
@@ -61,21 +112,20 @@ class AuthenticationMiddleware:
             await problem_response(Problem(403, codes.AUTH_PASSWORD_CHANGE_REQUIRED, "Password change required",
                                            "Change your password first"))(scope, receive, send)
             return
-        scope.setdefault("state", {})["principal"] = principal
+        scope["state"]["principal"] = principal
         await self.app(scope, receive, send)
 
 
-def _authenticate(sessionmaker, settings: Settings, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
-    with sessionmaker() as db:
-        return auth.authenticate(db, settings, token)
+def _authenticate(rdb: RequestDb, settings: Settings, token: str) -> Principal | None:
+    """In one worker thread: the request's connection checked out, the token checked on it."""
+    return auth.authenticate(rdb.connect(), settings, token)
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request. Services never commit: the route's unit of work does
-    (`UnitOfWorkRoute`), after the answer is built and before it is sent."""
-    with request.app.state.sessionmaker() as db:
-        request.state.db = db
-        yield db
+async def get_db(request: Request) -> Session:
+    """The request's one session (opened by authentication, or here for open routes).
+    Services never commit: the route's unit of work does (`UnitOfWorkRoute`), after the
+    answer is built and before it is sent; `RequestDbMiddleware` closes it."""
+    return await request_db(request.scope).open()
 
 
 def _complete(request: Request, db: Session, response: Response) -> None:
@@ -88,6 +138,13 @@ def _complete(request: Request, db: Session, response: Response) -> None:
     db.commit()
     if claim is not None:
         claim.stored = 200 <= response.status_code < 300
+
+
+def _nothing_to_write(rdb: RequestDb, db: Session, request: Request) -> bool:
+    """A read request (autocommit) with no pending rows, refusals or idempotent answer:
+    its unit of work needs no round trip, so it is completed without a thread hand-off."""
+    return rdb.read_only and not (db.new or db.dirty or db.deleted or audit.has_refusals(db)
+                                  or getattr(request.state, "idempotency", None) is not None)
 
 
 def _abort(db: Session) -> None:
@@ -105,22 +162,25 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
+            rdb = request_db(request.scope)
             try:
                 response = await handler(request)
             except BaseException:
-                db = getattr(request.state, "db", None)
-                if db is not None:
-                    await run_in_threadpool(_abort, db)
+                if rdb.session is not None:
+                    await run_in_threadpool(_abort, rdb.session)
                 raise
-            db = getattr(request.state, "db", None)
+            db = rdb.session
             if db is not None:
-                await run_in_threadpool(_complete, request, db, response)
+                if _nothing_to_write(rdb, db, request):  # a plain read: committing talks to no one
+                    _complete(request, db, response)
+                else:
+                    await run_in_threadpool(_complete, request, db, response)
             return response
 
         return run
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -139,15 +199,14 @@ class Permission:
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, request: Request) -> Actor:
+    async def __call__(self, request: Request) -> Actor:
         principal = get_principal(request)
         scope = scope_of(principal.role, self.action)
         source = request.client.host if request.client else None
-        if scope is None:
-            with request.app.state.sessionmaker() as db:
-                audit.record(db, "permission.denied", who=principal, outcome="denied", source=source,
-                             needed=str(self.action), path=request.url.path, method=request.method)
-                db.commit()
+        if scope is None:  # on record after the unit of work has rolled back (UnitOfWorkRoute)
+            db = await request_db(request.scope).open()
+            audit.refusal(db, "permission.denied", who=principal, source=source, needed=str(self.action),
+                          path=request.url.path, method=request.method)
             raise forbidden()
         return Actor(principal, self.action, scope, source, settings=request.app.state.settings)
 
@@ -165,8 +224,8 @@ def require(action: Action):  # type: ignore[no-untyped-def]
     return Depends(Permission(action))
 
 
-#: Closed as soon as the unit of work is done, before the answer is sent (function scope).
-DbSession = Annotated[Session, Depends(get_db, scope="function")]
+#: The request's one session (server/dbgate.py); committed by the unit of work.
+DbSession = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).

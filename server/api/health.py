@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import text
+
+from server.api.deps import DbSession
 
 router = APIRouter()
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz(request: Request) -> dict[str, str]:
+def healthz(db: DbSession) -> dict[str, str]:
     """Liveness and database reachability, without authentication."""
-    with request.app.state.sessionmaker() as db:
-        db.execute(text("SELECT 1"))
+    db.execute(text("SELECT 1"))
     return {"status": "ok"}

@@ -34,6 +34,10 @@ def flush_refusals(db: Session) -> bool:
     return bool(rows)
 
 
+def has_refusals(db: Session) -> bool:
+    return bool(db.info.get(_REFUSALS))
+
+
 _REFUSALS = "audit_refusals"
 
 

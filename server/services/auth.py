@@ -8,17 +8,18 @@ throttle (CONTRACT.md, HTTP).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from server.context import Principal
 from server.db import affected
 from server.errors import Problem, unauthorized, validation_failed
-from server.models import DeviceToken, User, UserSession
+from server.models import DeviceToken, Org, User, UserSession
 from server.models.base import utcnow
-from server.security import hash_password, new_token, token_hash, verify_password
+from server.security import hash_password, needs_rehash, new_token, token_hash, verify_password
 from server.services import audit, throttle
 from server.settings import Settings
 from shared import errors as codes
@@ -27,7 +28,7 @@ from shared.errors import FieldError
 from shared.passwords import password_errors
 
 #: How often `last_seen_at` is written for an active session (idle expiry granularity).
-_TOUCH_EVERY = timedelta(seconds=30)
+_TOUCH_EVERY = timedelta(seconds=60)
 
 
 def _invalid() -> Problem:
@@ -55,11 +56,27 @@ def _lock_after_failures(db: Session, settings: Settings, user: User | None, fai
                      source=source, reason="too_many_failed_logins")
 
 
-def login(db: Session, settings: Settings, username: str, password: str, source: str | None,
-          device_token: str | None = None) -> tuple[str, UserSession, User, str]:
-    """(session token, session, user, device token). The one service that commits on its
-    own: the attempt's count must be durable before the password is checked, and a
-    failure must outlive the rejected request. A success is the caller's to commit."""
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What the first, short transaction of a login learnt: the attempt has been counted
+    (committed) and may go on to the password check, which runs without a connection."""
+
+    key: str
+    source: str | None
+    now: datetime
+    user_id: int | None
+    password_hash: str | None
+    device_hash: str | None
+    failures: int
+    #: The caller's device token when it is a known device of this user (given back as is).
+    device_token: str | None = None
+
+
+def begin_login(db: Session, settings: Settings, username: str, source: str | None,
+                device_token: str | None = None) -> LoginAttempt:
+    """Count the attempt (per account; per address unless a known device) and commit it:
+    the count must be durable before the password is checked, and a failure must
+    outlive the rejected request. 429 while throttled."""
     key = username.strip().casefold()[:200]
     src = source or "unknown"
     now = utcnow()
@@ -76,28 +93,60 @@ def login(db: Session, settings: Settings, username: str, password: str, source:
         audit.record(db, "auth.login", actor_name=key, outcome="throttled", source=source, reason="account")
         db.commit()
         raise _throttled(throttle.retry_after(db, account, now))
-    ok = verify_password(user.password_hash if user else None, password)
+    db.commit()
+    return LoginAttempt(key, source, now, user.id if user else None, user.password_hash if user else None,
+                        device.token_hash if device else None, failures, device_token if device else None)
+
+
+def check_password(attempt: LoginAttempt, password: str) -> tuple[bool, str | None]:
+    """(right password, a new hash at today's parameters if the stored one is weaker):
+    the slow part of a login, run with no connection held."""
+    ok = verify_password(attempt.password_hash, password)
+    if ok and attempt.password_hash is not None and needs_rehash(attempt.password_hash):
+        return ok, hash_password(password)
+    return ok, None
+
+
+def finish_login(db: Session, settings: Settings, attempt: LoginAttempt, ok: bool,
+                 new_hash: str | None = None) -> tuple[str, UserSession, User, str]:
+    """(session token, session, user, device token) after a right password; otherwise
+    the failure is counted, committed, and 401. A success is the caller's to commit."""
+    user = db.get(User, attempt.user_id) if attempt.user_id is not None else None
+    device = db.get(DeviceToken, attempt.device_hash) if attempt.device_hash else None
+    source, now = attempt.source, attempt.now
+    account = throttle.account_key(attempt.key)
     if not ok or user is None or user.locked or user.disabled:
         if device is None:
-            throttle.count_address_failure(db, settings, src, now)
+            throttle.count_address_failure(db, settings, source or "unknown", now)
         reason = "locked" if user is not None and user.locked else "disabled" if user is not None and user.disabled \
             else "unknown_user" if user is None else "wrong_password"
-        audit.record(db, "auth.login", actor_name=key, object_type="user", object_id=user.id if user else None,
-                     outcome="failure", source=source, reason=reason)
-        _lock_after_failures(db, settings, user, failures, source)
+        audit.record(db, "auth.login", actor_name=attempt.key, object_type="user",
+                     object_id=user.id if user else None, outcome="failure", source=source, reason=reason)
+        _lock_after_failures(db, settings, user, attempt.failures, source)
         db.commit()
         raise _invalid()
     throttle.reset_account(db, account)
+    if new_hash is not None and user.password_hash == attempt.password_hash:
+        user.password_hash = new_hash  # the same password, at today's argon2 cost
     token, session = _open_session(db, settings, user, source)
     if device is None:
         device_token = new_token()
         db.add(DeviceToken(token_hash=token_hash(device_token), user_id=user.id, created_at=now, last_used_at=now))
     else:
         device.last_used_at = now
-    assert device_token is not None
+        device_token = attempt.device_token or ""
     audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id, source=source,
                  device="known" if device is not None else "new")
     return token, session, user, device_token
+
+
+def login(db: Session, settings: Settings, username: str, password: str, source: str | None,
+          device_token: str | None = None) -> tuple[str, UserSession, User, str]:
+    """A whole login on one session (CLI, tests, the demo); the API route runs the same
+    three steps with the password check between two database slots."""
+    attempt = begin_login(db, settings, username, source, device_token)
+    ok, new_hash = check_password(attempt, password)
+    return finish_login(db, settings, attempt, ok, new_hash)
 
 
 def _device(db: Session, settings: Settings, user: User | None, token: str | None,
@@ -129,24 +178,40 @@ def session_expiry(settings: Settings, session: UserSession) -> datetime:
 
 
 def authenticate(db: Session, settings: Settings, token: str) -> Principal | None:
-    """The principal behind a bearer token, or None (expired, revoked, locked, unknown)."""
-    row = db.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token))
-    ).first()
+    """The principal behind a bearer token, or None (expired, revoked, locked, unknown).
+    One indexed statement, on every request, so that a revocation, a lock or a role
+    change takes effect at the caller's next request, in every server process; it also
+    reads the org tree's version, which keys the process's cache of org subtrees
+    (server/access.py). `last_seen_at` is written at most once per `_TOUCH_EVERY`."""
+    row = db.execute(_SESSION_CHECK, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    session, user = row
     now = utcnow()
-    if session.revoked_at is not None or user.locked or user.disabled or now >= session_expiry(settings, session):
+    expires = min(row.expires_at, row.last_seen_at + timedelta(minutes=settings.token_idle_minutes))
+    if row.revoked_at is not None or row.locked or row.disabled or now >= expires:
         return None
-    if now - session.last_seen_at >= _TOUCH_EVERY:
-        session.last_seen_at = now
-        db.commit()
-    return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
-                     role=Role(user.role), org_id=user.org_id, session_id=session.id,
-                     expires_at=session_expiry(settings, session),
-                     password_change_required=session.password_change_required)
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        db.execute(update(UserSession).where(UserSession.id == row.session_id,
+                                             UserSession.last_seen_at < now - _TOUCH_EVERY)
+                   .values(last_seen_at=now).execution_options(synchronize_session=False))
+        expires = min(row.expires_at, now + timedelta(minutes=settings.token_idle_minutes))
+    return Principal(user_id=row.user_id, username=row.username, display_name=row.display_name,
+                     role=Role(row.role), org_id=row.org_id, session_id=row.session_id, expires_at=expires,
+                     password_change_required=row.password_change_required,
+                     org_tree=(int(row.org_count or 0), int(row.org_max or 0)))
+
+
+#: Orgs are only ever added (never moved or deleted), so (count, highest id) changes
+#: exactly when the tree does, whichever order concurrent additions commit in.
+_SESSION_CHECK = (
+    select(UserSession.id.label("session_id"), UserSession.user_id, UserSession.expires_at,
+           UserSession.last_seen_at, UserSession.revoked_at, UserSession.password_change_required,
+           User.username, User.display_name, User.role, User.org_id, User.locked, User.disabled,
+           select(func.count(Org.id)).scalar_subquery().label("org_count"),
+           select(func.max(Org.id)).scalar_subquery().label("org_max"))
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
 
 
 def logout(db: Session, principal: Principal) -> None:

@@ -105,8 +105,12 @@ def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_s
     if name is not None:
         return _search_by_name(db, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
     stmt = _filtered(db, select(Customer).where(access.scope_filter(db, actor, Resource.CUSTOMER)), query)
-    if q:
+    if q:  # an identifier matches a handful of rows at most: one statement, counted here
         stmt = stmt.where(_identifier_match(q))
+        found = list(db.scalars(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1)))
+        start = (page - 1) * page_size
+        return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
+                len(found) > count_cap)
     total, capped = _capped_count(db, [stmt.with_only_columns(Customer.id)], count_cap)
     rows = db.scalars(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped

@@ -36,6 +36,7 @@ def ensure_head_office(db: Session, name: str = "总行") -> Org:
     ho = db.scalar(select(Org).where(Org.kind == OrgKind.HEAD_OFFICE))
     if ho is None:
         ho = Org(code=HEAD_OFFICE_CODE, name=name, kind=OrgKind.HEAD_OFFICE, parent_id=None, path="/")
+        db.info[access.ORGS_CHANGED] = True
         db.add(ho)
         db.flush()
         _set_path(db, ho, f"/{ho.id}/")
@@ -62,6 +63,7 @@ def create_org(db: Session, actor: Actor, data: OrgCreate) -> Org:
                                             f"A {data.kind} sits under a {expected_parent}",
                                             {"expected": str(expected_parent)})])
     org = Org(code=data.code.strip(), name=data.name.strip(), kind=data.kind, parent_id=parent.id, path="")
+    db.info[access.ORGS_CHANGED] = True
     db.add(org)
     try:
         db.flush()

@@ -10,11 +10,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import ADMIN_PASSWORD, ServerProcess
 
 ID_NUMBER = "110101199003074514"
 PHONE = "13912345678"
+
+
+@pytest.fixture
+def server_env(server_env: dict[str, str]) -> dict[str, str]:
+    """This module's server writes the access log (off by default): it must hold no values."""
+    return {**server_env, "CRM_ACCESS_LOG": "1"}
 
 
 def _rss_kib(pid: int) -> int:

@@ -47,3 +47,27 @@ def test_sql_errors_carry_no_parameters(tmp_path):
     with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
         conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "110101199003074514"})
     assert "110101199003074514" not in str(caught.value)
+
+
+def test_no_line_per_request_unless_the_access_log_is_switched_on(backend, tmp_path, caplog):  # type: ignore[no-untyped-def]
+    """N-3: an INFO line per request costs CPU on the hottest path; operators switch it
+    on with CRM_ACCESS_LOG, and then it carries the path and parameter names only."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.db import make_sessionmaker
+    w = backend.world
+    for enabled in (False, True):
+        settings = backend.settings.model_copy(update={"access_log": enabled})
+        app = create_app(settings, make_sessionmaker(backend.engine, settings.resolved_key_file))
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="crm.access"), TestClient(app) as client:
+            r = client.get("/api/v1/customers", params={"q": "110101199003074514"}, headers=w.h("am_a"))
+            assert r.status_code == 200
+        lines = [rec.getMessage() for rec in caplog.records if rec.name == "crm.access"]
+        if not enabled:
+            assert lines == []
+        else:
+            assert len(lines) == 1 and "/api/v1/customers?q" in lines[0] and "110101" not in lines[0]

@@ -1,0 +1,134 @@
+"""Regression guards for the request path (issue 12), without timing anything: what an
+exact look-up costs in statements and pool checkouts, and that many more concurrent
+requests than database connections are all served — none waits in a thread for a
+connection it cannot get (the old path's `QueuePool limit reached` wedge)."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from server.app import create_app
+from server.db import make_engine, make_sessionmaker
+from tests.server.conftest import id_number
+
+ID_MAIN = id_number("110101", "19900307", 45, True)  # the world's customer `main`
+PHONE_MAIN = "13912345678"
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Counter[str]]:
+    """Statements sent and pool checkouts made on `engine` while the block runs."""
+    seen: Counter[str] = Counter()
+
+    def on_execute(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        verb = statement.split(None, 1)[0].upper()
+        seen[verb] += 1
+        if verb not in ("BEGIN", "COMMIT", "ROLLBACK"):  # SQLite's BEGIN IMMEDIATE is a statement there
+            seen["statements"] += 1
+
+    def on_checkout(dbapi_conn, record, proxy):  # type: ignore[no-untyped-def]
+        seen["checkouts"] += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine.pool, "checkout", on_checkout)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine.pool, "checkout", on_checkout)
+
+
+@pytest.fixture
+def counted(backend):  # type: ignore[no-untyped-def]
+    """A client over its own engine on the backend's committed world."""
+    engine = make_engine(backend.settings.resolved_database_url, pool_size=3)
+    app = create_app(backend.settings, make_sessionmaker(engine, backend.settings.resolved_key_file))
+    with TestClient(app) as client:
+        yield client, engine, backend.world
+    engine.dispose()
+
+
+@pytest.mark.parametrize("q", [ID_MAIN, PHONE_MAIN], ids=["resident_id", "phone"])
+def test_an_exact_look_up_is_two_statements_on_one_checkout(counted, q):  # type: ignore[no-untyped-def]
+    """The floor needs a session check and a look-up; so do we (the org subtree of the
+    caller is cached, the session's last-seen time written at most once a minute)."""
+    client, engine, w = counted
+    assert client.get("/api/v1/customers", params={"q": q}, headers=w.h("teller_a1")).json()["total"] == 1
+    with counting(engine) as seen:
+        r = client.get("/api/v1/customers", params={"q": q}, headers=w.h("teller_a1"))
+    assert r.status_code == 200 and r.json()["total"] == 1
+    assert seen["statements"] <= 2, seen
+    assert seen["checkouts"] == 1, seen
+
+
+def test_opening_a_customer_and_a_name_search_use_one_checkout(counted):  # type: ignore[no-untyped-def]
+    client, engine, w = counted
+    cid = w.customers["main"]
+    for _ in range(2):  # warm: touch, subtree cache
+        client.get(f"/api/v1/customers/{cid}", headers=w.h("am_a"))
+        client.get("/api/v1/customers", params={"q": "张"}, headers=w.h("am_a"))
+    with counting(engine) as seen:
+        assert client.get(f"/api/v1/customers/{cid}", headers=w.h("am_a")).status_code == 200
+    assert seen["checkouts"] == 1 and seen["statements"] <= 3, seen  # session, customer, audit of the unmasked read
+    with counting(engine) as seen:
+        r = client.get("/api/v1/customers", params={"q": "张"}, headers=w.h("am_a"))
+    assert r.status_code == 200 and r.json()["total"] >= 1
+    assert seen["checkouts"] == 1 and seen["statements"] <= 4, seen  # session, capped count, page, its rows
+
+
+def test_a_refused_request_is_audited_on_the_same_checkout(counted):  # type: ignore[no-untyped-def]
+    client, engine, w = counted
+    client.get("/api/v1/auth/me", headers=w.h("teller_a1"))
+    with counting(engine) as seen:
+        assert client.get("/api/v1/audit", headers=w.h("teller_a1")).status_code == 403
+    assert seen["checkouts"] == 1 and seen["INSERT"] == 1, seen
+
+
+def test_200_concurrent_requests_on_a_pool_of_2_are_all_served(live_server):  # type: ignore[no-untyped-def]
+    """Far more requests in flight than connections: each waits for a database slot in
+    the event loop, so every one is answered, none with a pool timeout or a 5xx. A mix
+    of reads, a write per customer, logins (whose hash runs without a slot) and
+    refusals."""
+    srv = live_server(db_pool_size=2, login_throttle_after=100)
+    w = srv.world
+    statuses: Counter[int] = Counter()
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(200)
+
+    def one(i: int) -> None:
+        with httpx.Client(base_url=srv.url, timeout=60) as c:
+            start.wait()
+            try:
+                kind = i % 5
+                if kind == 0:
+                    r = c.get("/customers", params={"q": ID_MAIN}, headers=w.h("teller_a1"))
+                elif kind == 1:
+                    r = c.get(f"/customers/{w.customers['main']}", headers=w.h("am_a"))
+                elif kind == 2:
+                    r = c.get("/customers", params={"q": "张"}, headers=w.h("bm_a"))
+                elif kind == 3:
+                    r = c.post("/auth/login", json={"username": "am_b", "password": "Test-Branch-Pass-2026"})
+                else:
+                    r = c.get("/audit", headers=w.h("teller_b"))  # 403, audited
+            except httpx.HTTPError as exc:
+                with lock:
+                    errors.append(repr(exc))
+                return
+            with lock:
+                statuses[r.status_code] += 1
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
+    assert statuses == Counter({200: 160, 403: 40}), statuses
