@@ -72,6 +72,109 @@ def build(mode: str, url: str, pool: int):  # type: ignore[no-untyped-def]
                 row = db.execute(text(LOOKUP_SQL), {"q": q}).first()
                 db.commit()
             return {"items": [dict(row._mapping)] if row else []}
+    elif mode in ("raw", "starlette"):  # psycopg's own async pool, no ORM: the floor's way
+        import json
+
+        from fastapi.responses import Response
+        from psycopg_pool import AsyncConnectionPool
+        from sqlalchemy import make_url
+        u = make_url(normalise_url(url))
+        dsn = f"host={u.host} port={u.port or 5432} user={u.username} dbname={u.database}"
+        pool_ = AsyncConnectionPool(dsn, min_size=pool, max_size=pool, open=False,
+                                    kwargs={"autocommit": True, "prepare_threshold": 0})
+        s_sql = SESSION_SQL.replace(":h", "%s")
+        l_sql = LOOKUP_SQL.replace(":q", "%s")
+        cols = ("id", "customer_no", "name", "org_id", "id_number", "phone")
+
+        opened: list[bool] = []
+
+        async def _lookup(q: str, authorization: str) -> Response:
+            if not opened:
+                opened.append(True)
+                await pool_.open(wait=True)
+            async with pool_.connection() as conn:
+                h = hashlib.sha256(authorization[7:].encode()).hexdigest()
+                cur = await conn.execute(s_sql, (h,))
+                if await cur.fetchone() is None:
+                    return Response(b'{}', 401)
+                cur = await conn.execute(l_sql, (q,))
+                row = await cur.fetchone()
+            return Response(json.dumps({"items": [dict(zip(cols, row, strict=True))] if row else []}).encode(),
+                            media_type="application/json")
+
+        if mode == "raw":
+            @app.get("/c")
+            async def lookup(q: str, authorization: str = Header("")) -> Response:  # type: ignore[misc]
+                return await _lookup(q, authorization)
+        else:
+            from starlette.applications import Starlette
+            from starlette.routing import Route
+
+            async def route(request):  # type: ignore[no-untyped-def]
+                return await _lookup(request.query_params["q"], request.headers.get("authorization", ""))
+
+            async def docs(request):  # type: ignore[no-untyped-def]
+                return Response(b"{}")
+            return Starlette(routes=[Route("/c", route), Route("/docs", docs)])
+    elif mode in ("asyncraw", "asyncgreen"):  # SQLAlchemy's async pool; SQL on its driver connection / run_sync
+        import json
+
+        from fastapi.responses import Response
+        from sqlalchemy.ext.asyncio import create_async_engine
+        from sqlalchemy.orm import Session as SyncSession
+        aeng = create_async_engine(normalise_url(url), pool_size=pool, max_overflow=0,
+                                   connect_args={"prepare_threshold": 0})
+        s_sql = SESSION_SQL.replace(":h", "%s")
+        l_sql = LOOKUP_SQL.replace(":q", "%s")
+        cols = ("id", "customer_no", "name", "org_id", "id_number", "phone")
+        s_t, l_t = text(SESSION_SQL), text(LOOKUP_SQL)
+
+        def green(sync_conn, h, q):  # type: ignore[no-untyped-def]
+            db = SyncSession(bind=sync_conn)
+            if db.execute(s_t, {"h": h}).first() is None:
+                return None
+            row = db.execute(l_t, {"q": q}).first()
+            db.commit()
+            return {"items": [dict(row._mapping)] if row else []}
+
+        @app.get("/c")
+        async def lookup(q: str, authorization: str = Header("")) -> Response:  # type: ignore[misc]
+            h = hashlib.sha256(authorization[7:].encode()).hexdigest()
+            async with aeng.connect() as conn:
+                if mode == "asyncgreen":
+                    out = await conn.run_sync(green, h, q)
+                    if out is None:
+                        raise HTTPException(401)
+                    return Response(json.dumps(out).encode(), media_type="application/json")
+                raw = (await conn.get_raw_connection()).driver_connection
+                await raw.set_autocommit(True)
+                cur = await raw.execute(s_sql, (h,))
+                if await cur.fetchone() is None:
+                    raise HTTPException(401)
+                cur = await raw.execute(l_sql, (q,))
+                row = await cur.fetchone()
+                await raw.set_autocommit(False)
+            return Response(json.dumps({"items": [dict(zip(cols, row, strict=True))] if row else []}).encode(),
+                            media_type="application/json")
+    elif mode == "asynccore":  # SQLAlchemy asyncio, Core on an AsyncConnection, no Session
+        import json
+
+        from fastapi.responses import Response
+        from sqlalchemy.ext.asyncio import create_async_engine
+        aeng = create_async_engine(normalise_url(url), pool_size=pool, max_overflow=0,
+                                   connect_args={"prepare_threshold": 2})
+        s_t, l_t = text(SESSION_SQL), text(LOOKUP_SQL)
+
+        @app.get("/c")
+        async def lookup(q: str, authorization: str = Header("")) -> Response:  # type: ignore[misc]
+            async with aeng.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                h = hashlib.sha256(authorization[7:].encode()).hexdigest()
+                if (await conn.execute(s_t, {"h": h})).first() is None:
+                    raise HTTPException(401)
+                row = (await conn.execute(l_t, {"q": q})).first()
+            return Response(json.dumps({"items": [dict(row._mapping)] if row else []}).encode(),
+                            media_type="application/json")
     else:
         from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
         aengine = create_async_engine(normalise_url(url), pool_size=pool, max_overflow=0,

@@ -9,16 +9,17 @@ same filter for every query of that resource and the same check on a loaded row.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.context import Actor
 from server.errors import Problem, forbidden, not_found
+from server.executor import Executor
 from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
 from server.services import audit
 from shared import errors as codes
@@ -67,25 +68,62 @@ class ScopeNotImplemented(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- the org tree
-def subtree_ids(db: Session, org_id: int, actor: Actor | None = None) -> list[int]:
+def subtree_ids(db: Session | None, org_id: int, actor: Actor | None = None) -> list[int]:
     """The org and everything below it: cached on the actor for the request and, keyed
     by the org tree's version its session check read (server/services/auth.py), for the
-    process — the tree changes only when an org is added, and then the key does."""
+    process — the tree changes only when an org is added, and then the key does.
+    `db` None: the async services, which load the subtrees first (`load_subtrees`)."""
     if actor is not None and ("subtree", org_id) in actor._cache:
         return actor._cache[("subtree", org_id)]  # type: ignore[no-any-return]
-    tree = actor.principal.org_tree if actor is not None else None
-    key = None if tree is None or db.info.get(ORGS_CHANGED) else (_database(db), tree, org_id)
+    if db is None:
+        raise RuntimeError(f"the subtree of org {org_id} is not loaded (access.load_subtrees)")
+    key = None if db.info.get(ORGS_CHANGED) else _subtree_key(_database(db), actor, org_id)
     ids = _SUBTREES.get(key) if key is not None else None
     if ids is None:
-        path = db.scalar(select(Org.path).where(Org.id == org_id))
-        ids = [] if path is None else list(db.scalars(select(Org.id).where(Org.path.startswith(path))))
-        if key is not None:
-            if len(_SUBTREES) >= _SUBTREE_CACHE_SIZE:
-                _SUBTREES.clear()
-            _SUBTREES[key] = ids
+        ids = _subtree_from(db.scalar(_ORG_PATH, {"org_id": org_id}), db.scalars)
+        _remember(key, ids)
     if actor is not None:
         actor._cache[("subtree", org_id)] = ids
     return ids
+
+
+async def load_subtrees(x: Executor, actor: Actor, *org_ids: int | None) -> None:
+    """`subtree_ids` for the async services: the subtrees they will ask for, from the
+    process's cache or the database, put in the actor's cache before their statements
+    are built."""
+    for org_id in org_ids:
+        if org_id is None or ("subtree", org_id) in actor._cache:
+            continue
+        key = _subtree_key(x.database, actor, org_id)
+        ids = _SUBTREES.get(key) if key is not None else None
+        if ids is None:
+            path = await x.scalar(_ORG_PATH, {"org_id": org_id})
+            ids = [] if path is None else list(await x.scalars(_subtree_statement(path)))
+            _remember(key, ids)
+        actor._cache[("subtree", org_id)] = ids
+
+
+_ORG_PATH = select(Org.path).where(Org.id == bindparam("org_id"))
+
+
+def _subtree_statement(path: str) -> Select[int]:
+    return select(Org.id).where(Org.path.startswith(path))
+
+
+def _subtree_from(path: str | None, scalars: Callable[[Any], Any]) -> list[int]:
+    return [] if path is None else list(scalars(_subtree_statement(path)))
+
+
+def _subtree_key(database: Any, actor: Actor | None, org_id: int) -> tuple[Any, tuple[int, int], int] | None:
+    tree = actor.principal.org_tree if actor is not None else None
+    return None if tree is None else (database, tree, org_id)
+
+
+def _remember(key: tuple[Any, tuple[int, int], int] | None, ids: list[int]) -> None:
+    if key is not None:
+        if len(_SUBTREES) >= _SUBTREE_CACHE_SIZE:
+            _SUBTREES.clear()
+        _SUBTREES[key] = ids
 
 
 #: (database, org tree version, org id) -> the subtree's ids; cleared whole when full.
@@ -112,7 +150,7 @@ def scope_for(actor: Actor, action: Action | None) -> Scope | None:
 
 
 # ----------------------------------------------------------------------------- filters and checks
-def scope_filter(db: Session, actor: Actor, resource: Resource, action: Action | None = None, *,
+def scope_filter(db: Session | None, actor: Actor, resource: Resource, action: Action | None = None, *,
                  columns: ScopeColumns | None = None) -> ColumnElement[bool]:
     """SQL: the rows of `resource` the actor reaches under `action` (default: the
     action the actor is acting under). `columns` maps the rule onto another table that
@@ -131,7 +169,7 @@ def scope_filter(db: Session, actor: Actor, resource: Resource, action: Action |
     return column == actor.user_id  # own book, self
 
 
-def in_scope(db: Session, actor: Actor, resource: Resource, row: Any, action: Action | None = None) -> bool:
+def in_scope(db: Session | None, actor: Actor, resource: Resource, row: Any, action: Action | None = None) -> bool:
     """The same rule as `scope_filter`, on a row already loaded."""
     scope = scope_for(actor, action)
     if scope is None:
@@ -164,7 +202,7 @@ def roles_within_branches(action: Action) -> list[str]:
     return [str(r) for r, g in PERMISSIONS[action].items() if g.scope in (Scope.ORG_SUBTREE, Scope.OWN_ORG)]
 
 
-def org_in_scope(db: Session, actor: Actor, org_id: int, action: Action | None = None) -> bool:
+def org_in_scope(db: Session | None, actor: Actor, org_id: int, action: Action | None = None) -> bool:
     """May the actor place something (a new customer, a customer moved) in `org_id`?"""
     scope = scope_for(actor, action)
     if scope == Scope.BANK:
@@ -176,12 +214,12 @@ def org_in_scope(db: Session, actor: Actor, org_id: int, action: Action | None =
     return False
 
 
-def within_own_subtree(db: Session, actor: Actor, org_id: int) -> bool:
+def within_own_subtree(db: Session | None, actor: Actor, org_id: int) -> bool:
     """Is `org_id` the actor's own organisation or below it (e.g. a manager to assign)?"""
     return org_id in subtree_ids(db, actor.org_id, actor)
 
 
-def customer_key_filter(db: Session, actor: Actor) -> ColumnElement[bool]:
+def customer_key_filter(db: Session | None, actor: Actor) -> ColumnElement[bool]:
     """The customers' scope on their search keys, which carry the customer's org: one
     index walk, no join, for the org scopes; the book through the customer table."""
     k = CustomerSearchKey
@@ -203,6 +241,20 @@ def load(db: Session, actor: Actor, resource: Resource, object_id: int, action: 
     if for_update:
         stmt = stmt.with_for_update()
     row = db.scalar(stmt)
+    if row is None:
+        raise not_found()
+    return row
+
+
+async def load_row(x: Executor, actor: Actor, resource: Resource, object_id: int, columns: Sequence[Any]) -> Any:
+    """`load` for the async services: the row's `columns` if the actor reaches it,
+    otherwise 404, as for an id that does not exist (the subtrees loaded first)."""
+    model = RULES[resource].model
+    assert model is not None, resource
+    if not 1 <= object_id <= MAX_ID:
+        raise not_found()
+    await load_subtrees(x, actor, actor.org_id)
+    row = await x.first(select(*columns).where(model.id == object_id, scope_filter(None, actor, resource)))
     if row is None:
         raise not_found()
     return row
@@ -239,7 +291,7 @@ _MASKS: dict[str, Callable[[Any], Any]] = {"id_number": mask_id_number, "phone":
                                           "birth_date": lambda _v: None}
 
 
-def masked_customer_fields(db: Session, actor: Actor, customer: Customer) -> list[str]:
+def masked_customer_fields(db: Session | None, actor: Actor, customer: Customer) -> list[str]:
     """The fields of `customer` this reader sees masked (none with the full-profile right)."""
     if in_scope(db, actor, Resource.CUSTOMER, customer, UNMASKED_BY):
         return []

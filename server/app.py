@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server import crypto, errors, security
 from server.api import approvals, audit, auth, customers, health, jobs, orgs, parameters, users
-from server.api.deps import API_PREFIX, AuthenticationMiddleware, RequestDbMiddleware
-from server.db import make_engine, make_sessionmaker
+from server.api.deps import API_PREFIX, AuthenticationMiddleware, RequestDbMiddleware, async_route_patterns
+from server.db import app_role_of, make_engine, make_sessionmaker
 from server.dbgate import DatabaseGate, pool_capacity
+from server.executor import AsyncDatabase
 from server.idempotency import IdempotencyMiddleware
 from server.keys import KeyFileError
 from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
@@ -42,9 +43,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter.total_tokens = max(limiter.total_tokens, app.state.db_gate.slots * 2 + 8)
     worker = BackgroundWorker(app.state.sessionmaker, app.state.settings).start() \
         if app.state.settings.job_worker else None
+    if app.state.aio is not None:
+        await app.state.aio.open()
     try:
         yield
     finally:
+        if app.state.aio is not None:
+            await app.state.aio.close()
         if worker is not None:
             await anyio.to_thread.run_sync(worker.stop)
 
@@ -75,6 +80,15 @@ def _slots(factory: sessionmaker[Session], settings: Settings) -> int:
     return max(1, min(settings.db_pool_size, capacity - reserve if capacity else settings.db_pool_size))
 
 
+def _async_database(factory: sessionmaker[Session], settings: Settings, slots: int) -> AsyncDatabase | None:
+    """The hot reads' asyncio pool: on PostgreSQL, when the sessions are the engine's own
+    (not one connection's, as in the tests' transaction-per-test)."""
+    bind = factory.kw.get("bind")
+    if not settings.async_reads or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return None
+    return AsyncDatabase(bind, slots, role=app_role_of(bind))
+
+
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -89,11 +103,13 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     app.state.sessionmaker = session_factory or make_sessionmaker(server_engine(settings))
     _attach_cipher(app.state.sessionmaker, settings)
     app.state.db_gate = DatabaseGate(app.state.sessionmaker, _slots(app.state.sessionmaker, settings))
+    app.state.aio = _async_database(app.state.sessionmaker, settings, app.state.db_gate.slots)
     security.configure_from(settings)
     errors.install(app)
     app.include_router(health.router)
     for module in API_MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.state.async_routes = async_route_patterns(api_routes())
     app.add_middleware(IdempotencyMiddleware)  # innermost: runs after authentication
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(RequestDbMiddleware)  # the request's one session and database slot

@@ -129,10 +129,13 @@ def connections_refusal(engine, workers: int, settings: Settings) -> str | None:
     with engine.connect() as conn:
         limit = int(conn.execute(text("SHOW max_connections")).scalar() or 0)
         reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar() or 0)
-    need = workers * (settings.db_pool_size + 1)
+    per_worker = settings.db_pool_size * (2 if settings.async_reads else 1) + 1
+    need = workers * per_worker
     room = limit - reserved - settings.db_spare_connections
     if need > room:
-        return (f"{workers} worker(s) x (CRM_DB_POOL_SIZE {settings.db_pool_size} + 1 for the job worker) = "
+        pools = f"2 x CRM_DB_POOL_SIZE {settings.db_pool_size} (CRM_ASYNC_READS)" if settings.async_reads \
+            else f"CRM_DB_POOL_SIZE {settings.db_pool_size}"
+        return (f"{workers} worker(s) x ({pools} + 1 for the job worker) = "
                 f"{need} connections, but PostgreSQL's max_connections {limit} leaves {room} after "
                 f"{reserved} reserved and CRM_DB_SPARE_CONNECTIONS {settings.db_spare_connections}: "
                 "lower --workers or CRM_DB_POOL_SIZE, or raise max_connections")

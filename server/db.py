@@ -1,6 +1,7 @@
 """Engines and sessions. One session per request, owned by the caller (STYLE.md)."""
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any, cast
 
@@ -113,6 +114,15 @@ def prepare_app_role(engine: Engine, role: str) -> bool:
     return True
 
 
+_APP_ROLES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def app_role_of(engine: Engine) -> str | None:
+    """The (quoted) role `use_app_role` made the engine's connections act as, if any:
+    other connections to the same database (server/executor.py) take it too."""
+    return _APP_ROLES.get(engine)
+
+
 def use_app_role(engine: Engine, role: str) -> bool:
     """Make every connection of a superuser engine act as the application role (set up
     by `prepare_app_role`). Returns True when it does."""
@@ -124,6 +134,7 @@ def use_app_role(engine: Engine, role: str) -> bool:
         if not (_is_superuser(conn) and exists):
             return False
     ident = engine.dialect.identifier_preparer.quote(role)
+    _APP_ROLES[engine] = ident
 
     @event.listens_for(engine, "connect")
     def _set_role(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -13,6 +13,11 @@ reached`, connections left idle in transaction).
 
 A request that must wait for something slow without the database (a password hash)
 gives its slot back first and takes a new one after (`RequestDb.release`).
+
+A hot read (a route marked `async_reads`, server/api/deps.py) on PostgreSQL takes its
+one connection from psycopg's asyncio pool instead and never enters a thread
+(server/executor.py); every other request uses the engine's pool through a Session.
+Both pools have as many connections as the gate has slots.
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+
+from server.executor import AsyncDatabase, Executor, SessionExecutor
 
 
 class DatabaseGate:
@@ -54,8 +61,12 @@ class RequestDb:
     its several transactions (an Idempotency-Key reserved, a refusal written after a
     rollback) never check out another."""
 
-    def __init__(self, gate: DatabaseGate, read_only: bool = False) -> None:
+    def __init__(self, gate: DatabaseGate, read_only: bool = False, aio: AsyncDatabase | None = None) -> None:
         self.gate = gate
+        #: Set for a hot read on PostgreSQL: its connection comes from psycopg's asyncio pool.
+        self.aio = aio
+        self._aconn: Any = None
+        self._executor: Executor | None = None
         #: A GET: its statements autocommit (no BEGIN/COMMIT round trips; on SQLite, reads
         #: run beside each other instead of queueing for the write lock). What such a
         #: request writes — an audit row, the session's last-seen time — is one statement.
@@ -71,6 +82,18 @@ class RequestDb:
             await run_in_threadpool(self.connect)
         assert self.session is not None
         return self.session
+
+    async def executor(self) -> Executor:
+        """The request's way to the database for the async services: its async
+        connection (a hot read on PostgreSQL) or else its session, in worker threads."""
+        if self._executor is None:
+            if self.aio is not None:
+                await self.slot()
+                self._aconn = await self.aio.getconn()
+                self._executor = self.aio.executor(self._aconn)
+            else:
+                self._executor = SessionExecutor(await self.open())
+        return self._executor
 
     async def slot(self) -> None:
         """Take the slot without a connection yet (`connect` then runs in the caller's thread)."""
@@ -96,7 +119,10 @@ class RequestDb:
         and give the slot back."""
         session, connection = self.session, self._connection
         self.session = self._connection = None
+        aconn, self._aconn, self._executor = self._aconn, None, None
         try:
+            if aconn is not None and self.aio is not None:
+                await self.aio.putconn(aconn)  # the pool rolls back or discards a connection left unclean
             if session is not None:
                 if session.in_transaction() or (connection is not None and connection.in_transaction()):
                     await run_in_threadpool(_close, session, connection)  # a rollback talks to the database

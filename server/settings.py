@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=8, ge=1, le=500)
     #: Connections PostgreSQL must keep free beyond the server's (psql, backups, migrations, monitors).
     db_spare_connections: int = Field(default=10, ge=0)
+    #: On PostgreSQL, the hot reads (search, open a customer, /auth/me) run on a second
+    #: pool of `db_pool_size` asyncio connections, in the event loop (server/executor.py);
+    #: a process then keeps 2 x pool + 1 connections. Off: every request uses the engine.
+    async_reads: bool = True
     #: One INFO line per request (path and query parameter *names*, never values); off by
     #: default, as it costs CPU on the hottest path.
     access_log: bool = False

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from server import security
-from server.api.deps import DbSession, SettingsDep, UnitOfWorkRoute, require
+from server.api.deps import Db, DbSession, SettingsDep, UnitOfWorkRoute, async_reads, json_response, require
 from server.context import Actor
 from server.dbgate import request_db
-from server.models import Org, User, UserSession
+from server.models import User, UserSession
 from server.services import auth
 from server.settings import Settings
-from shared.permissions import Action, allowed_actions
-from shared.schemas import LoginRequest, LoginResponse, Me, OrgRead, PasswordChange, UserRead
+from shared.permissions import Action
+from shared.schemas import LoginRequest, LoginResponse, Me, PasswordChange, UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 
@@ -48,12 +48,9 @@ def logout(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession)
 
 
 @router.get("/me", response_model=Me)
-def me(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession) -> Me:
-    user = db.get(User, actor.user_id)
-    org = db.get(Org, actor.org_id)
-    return Me(user=UserRead.model_validate(user), org=OrgRead.model_validate(org),
-              permissions=allowed_actions(actor.role), expires_at=actor.principal.expires_at,
-              password_change_required=actor.principal.password_change_required)
+@async_reads
+async def me(actor: Annotated[Actor, require(Action.SESSION_SELF)], x: Db) -> Response:
+    return json_response(await auth.me(x, actor))
 
 
 @router.post("/password", response_model=LoginResponse)

@@ -2,10 +2,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from server.api.deps import DbSession, PageNo, PageSize, PathId, SettingsDep, UnitOfWorkRoute, pending, require
+from server.api.deps import (
+    Db,
+    DbSession,
+    PageNo,
+    PageSize,
+    PathId,
+    SettingsDep,
+    UnitOfWorkRoute,
+    async_reads,
+    json_response,
+    pending,
+    require,
+)
 from server.context import Actor
 from server.services import customers
 from shared.permissions import Action
@@ -24,14 +36,16 @@ router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWo
 
 
 @router.get("", response_model=CustomerPage)
-def search_customers(actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)], db: DbSession,
-                     settings: SettingsDep, query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
-                     page_size: PageSize = 20) -> CustomerPage:
+@async_reads
+async def search_customers(actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)], x: Db,
+                           settings: SettingsDep, query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
+                           page_size: PageSize = 20) -> Response:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
-    items, total, capped = customers.search(db, actor, query, page=page, page_size=page_size,
-                                            count_cap=settings.search_count_cap)
-    return CustomerPage(items=items, total=total, page=page, page_size=page_size, total_capped=capped)
+    items, total, capped = await customers.search(x, actor, query, page=page, page_size=page_size,
+                                                  count_cap=settings.search_count_cap)
+    return json_response(CustomerPage(items=items, total=total, page=page, page_size=page_size,
+                                      total_capped=capped))
 
 
 @router.post("", response_model=CustomerRead, status_code=201)
@@ -41,11 +55,12 @@ def create_customer(body: CustomerCreate, actor: Annotated[Actor, require(Action
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
-def get_customer(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
-                 db: DbSession) -> CustomerRead:
+@async_reads
+async def get_customer(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
+                       x: Db) -> Response:
     """The full profile; resident ID and phone unmasked only where the reader's scope
     allows it, and such a read is audited."""
-    return customers.read(db, actor, customer_id)
+    return json_response(await customers.read(x, actor, customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead,

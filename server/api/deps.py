@@ -2,25 +2,31 @@
 the permission the route needs (STYLE.md: typed dependencies in one place)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+import re
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import idempotency
 from server.context import Actor, Principal
 from server.dbgate import RequestDb, request_db
 from server.errors import Problem, forbidden, problem_response, unauthorized
+from server.executor import Executor
 from server.services import audit, auth
 from server.settings import Settings
 from shared import errors as codes
 from shared.permissions import Action, scope_of
 from shared.schemas import MAX_ID, ApprovalPending
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 API_PREFIX = "/api/v1"
 #: Reachable without a token (CONTRACT.md).
@@ -51,12 +57,37 @@ class RequestDbMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rdb = RequestDb(scope["app"].state.db_gate, read_only=scope["method"] in READ_METHODS)
+        state = scope["app"].state
+        read = scope["method"] in READ_METHODS
+        aio = state.aio if read and state.aio is not None and _hot(state.async_routes, scope["path"]) else None
+        rdb = RequestDb(state.db_gate, read_only=read, aio=aio)
         scope.setdefault("state", {})["db"] = rdb
         try:
             await self.app(scope, receive, send)
         finally:
             await rdb.release()
+
+
+#: Marks an endpoint as a hot read (see `async_reads`).
+ASYNC_READS = "__crm_async_reads__"
+
+
+def async_reads(endpoint: _F) -> _F:
+    """A GET endpoint that reaches the database only through the request's `Executor`
+    (server/executor.py): on PostgreSQL its session check and its statements then run on
+    psycopg's asyncio pool, in the event loop, with no thread hand-off."""
+    setattr(endpoint, ASYNC_READS, True)
+    return endpoint
+
+
+def async_route_patterns(routes: Iterable[tuple[str, str, APIRoute]]) -> list[re.Pattern[str]]:
+    """The full paths of the hot reads among (method, full path, route) triples."""
+    return [compile_path(path)[0] for method, path, r in routes
+            if method in READ_METHODS and getattr(r.endpoint, ASYNC_READS, False)]
+
+
+def _hot(patterns: list[re.Pattern[str]], path: str) -> bool:
+    return any(p.match(path) for p in patterns)
 
 
 async def buffered(receive: Receive) -> tuple[bytes, Receive]:
@@ -103,8 +134,12 @@ class AuthenticationMiddleware:
             if scope["method"] in BODY_METHODS:
                 _body, receive = await buffered(receive)
             rdb = request_db(scope)
-            await rdb.slot()
-            principal = await run_in_threadpool(_authenticate, rdb, scope["app"].state.settings, token.strip())
+            if rdb.aio is not None:
+                principal = await auth.authenticate_async(await rdb.executor(), scope["app"].state.settings,
+                                                          token.strip())
+            else:
+                await rdb.slot()
+                principal = await run_in_threadpool(_authenticate, rdb, scope["app"].state.settings, token.strip())
         if principal is None:
             await problem_response(unauthorized())(scope, receive, send)
             return
@@ -204,14 +239,24 @@ class Permission:
         scope = scope_of(principal.role, self.action)
         source = request.client.host if request.client else None
         if scope is None:  # on record after the unit of work has rolled back (UnitOfWorkRoute)
-            db = await request_db(request.scope).open()
-            audit.refusal(db, "permission.denied", who=principal, source=source, needed=str(self.action),
-                          path=request.url.path, method=request.method)
+            rdb = request_db(request.scope)
+            detail = {"needed": str(self.action), "path": request.url.path, "method": request.method}
+            if rdb.aio is not None:  # a hot read: one autocommitted row
+                await (await rdb.executor()).run(audit.insert("permission.denied", who=principal, source=source,
+                                                              outcome="denied", **detail))
+            else:
+                audit.refusal(await rdb.open(), "permission.denied", who=principal, source=source, **detail)
             raise forbidden()
         return Actor(principal, self.action, scope, source, settings=request.app.state.settings)
 
     def __repr__(self) -> str:
         return f"Permission({self.action})"
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A model's JSON as the answer, serialised once by pydantic-core (a route that
+    returns the model is validated again against its response_model, then encoded)."""
+    return Response(model.__pydantic_serializer__.to_json(model), status_code, media_type="application/json")
 
 
 def pending(req: Any) -> JSONResponse:
@@ -226,6 +271,14 @@ def require(action: Action):  # type: ignore[no-untyped-def]
 
 #: The request's one session (server/dbgate.py); committed by the unit of work.
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+async def get_executor(request: Request) -> Executor:
+    return await request_db(request.scope).executor()
+
+
+#: The request's way to the database for the async services (server/executor.py).
+Db = Annotated[Executor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).

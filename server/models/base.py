@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -54,3 +55,10 @@ class SequenceCounter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+def columns_for(model: type[Any], schema: type[Any]) -> tuple[Any, ...]:
+    """The model's columns a read schema shows, labelled by the schema's field names: what
+    the hot reads select (rows, not entities; server/executor.py)."""
+    table = model.__table__
+    return tuple(getattr(model, f).label(f) for f in schema.model_fields if f in table.c)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from server.context import Principal
+from server.context import Actor, Principal
 from server.db import affected
 from server.errors import Problem, unauthorized, validation_failed
+from server.executor import Executor
 from server.models import DeviceToken, Org, User, UserSession
-from server.models.base import utcnow
+from server.models.base import columns_for, utcnow
 from server.security import hash_password, needs_rehash, new_token, token_hash, verify_password
 from server.services import audit, throttle
 from server.settings import Settings
@@ -26,6 +28,8 @@ from shared import errors as codes
 from shared.enums import Role
 from shared.errors import FieldError
 from shared.passwords import password_errors
+from shared.permissions import allowed_actions
+from shared.schemas import Me, OrgRead, UserRead
 
 #: How often `last_seen_at` is written for an active session (idle expiry granularity).
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -184,21 +188,40 @@ def authenticate(db: Session, settings: Settings, token: str) -> Principal | Non
     reads the org tree's version, which keys the process's cache of org subtrees
     (server/access.py). `last_seen_at` is written at most once per `_TOUCH_EVERY`."""
     row = db.execute(_SESSION_CHECK, {"token_hash": token_hash(token)}).first()
+    principal, touch = _principal(row, settings)
+    if touch is not None:
+        db.execute(touch)
+    return principal
+
+
+async def authenticate_async(x: Executor, settings: Settings, token: str) -> Principal | None:
+    """`authenticate` for the hot reads' executor (server/executor.py): the same statement."""
+    row = await x.first(_SESSION_CHECK, {"token_hash": token_hash(token)})
+    principal, touch = _principal(row, settings)
+    if touch is not None:
+        await x.run(touch)
+    return principal
+
+
+def _principal(row: Any, settings: Settings) -> tuple[Principal | None, Update | None]:
+    """The session check's row judged: the principal (or None) and, when the session's
+    last-seen time is due, the statement that moves it."""
     if row is None:
-        return None
+        return None, None
     now = utcnow()
     expires = min(row.expires_at, row.last_seen_at + timedelta(minutes=settings.token_idle_minutes))
     if row.revoked_at is not None or row.locked or row.disabled or now >= expires:
-        return None
+        return None, None
+    touch = None
     if now - row.last_seen_at >= _TOUCH_EVERY:
-        db.execute(update(UserSession).where(UserSession.id == row.session_id,
-                                             UserSession.last_seen_at < now - _TOUCH_EVERY)
-                   .values(last_seen_at=now).execution_options(synchronize_session=False))
+        touch = (update(UserSession).where(UserSession.id == row.session_id,
+                                           UserSession.last_seen_at < now - _TOUCH_EVERY)
+                 .values(last_seen_at=now).execution_options(synchronize_session=False))
         expires = min(row.expires_at, now + timedelta(minutes=settings.token_idle_minutes))
     return Principal(user_id=row.user_id, username=row.username, display_name=row.display_name,
                      role=Role(row.role), org_id=row.org_id, session_id=row.session_id, expires_at=expires,
                      password_change_required=row.password_change_required,
-                     org_tree=(int(row.org_count or 0), int(row.org_max or 0)))
+                     org_tree=(int(row.org_count or 0), int(row.org_max or 0))), touch
 
 
 #: Orgs are only ever added (never moved or deleted), so (count, highest id) changes
@@ -212,6 +235,19 @@ _SESSION_CHECK = (
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash"))
 )
+
+
+_ME_USER = select(*columns_for(User, UserRead)).where(User.id == bindparam("user_id"))
+_ME_ORG = select(*columns_for(Org, OrgRead)).where(Org.id == bindparam("org_id"))
+
+
+async def me(x: Executor, actor: Actor) -> Me:
+    """Who the caller is, where, what they may do and until when (the client's start)."""
+    user = await x.first(_ME_USER, {"user_id": actor.user_id})
+    org = await x.first(_ME_ORG, {"org_id": actor.org_id})
+    return Me(user=UserRead.model_validate(user), org=OrgRead.model_validate(org),
+              permissions=allowed_actions(actor.role), expires_at=actor.principal.expires_at,
+              password_change_required=actor.principal.password_change_required)
 
 
 def logout(db: Session, principal: Principal) -> None:

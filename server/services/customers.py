@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from server import access
 from server.context import Actor
 from server.errors import Problem, conflict, validation_failed
+from server.executor import Executor
 from server.models import (
     ApprovalRequest,
     Customer,
@@ -22,6 +23,7 @@ from server.models import (
     SequenceCounter,
     User,
 )
+from server.models.base import columns_for
 from server.search import SORT_LETTERS, NameQuery, index_entry, is_identifier_query, name_query, prefix_range
 from server.services import approvals, audit, history, jobs
 from shared import errors as codes
@@ -86,44 +88,52 @@ def _read_as(db: Session, actor: Actor, c: Customer) -> CustomerRead:
     return to_read(c, access.masked_customer_fields(db, actor, c))
 
 
-def read(db: Session, actor: Actor, customer_id: int) -> CustomerRead:
-    c = access.load(db, actor, Resource.CUSTOMER, customer_id)
-    masked = access.masked_customer_fields(db, actor, c)
+#: What a list row and a full profile read (the hot reads select columns, not entities).
+SUMMARY_COLUMNS = columns_for(Customer, CustomerSummary)
+READ_COLUMNS = columns_for(Customer, CustomerRead)
+
+
+async def read(x: Executor, actor: Actor, customer_id: int) -> CustomerRead:
+    """The profile, masked as the reader's scope requires; an unmasked read is audited."""
+    c = await access.load_row(x, actor, Resource.CUSTOMER, customer_id, READ_COLUMNS)
+    masked = access.masked_customer_fields(None, actor, c)
     unmasked = [f for f in MASKED_CUSTOMER_FIELDS if getattr(c, f) is not None and f not in masked]
     if unmasked:
-        audit.record(db, "customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
-                     fields=unmasked)
+        await x.run(audit.insert("customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
+                                 fields=unmasked))
     return to_read(c, masked)
 
 
-def search(db: Session, actor: Actor, query: CustomerQuery, *, page: int, page_size: int, count_cap: int
-           ) -> tuple[list[CustomerSummary], int, bool]:
+async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, page_size: int, count_cap: int
+                 ) -> tuple[list[CustomerSummary], int, bool]:
     """Identifier-shaped queries are exact lookups on their own indexes; any other text
     is a name (module server.search); no text lists the scope."""
+    await access.load_subtrees(x, actor, actor.org_id, query.org_id)
     q = (query.q or "").strip()
     name = name_query(q) if q and not is_identifier_query(q) else None
     if name is not None:
-        return _search_by_name(db, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
-    stmt = _filtered(db, select(Customer).where(access.scope_filter(db, actor, Resource.CUSTOMER)), query)
+        return await _search_by_name(x, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
+    stmt = _filtered(actor, select(*SUMMARY_COLUMNS).where(access.scope_filter(None, actor, Resource.CUSTOMER)),
+                     query)
     if q:  # an identifier matches a handful of rows at most: one statement, counted here
         stmt = stmt.where(_identifier_match(q))
-        found = list(db.scalars(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1)))
+        found = await x.all(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1))
         start = (page - 1) * page_size
         return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
                 len(found) > count_cap)
-    total, capped = _capped_count(db, [stmt.with_only_columns(Customer.id)], count_cap)
-    rows = db.scalars(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
+    total, capped = await _capped_count(x, [stmt.with_only_columns(Customer.id)], count_cap)
+    rows = await x.all(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped
 
 
 _Row = TypeVarTuple("_Row")
 
 
-def _filtered(db: Session, stmt: Select[*_Row], query: CustomerQuery, *, org: bool = True
+def _filtered(actor: Actor, stmt: Select[*_Row], query: CustomerQuery, *, org: bool = True
               ) -> Select[*_Row]:
     """The list's filters on the customer table (`org`: the org filter too)."""
     if org and query.org_id is not None:
-        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(db, query.org_id)))
+        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(None, query.org_id, actor)))
     if query.manager_id is not None:
         stmt = stmt.where(Customer.manager_id == query.manager_id)
     if query.type:
@@ -131,14 +141,14 @@ def _filtered(db: Session, stmt: Select[*_Row], query: CustomerQuery, *, org: bo
     return stmt
 
 
-def _capped_count(db: Session, streams: Sequence[Select[*tuple[Any, ...]]], cap: int) -> tuple[int, bool]:
+async def _capped_count(x: Executor, streams: Sequence[Select[*tuple[Any, ...]]], cap: int) -> tuple[int, bool]:
     """TRAPS.md: an exact count over a common surname costs more than the page itself.
     Each stream (disjoint) is counted up to cap + 1, in one round trip."""
     counts = [select(func.count()).select_from(s.limit(cap + 1).subquery()).scalar_subquery() for s in streams]
     summed: ColumnElement[int] = counts[0]
     for more in counts[1:]:
         summed = summed + more
-    n = db.scalar(select(summed)) or 0
+    n = await x.scalar(select(summed)) or 0
     return min(n, cap), n > cap
 
 
@@ -154,30 +164,30 @@ def _identifier_match(q: str) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def _search_by_name(db: Session, actor: Actor, name: NameQuery, query: CustomerQuery, *,
-                    page: int, page_size: int, count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
+async def _search_by_name(x: Executor, actor: Actor, name: NameQuery, query: CustomerQuery, *,
+                          page: int, page_size: int, count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
     """The keys, one walk of (key, sort_code, customer_id) filtered by the scope's orgs
     (the customer table is joined only for filters the key rows do not carry); for a
     Latin query also the customers whose spelling starts with it, one walk of the
     customers' (sort_code, id) range. The two never share a customer (server.search)
     and come in the same order, so PostgreSQL merges them and stops after the page."""
     k = CustomerSearchKey
-    keyed = select(k.sort_code, k.customer_id).where(k.key == name.key, access.customer_key_filter(db, actor))
+    keyed = select(k.sort_code, k.customer_id).where(k.key == name.key, access.customer_key_filter(None, actor))
     if query.org_id is not None:
-        keyed = keyed.where(k.org_id.in_(access.subtree_ids(db, query.org_id)))
+        keyed = keyed.where(k.org_id.in_(access.subtree_ids(None, query.org_id, actor)))
     if name.contain or query.manager_id is not None or query.type:
-        keyed = _filtered(db, keyed.join(Customer, Customer.id == k.customer_id), query, org=False)
+        keyed = _filtered(actor, keyed.join(Customer, Customer.id == k.customer_id), query, org=False)
         if name.contain:
             keyed = keyed.where(Customer.name.contains(name.contain, autoescape=True))
     streams = [keyed]
     if name.prefix is not None:
         lo, hi = prefix_range(name.prefix)
         spelt = select(Customer.sort_code, Customer.id.label("customer_id")).where(
-            Customer.sort_code.between(lo, hi), access.scope_filter(db, actor, Resource.CUSTOMER))
+            Customer.sort_code.between(lo, hi), access.scope_filter(None, actor, Resource.CUSTOMER))
         if len(name.prefix) > SORT_LETTERS:
             spelt = spelt.where(Customer.sort_key.startswith(name.prefix))
-        streams.append(_filtered(db, spelt, query))
-    total, capped = _capped_count(db, streams, count_cap)
+        streams.append(_filtered(actor, spelt, query))
+    total, capped = await _capped_count(x, streams, count_cap)
     skip = (page - 1) * page_size
     if query.sort in ("name", "-name"):
         # each walk stops after the rows the page can need; PostgreSQL 15 merges the two
@@ -194,8 +204,9 @@ def _search_by_name(db: Session, actor: Actor, name: NameQuery, query: CustomerQ
         found = union_all(*streams).subquery()
         ids = select(found.c.customer_id).join(Customer, Customer.id == found.c.customer_id) \
             .order_by(*SORTS[query.sort])
-    page_ids = list(db.scalars(ids.offset(skip).limit(page_size)))
-    rows = {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(page_ids)))} if page_ids else {}
+    page_ids = await x.scalars(ids.offset(skip).limit(page_size))
+    rows = {c.id: c for c in await x.all(select(*SUMMARY_COLUMNS).where(Customer.id.in_(page_ids)))} \
+        if page_ids else {}
     return [to_summary(rows[i]) for i in page_ids if i in rows], total, capped
 
 

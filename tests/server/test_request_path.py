@@ -9,9 +9,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import anyio.to_thread
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, event
 
 from server.app import create_app
@@ -24,23 +27,51 @@ PHONE_MAIN = "13912345678"
 
 @contextmanager
 def counting(engine: Engine) -> Iterator[Counter[str]]:
-    """Statements sent and pool checkouts made on `engine` while the block runs."""
+    """Statements sent and pool checkouts made while the block runs, on `engine` and, for
+    the hot reads on PostgreSQL, on psycopg's asyncio pool (counted at the driver: every
+    AsyncConnection.execute and AsyncConnectionPool.getconn)."""
     seen: Counter[str] = Counter()
 
-    def on_execute(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        verb = statement.split(None, 1)[0].upper()
+    def count(statement: str) -> None:
+        verb = str(statement).split(None, 1)[0].upper()
         seen[verb] += 1
-        if verb not in ("BEGIN", "COMMIT", "ROLLBACK"):  # SQLite's BEGIN IMMEDIATE is a statement there
+        if verb not in ("BEGIN", "COMMIT", "ROLLBACK", "SET"):  # SQLite's BEGIN IMMEDIATE is a statement there
             seen["statements"] += 1
+
+    def on_execute(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        count(statement)
 
     def on_checkout(dbapi_conn, record, proxy):  # type: ignore[no-untyped-def]
         seen["checkouts"] += 1
 
+    real_execute, real_getconn = psycopg.AsyncConnection.execute, AsyncConnectionPool.getconn
+
+    async def execute(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        count(query)
+        return await real_execute(self, query, *args, **kwargs)
+
+    async def getconn(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["checkouts"] += 1
+        seen["async_checkouts"] += 1
+        return await real_getconn(self, *args, **kwargs)
+
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def run_sync(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["thread_hops"] += 1
+        return await real_run_sync(*args, **kwargs)
+
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine.pool, "checkout", on_checkout)
+    psycopg.AsyncConnection.execute = execute  # type: ignore[method-assign]
+    AsyncConnectionPool.getconn = getconn  # type: ignore[method-assign]
+    anyio.to_thread.run_sync = run_sync
     try:
         yield seen
     finally:
+        psycopg.AsyncConnection.execute = real_execute  # type: ignore[method-assign]
+        AsyncConnectionPool.getconn = real_getconn  # type: ignore[method-assign]
+        anyio.to_thread.run_sync = real_run_sync
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine.pool, "checkout", on_checkout)
 
@@ -66,6 +97,28 @@ def test_an_exact_look_up_is_two_statements_on_one_checkout(counted, q):  # type
     assert r.status_code == 200 and r.json()["total"] == 1
     assert seen["statements"] <= 2, seen
     assert seen["checkouts"] == 1, seen
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("path", ["/api/v1/customers?q=" + ID_MAIN, "/api/v1/customers?q=张",
+                                  "/api/v1/customers/{main}", "/api/v1/auth/me"])
+def test_hot_reads_on_postgresql_never_enter_a_thread(postgres_backend, path):  # type: ignore[no-untyped-def]
+    """The session check and the route's statements on psycopg's asyncio pool, in the
+    event loop: no worker thread, no checkout from the engine's pool."""
+    engine = make_engine(postgres_backend.settings.resolved_database_url, pool_size=3)
+    app = create_app(postgres_backend.settings, make_sessionmaker(engine, postgres_backend.settings.resolved_key_file))
+    w = postgres_backend.world
+    url = path.format(main=w.customers["main"])
+    try:
+        with TestClient(app) as client:
+            assert client.get(url, headers=w.h("am_a")).status_code == 200  # warm: touch, subtree cache
+            with counting(engine) as seen:
+                r = client.get(url, headers=w.h("am_a"))
+    finally:
+        engine.dispose()
+    assert r.status_code == 200, r.text
+    assert seen["async_checkouts"] == 1 and seen["checkouts"] == 1, seen
+    assert seen["thread_hops"] == 0, seen
 
 
 def test_opening_a_customer_and_a_name_search_use_one_checkout(counted):  # type: ignore[no-untyped-def]
