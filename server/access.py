@@ -9,6 +9,7 @@ same filter for every query of that resource and the same check on a loaded row.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.context import Actor
 from server.errors import Problem, forbidden, not_found
-from server.executor import Executor
+from server.executor import Executor, constant
 from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
 from server.services import audit
 from shared import errors as codes
@@ -103,7 +104,7 @@ async def load_subtrees(x: Executor, actor: Actor, *org_ids: int | None) -> None
         actor._cache[("subtree", org_id)] = ids
 
 
-_ORG_PATH = select(Org.path).where(Org.id == bindparam("org_id"))
+_ORG_PATH = constant(select(Org.path).where(Org.id == bindparam("org_id")))
 
 
 def _subtree_statement(path: str) -> Select[int]:
@@ -156,17 +157,51 @@ def scope_filter(db: Session | None, actor: Actor, resource: Resource, action: A
     action the actor is acting under). `columns` maps the rule onto another table that
     carries the same keys (the customers' search keys)."""
     scope = scope_for(actor, action)
-    cols = columns or RULES[resource]
     if scope is None:
         return false()
     if scope == Scope.BANK:
         return true()
-    column = _column(cols, scope, resource)
+    return _scope_expression(_column(columns or RULES[resource], scope, resource), scope,
+                             _scope_values(db, actor, scope))
+
+
+def scope_condition(db: Session | None, actor: Actor, resource: Resource, action: Action | None = None, *,
+                    columns: ScopeColumns | None = None) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """`scope_filter` as a condition of one shape per (resource, scope) with its values
+    apart (`scope_orgs`, `scope_org`, `scope_user`): a statement built on it once serves
+    every actor of that scope (server/executor.py compiles it once)."""
+    scope = scope_for(actor, action)
+    cols = columns or RULES[resource]
+    if scope is None:
+        return false(), {}
+    if scope == Scope.BANK:
+        return true(), {}
+    return _scope_shape(cols, scope, resource), _scope_values(db, actor, scope)
+
+
+@functools.cache
+def _scope_shape(cols: ScopeColumns, scope: Scope, resource: Resource) -> ColumnElement[bool]:
+    return _scope_expression(_column(cols, scope, resource), scope, None)
+
+
+def _scope_expression(column: InstrumentedAttribute[Any], scope: Scope, values: dict[str, Any] | None
+                      ) -> ColumnElement[bool]:
+    """The scope's condition on `column`: with its `values`, or with `bindparam()`s for them."""
+    def value(name: str) -> Any:
+        return bindparam(name, expanding=name == "scope_orgs") if values is None else values[name]
     if scope == Scope.ORG_SUBTREE:
-        return column.in_(subtree_ids(db, actor.org_id, actor))
+        return column.in_(value("scope_orgs"))
     if scope == Scope.OWN_ORG:
-        return column == actor.org_id
-    return column == actor.user_id  # own book, self
+        return column == value("scope_org")  # type: ignore[no-any-return]
+    return column == value("scope_user")  # type: ignore[no-any-return]  # own book, self
+
+
+def _scope_values(db: Session | None, actor: Actor, scope: Scope) -> dict[str, Any]:
+    if scope == Scope.ORG_SUBTREE:
+        return {"scope_orgs": subtree_ids(db, actor.org_id, actor)}
+    if scope == Scope.OWN_ORG:
+        return {"scope_org": actor.org_id}
+    return {"scope_user": actor.user_id}
 
 
 def in_scope(db: Session | None, actor: Actor, resource: Resource, row: Any, action: Action | None = None) -> bool:
@@ -254,10 +289,17 @@ async def load_row(x: Executor, actor: Actor, resource: Resource, object_id: int
     if not 1 <= object_id <= MAX_ID:
         raise not_found()
     await load_subtrees(x, actor, actor.org_id)
-    row = await x.first(select(*columns).where(model.id == object_id, scope_filter(None, actor, resource)))
+    condition, values = scope_condition(None, actor, resource)
+    row = await x.first(_load_statement(model, tuple(columns), condition),  # type: ignore[arg-type]
+                        {**values, "object_id": object_id})
     if row is None:
         raise not_found()
     return row
+
+
+@functools.lru_cache(maxsize=256)
+def _load_statement(model: type[Any], columns: tuple[Any, ...], condition: ColumnElement[bool]) -> Select[Any]:
+    return constant(select(*columns).where(model.id == bindparam("object_id"), condition))
 
 
 # ----------------------------------------------------------------------------- field rights

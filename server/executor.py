@@ -26,7 +26,7 @@ import asyncio
 import threading
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, Executable
 from sqlalchemy.engine import Dialect
@@ -87,11 +87,16 @@ class SessionExecutor:
 class _Prepared:
     """A statement shape compiled once: its SQL, how to build its parameters, its rows."""
 
-    __slots__ = ("compiled", "postcompile", "results", "row")
+    __slots__ = ("compiled", "expanding", "expansions", "postcompile", "results", "row")
 
     def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.compiled = compiled
         self.postcompile = bool(compiled.literal_execute_params or compiled.post_compile_params)
+        self.expanding = sorted(compiled.bind_names[b] for b in compiled.post_compile_params)
+        if compiled.literal_execute_params or any(not b.expanding for b in compiled.post_compile_params):
+            raise ValueError("literal-execute parameters are not supported here; use expanding IN lists only")
+        #: lengths of the IN lists -> (SQL, each list's parameter names, processors)
+        self.expansions: dict[tuple[int, ...], tuple[str, Any, dict[str, Any]]] = {}
         columns = compiled._result_columns  # (keyname, name, objects, type) of each selected column
         names = [c[0] for c in columns]
         self.row: Any = namedtuple("Row", names, rename=True) if names else None
@@ -103,10 +108,18 @@ class _Prepared:
         params: Any = compiled.construct_params(values, extracted_parameters=extracted, escape_names=False)
         processors: Any = compiled._bind_processors
         sql = compiled.string
-        if self.postcompile:  # an IN list: expanded per call, as SQLAlchemy does
-            expanded = compiled._process_parameters_for_postcompile(params)
-            sql, params = expanded.statement, expanded.parameters
-            processors = {**processors, **expanded.processors}
+        if self.postcompile:  # IN lists: the SQL depends only on their lengths, so it is kept per lengths
+            lengths = tuple(len(params[name]) for name in self.expanding)
+            expansion = self.expansions.get(lengths)
+            if expansion is None:
+                expanded = compiled._process_parameters_for_postcompile(dict(params))  # (it edits its argument)
+                expansion = self.expansions[lengths] = (expanded.statement, expanded.parameter_expansion,
+                                                        {**processors, **expanded.processors})
+            sql, names, processors = expansion
+            flat = {k: v for k, v in params.items() if k not in names}
+            for name, targets in names.items():
+                flat.update(zip(targets, params[name], strict=True))
+            params = flat
         escaped = compiled.escaped_bind_names
         return sql, {escaped.get(k, k) if escaped else k: (processors[k](v) if k in processors else v)
                      for k, v in params.items()}
@@ -125,6 +138,18 @@ class _Prepared:
         return [self.row._make(r) for r in raw]
 
 
+_S = TypeVar("_S", bound=Executable)
+#: Statements built once, their values all `bindparam()`s given at execution: looked up
+#: by identity, without computing SQLAlchemy's cache key (a walk of the whole statement).
+_CONSTANTS: dict[int, Executable] = {}
+
+
+def constant(stmt: _S) -> _S:
+    """Mark a statement that is built once and executed with values (`Params`) many times."""
+    _CONSTANTS[id(stmt)] = stmt
+    return stmt
+
+
 class StatementCache:
     """Compiled statements by SQLAlchemy's cache key (bounded; least recently used out)."""
 
@@ -132,9 +157,15 @@ class StatementCache:
         self.dialect = dialect
         self.size = size
         self._entries: OrderedDict[Any, _Prepared] = OrderedDict()
+        self._constants: dict[int, _Prepared] = {}
         self._lock = threading.Lock()
 
     def prepare(self, stmt: Executable) -> tuple[_Prepared, Sequence[Any] | None]:
+        if _CONSTANTS.get(id(stmt)) is stmt:
+            known = self._constants.get(id(stmt))
+            if known is None:
+                known = self._constants[id(stmt)] = self._compile(stmt, None)
+            return known, None
         key = stmt._generate_cache_key()  # type: ignore[attr-defined]
         if key is None:  # a statement SQLAlchemy cannot cache: compiled every time
             return self._compile(stmt, None), None

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from server import security
-from server.api.deps import Db, DbSession, SettingsDep, UnitOfWorkRoute, async_reads, json_response, require
+from server.api.deps import (
+    DbSession,
+    SettingsDep,
+    UnitOfWorkRoute,
+    async_reads,
+    executor_of,
+    json_response,
+    require,
+)
 from server.context import Actor
 from server.dbgate import request_db
 from server.models import User, UserSession
@@ -49,8 +57,8 @@ def logout(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession)
 
 @router.get("/me", response_model=Me)
 @async_reads
-async def me(actor: Annotated[Actor, require(Action.SESSION_SELF)], x: Db) -> Response:
-    return json_response(await auth.me(x, actor))
+async def me(request: Request, actor: Annotated[Actor, require(Action.SESSION_SELF)]) -> Response:
+    return json_response(await auth.me(await executor_of(request), actor))
 
 
 @router.post("/password", response_model=LoginResponse)

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.api.deps import (
-    Db,
     DbSession,
     PageNo,
     PageSize,
     PathId,
-    SettingsDep,
     UnitOfWorkRoute,
     async_reads,
+    executor_of,
     json_response,
     pending,
     require,
@@ -37,13 +36,14 @@ router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWo
 
 @router.get("", response_model=CustomerPage)
 @async_reads
-async def search_customers(actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)], x: Db,
-                           settings: SettingsDep, query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
+async def search_customers(request: Request, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
+                           query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
                            page_size: PageSize = 20) -> Response:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
-    items, total, capped = await customers.search(x, actor, query, page=page, page_size=page_size,
-                                                  count_cap=settings.search_count_cap)
+    items, total, capped = await customers.search(await executor_of(request), actor, query, page=page,
+                                                  page_size=page_size,
+                                                  count_cap=request.app.state.settings.search_count_cap)
     return json_response(CustomerPage(items=items, total=total, page=page, page_size=page_size,
                                       total_capped=capped))
 
@@ -56,11 +56,11 @@ def create_customer(body: CustomerCreate, actor: Annotated[Actor, require(Action
 
 @router.get("/{customer_id}", response_model=CustomerRead)
 @async_reads
-async def get_customer(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
-                       x: Db) -> Response:
+async def get_customer(customer_id: PathId, request: Request,
+                       actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)]) -> Response:
     """The full profile; resident ID and phone unmasked only where the reader's scope
     allows it, and such a read is audited."""
-    return json_response(await customers.read(x, actor, customer_id))
+    return json_response(await customers.read(await executor_of(request), actor, customer_id))
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead,

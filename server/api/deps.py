@@ -242,8 +242,8 @@ class Permission:
             rdb = request_db(request.scope)
             detail = {"needed": str(self.action), "path": request.url.path, "method": request.method}
             if rdb.aio is not None:  # a hot read: one autocommitted row
-                await (await rdb.executor()).run(audit.insert("permission.denied", who=principal, source=source,
-                                                              outcome="denied", **detail))
+                await (await rdb.executor()).run(*audit.insert("permission.denied", who=principal, source=source,
+                                                               outcome="denied", **detail))
             else:
                 audit.refusal(await rdb.open(), "permission.denied", who=principal, source=source, **detail)
             raise forbidden()
@@ -273,12 +273,10 @@ def require(action: Action):  # type: ignore[no-untyped-def]
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-async def get_executor(request: Request) -> Executor:
+async def executor_of(request: Request) -> Executor:
+    """The request's way to the database for the async services (server/executor.py);
+    called by the hot reads themselves (a FastAPI dependency costs more than the call)."""
     return await request_db(request.scope).executor()
-
-
-#: The request's way to the database for the async services (server/executor.py).
-Db = Annotated[Executor, Depends(get_executor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).

@@ -5,11 +5,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
 from server.context import Actor, Principal
+from server.executor import constant
 from server.models import AuditLog
 from server.models.base import utcnow
 
@@ -24,14 +25,16 @@ def record(db: Session, action: str, *, who: Actor | Principal | None = None, ac
 
 def insert(action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
            object_type: str | None = None, object_id: Any = None, outcome: str = "success",
-           source: str | None = None, **detail: Any) -> Insert:
-    """An audit row as one INSERT with every value given (server/executor.py applies no
-    column defaults): what the hot reads write in autocommit."""
+           source: str | None = None, **detail: Any) -> tuple[Insert, dict[str, Any]]:
+    """An audit row as one INSERT and its values, every column given (server/executor.py
+    applies no column defaults): what the hot reads write, in autocommit."""
     row = _row(action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
                outcome=outcome, source=source, **detail)
-    return sa_insert(AuditLog).values(at=utcnow(), actor_id=row.actor_id, actor_name=row.actor_name,
-                                      action=row.action, object_type=row.object_type, object_id=row.object_id,
-                                      outcome=row.outcome, source=row.source, detail=row.detail)
+    return _INSERT, {"at_": utcnow(), **{f"{c}_": getattr(row, c) for c in _INSERTED}}
+
+
+_INSERTED = ("actor_id", "actor_name", "action", "object_type", "object_id", "outcome", "source", "detail")
+_INSERT = constant(sa_insert(AuditLog).values(at=bindparam("at_"), **{c: bindparam(f"{c}_") for c in _INSERTED}))
 
 
 def refusal(db: Session, action: str, *, who: Actor | Principal | None = None, object_type: str | None = None,

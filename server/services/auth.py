@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from server.context import Actor, Principal
 from server.db import affected
 from server.errors import Problem, unauthorized, validation_failed
-from server.executor import Executor
+from server.executor import Executor, constant
 from server.models import DeviceToken, Org, User, UserSession
 from server.models.base import columns_for, utcnow
 from server.security import hash_password, needs_rehash, new_token, token_hash, verify_password
@@ -190,7 +190,7 @@ def authenticate(db: Session, settings: Settings, token: str) -> Principal | Non
     row = db.execute(_SESSION_CHECK, {"token_hash": token_hash(token)}).first()
     principal, touch = _principal(row, settings)
     if touch is not None:
-        db.execute(touch)
+        db.execute(_TOUCH, touch)
     return principal
 
 
@@ -199,13 +199,13 @@ async def authenticate_async(x: Executor, settings: Settings, token: str) -> Pri
     row = await x.first(_SESSION_CHECK, {"token_hash": token_hash(token)})
     principal, touch = _principal(row, settings)
     if touch is not None:
-        await x.run(touch)
+        await x.run(_TOUCH, touch)
     return principal
 
 
-def _principal(row: Any, settings: Settings) -> tuple[Principal | None, Update | None]:
+def _principal(row: Any, settings: Settings) -> tuple[Principal | None, dict[str, Any] | None]:
     """The session check's row judged: the principal (or None) and, when the session's
-    last-seen time is due, the statement that moves it."""
+    last-seen time is due, the values for `_TOUCH` that move it."""
     if row is None:
         return None, None
     now = utcnow()
@@ -214,9 +214,7 @@ def _principal(row: Any, settings: Settings) -> tuple[Principal | None, Update |
         return None, None
     touch = None
     if now - row.last_seen_at >= _TOUCH_EVERY:
-        touch = (update(UserSession).where(UserSession.id == row.session_id,
-                                           UserSession.last_seen_at < now - _TOUCH_EVERY)
-                 .values(last_seen_at=now).execution_options(synchronize_session=False))
+        touch = {"session_id": row.session_id, "stale": now - _TOUCH_EVERY, "touched_at": now}
         expires = min(row.expires_at, now + timedelta(minutes=settings.token_idle_minutes))
     return Principal(user_id=row.user_id, username=row.username, display_name=row.display_name,
                      role=Role(row.role), org_id=row.org_id, session_id=row.session_id, expires_at=expires,
@@ -224,9 +222,15 @@ def _principal(row: Any, settings: Settings) -> tuple[Principal | None, Update |
                      org_tree=(int(row.org_count or 0), int(row.org_max or 0))), touch
 
 
+#: A session's last-seen time moved (unless a concurrent request has just moved it).
+_TOUCH = constant(update(UserSession).where(UserSession.id == bindparam("session_id"),
+                                            UserSession.last_seen_at < bindparam("stale"))
+                  .values(last_seen_at=bindparam("touched_at")).execution_options(synchronize_session=False))
+
+
 #: Orgs are only ever added (never moved or deleted), so (count, highest id) changes
 #: exactly when the tree does, whichever order concurrent additions commit in.
-_SESSION_CHECK = (
+_SESSION_CHECK = constant(
     select(UserSession.id.label("session_id"), UserSession.user_id, UserSession.expires_at,
            UserSession.last_seen_at, UserSession.revoked_at, UserSession.password_change_required,
            User.username, User.display_name, User.role, User.org_id, User.locked, User.disabled,
@@ -237,8 +241,8 @@ _SESSION_CHECK = (
 )
 
 
-_ME_USER = select(*columns_for(User, UserRead)).where(User.id == bindparam("user_id"))
-_ME_ORG = select(*columns_for(Org, OrgRead)).where(Org.id == bindparam("org_id"))
+_ME_USER = constant(select(*columns_for(User, UserRead)).where(User.id == bindparam("user_id")))
+_ME_ORG = constant(select(*columns_for(Org, OrgRead)).where(Org.id == bindparam("org_id")))
 
 
 async def me(x: Executor, actor: Actor) -> Me:

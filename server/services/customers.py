@@ -2,19 +2,20 @@
 concurrency and field history, search within the caller's data scope."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVarTuple
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, text, union_all, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, or_, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server import access
 from server.context import Actor
 from server.errors import Problem, conflict, validation_failed
-from server.executor import Executor
+from server.executor import Executor, constant
 from server.models import (
     ApprovalRequest,
     Customer,
@@ -99,8 +100,8 @@ async def read(x: Executor, actor: Actor, customer_id: int) -> CustomerRead:
     masked = access.masked_customer_fields(None, actor, c)
     unmasked = [f for f in MASKED_CUSTOMER_FIELDS if getattr(c, f) is not None and f not in masked]
     if unmasked:
-        await x.run(audit.insert("customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
-                                 fields=unmasked))
+        await x.run(*audit.insert("customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
+                                  fields=unmasked))
     return to_read(c, masked)
 
 
@@ -113,14 +114,17 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
     name = name_query(q) if q and not is_identifier_query(q) else None
     if name is not None:
         return await _search_by_name(x, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
-    stmt = _filtered(actor, select(*SUMMARY_COLUMNS).where(access.scope_filter(None, actor, Resource.CUSTOMER)),
-                     query)
     if q:  # an identifier matches a handful of rows at most: one statement, counted here
-        stmt = stmt.where(_identifier_match(q))
-        found = await x.all(stmt.order_by(*SORTS[query.sort]).limit(count_cap + 1))
+        scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
+        shape, match = _identifier_match(q)
+        filters, filter_values = _filter_shape(actor, query)
+        found = await x.all(_identifier_lookup(scope, shape, filters, query.sort),
+                            {**values, **match, **filter_values, "limit": count_cap + 1})
         start = (page - 1) * page_size
         return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
                 len(found) > count_cap)
+    stmt = _filtered(actor, select(*SUMMARY_COLUMNS).where(access.scope_filter(None, actor, Resource.CUSTOMER)),
+                     query)
     total, capped = await _capped_count(x, [stmt.with_only_columns(Customer.id)], count_cap)
     rows = await x.all(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
     return [to_summary(c) for c in rows], total, capped
@@ -152,16 +156,51 @@ async def _capped_count(x: Executor, streams: Sequence[Select[*tuple[Any, ...]]]
     return min(n, cap), n > cap
 
 
-def _identifier_match(q: str) -> ColumnElement[bool]:
-    """Plain equalities on indexed columns, so PostgreSQL can OR their index scans."""
-    ident = normalise_id_number(q)
-    conds: list[ColumnElement[bool]] = [Customer.customer_no == ident]
-    if len(ident) == 18:
-        conds += [Customer.id_number == ident, Customer.uscc == normalise_uscc(q)]
-    phone = normalise_phone(q)
-    if phone.isdigit():
-        conds.append(Customer.phone == phone)
-    return or_(*conds)
+def _identifier_match(q: str) -> tuple[tuple[bool, bool], dict[str, str]]:
+    """Which identifiers `q` can be — (18 characters: a resident ID or a credit code; all
+    digits: a phone; always a customer number) — and their normalised values."""
+    ident, phone = normalise_id_number(q), normalise_phone(q)
+    long, digits = len(ident) == 18, phone.isdigit()
+    values = {"ident": ident}
+    if long:
+        values["uscc"] = normalise_uscc(q)
+    if digits:
+        values["phone"] = phone
+    return (long, digits), values
+
+
+def _filter_shape(actor: Actor, query: CustomerQuery) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+    """`_filtered`'s filters as (org, manager, type) present, and their values."""
+    values: dict[str, Any] = {}
+    if query.org_id is not None:
+        values["filter_orgs"] = access.subtree_ids(None, query.org_id, actor)
+    if query.manager_id is not None:
+        values["filter_manager"] = query.manager_id
+    if query.type:
+        values["filter_type"] = query.type
+    return (query.org_id is not None, query.manager_id is not None, bool(query.type)), values
+
+
+@functools.lru_cache(maxsize=512)
+def _identifier_lookup(scope: ColumnElement[bool], shape: tuple[bool, bool], filters: tuple[bool, bool, bool],
+                       sort: str) -> Select[Any]:
+    """An exact look-up, one statement per shape (built and compiled once, values bound
+    per request): plain equalities on indexed columns, so PostgreSQL ORs their index scans."""
+    long, digits = shape
+    conds: list[ColumnElement[bool]] = [Customer.customer_no == bindparam("ident")]
+    if long:
+        conds += [Customer.id_number == bindparam("ident"), Customer.uscc == bindparam("uscc")]
+    if digits:
+        conds.append(Customer.phone == bindparam("phone"))
+    stmt = select(*SUMMARY_COLUMNS).where(scope, or_(*conds))
+    by_org, by_manager, by_type = filters
+    if by_org:
+        stmt = stmt.where(Customer.org_id.in_(bindparam("filter_orgs", expanding=True)))
+    if by_manager:
+        stmt = stmt.where(Customer.manager_id == bindparam("filter_manager"))
+    if by_type:
+        stmt = stmt.where(Customer.type == bindparam("filter_type"))
+    return constant(stmt.order_by(*SORTS[sort]).limit(bindparam("limit")))
 
 
 async def _search_by_name(x: Executor, actor: Actor, name: NameQuery, query: CustomerQuery, *,
