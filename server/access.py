@@ -254,14 +254,23 @@ def within_own_subtree(db: Session | None, actor: Actor, org_id: int) -> bool:
     return org_id in subtree_ids(db, actor.org_id, actor)
 
 
-def customer_key_filter(db: Session | None, actor: Actor) -> ColumnElement[bool]:
+def customer_key_condition(db: Session | None, actor: Actor) -> tuple[ColumnElement[bool], dict[str, Any]]:
     """The customers' scope on their search keys, which carry the customer's org: one
-    index walk, no join, for the org scopes; the book through the customer table."""
-    k = CustomerSearchKey
+    index walk, no join, for the org scopes; the book through the customer table. One
+    shape per scope, its values apart (as `scope_condition`)."""
     scope = scope_for(actor, None)
     if scope == Scope.OWN_BOOK:
-        return k.customer_id.in_(select(Customer.id).where(scope_filter(db, actor, Resource.CUSTOMER)))
-    return scope_filter(db, actor, Resource.CUSTOMER, columns=ScopeColumns(CustomerSearchKey, org=k.org_id))
+        condition, values = scope_condition(db, actor, Resource.CUSTOMER)
+        return _book_keys(condition), values
+    return scope_condition(db, actor, Resource.CUSTOMER, columns=_SEARCH_KEY_COLUMNS)
+
+
+_SEARCH_KEY_COLUMNS = ScopeColumns(CustomerSearchKey, org=CustomerSearchKey.org_id)
+
+
+@functools.cache
+def _book_keys(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return CustomerSearchKey.customer_id.in_(select(Customer.id).where(condition))
 
 
 def load(db: Session, actor: Actor, resource: Resource, object_id: int, action: Action | None = None, *,

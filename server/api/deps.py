@@ -66,6 +66,10 @@ class RequestDbMiddleware:
             await self.app(scope, receive, send)
         finally:
             await rdb.release()
+            # uvicorn keeps a keep-alive connection's last scope until its next request:
+            # with 10,000 staff connections, what the request left there (its principal,
+            # actor caches, idempotency claim) would be held 10,000 times
+            scope["state"].clear()
 
 
 #: Marks an endpoint as a hot read (see `async_reads`).

@@ -123,37 +123,50 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
         start = (page - 1) * page_size
         return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
                 len(found) > count_cap)
-    stmt = _filtered(actor, select(*SUMMARY_COLUMNS).where(access.scope_filter(None, actor, Resource.CUSTOMER)),
-                     query)
-    total, capped = await _capped_count(x, [stmt.with_only_columns(Customer.id)], count_cap)
-    rows = await x.all(stmt.order_by(*SORTS[query.sort]).offset((page - 1) * page_size).limit(page_size))
-    return [to_summary(c) for c in rows], total, capped
+    scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
+    filters, filter_values = _filter_shape(actor, query)
+    count, rows = _list_statements(scope, filters, query.sort)
+    params = {**values, **filter_values, "cap": count_cap + 1, "skip": (page - 1) * page_size, "page_size": page_size}
+    n = await x.scalar(count, params) or 0
+    found = await x.all(rows, params)
+    return [to_summary(c) for c in found], min(n, count_cap), n > count_cap
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statements(scope: ColumnElement[bool], filters: tuple[bool, bool, bool], sort: str
+                     ) -> tuple[Select[Any], Select[Any]]:
+    """No text: the scope's customers, filtered (capped count, one page)."""
+    stmt = _apply_filters(select(*SUMMARY_COLUMNS).where(scope), filters)
+    return (constant(_capped_count_statement([stmt.with_only_columns(Customer.id)])),
+            constant(stmt.order_by(*SORTS[sort]).offset(bindparam("skip")).limit(bindparam("page_size"))))
 
 
 _Row = TypeVarTuple("_Row")
 
 
-def _filtered(actor: Actor, stmt: Select[*_Row], query: CustomerQuery, *, org: bool = True
-              ) -> Select[*_Row]:
-    """The list's filters on the customer table (`org`: the org filter too)."""
-    if org and query.org_id is not None:
-        stmt = stmt.where(Customer.org_id.in_(access.subtree_ids(None, query.org_id, actor)))
-    if query.manager_id is not None:
-        stmt = stmt.where(Customer.manager_id == query.manager_id)
-    if query.type:
-        stmt = stmt.where(Customer.type == query.type)
+def _apply_filters(stmt: Select[*_Row], filters: tuple[bool, bool, bool]) -> Select[*_Row]:
+    """The list's filters present (org subtree, manager, type; `_filter_shape`), as
+    bindparams on the customer table."""
+    by_org, by_manager, by_type = filters
+    if by_org:
+        stmt = stmt.where(Customer.org_id.in_(bindparam("filter_orgs", expanding=True)))
+    if by_manager:
+        stmt = stmt.where(Customer.manager_id == bindparam("filter_manager"))
+    if by_type:
+        stmt = stmt.where(Customer.type == bindparam("filter_type"))
     return stmt
 
 
-async def _capped_count(x: Executor, streams: Sequence[Select[*tuple[Any, ...]]], cap: int) -> tuple[int, bool]:
+def _capped_count_statement(streams: Sequence[Select[*tuple[Any, ...]]]) -> Select[Any]:
     """TRAPS.md: an exact count over a common surname costs more than the page itself.
-    Each stream (disjoint) is counted up to cap + 1, in one round trip."""
-    counts = [select(func.count()).select_from(s.limit(cap + 1).subquery()).scalar_subquery() for s in streams]
+    Each stream (disjoint) is counted up to `cap` rows (a bindparam: the cap + 1), in one
+    round trip."""
+    counts = [select(func.count()).select_from(s.limit(bindparam("cap")).subquery()).scalar_subquery()
+              for s in streams]
     summed: ColumnElement[int] = counts[0]
     for more in counts[1:]:
         summed = summed + more
-    n = await x.scalar(select(summed)) or 0
-    return min(n, cap), n > cap
+    return select(summed)
 
 
 def _identifier_match(q: str) -> tuple[tuple[bool, bool], dict[str, str]]:
@@ -192,61 +205,86 @@ def _identifier_lookup(scope: ColumnElement[bool], shape: tuple[bool, bool], fil
         conds += [Customer.id_number == bindparam("ident"), Customer.uscc == bindparam("uscc")]
     if digits:
         conds.append(Customer.phone == bindparam("phone"))
-    stmt = select(*SUMMARY_COLUMNS).where(scope, or_(*conds))
-    by_org, by_manager, by_type = filters
-    if by_org:
-        stmt = stmt.where(Customer.org_id.in_(bindparam("filter_orgs", expanding=True)))
-    if by_manager:
-        stmt = stmt.where(Customer.manager_id == bindparam("filter_manager"))
-    if by_type:
-        stmt = stmt.where(Customer.type == bindparam("filter_type"))
+    stmt = _apply_filters(select(*SUMMARY_COLUMNS).where(scope, or_(*conds)), filters)
     return constant(stmt.order_by(*SORTS[sort]).limit(bindparam("limit")))
 
 
 async def _search_by_name(x: Executor, actor: Actor, name: NameQuery, query: CustomerQuery, *,
                           page: int, page_size: int, count_cap: int) -> tuple[list[CustomerSummary], int, bool]:
+    """Two statements, each built once per shape (`_name_statements`): the capped count
+    and the page's rows."""
+    key_scope, values = access.customer_key_condition(None, actor)
+    scope, scope_values = access.scope_condition(None, actor, Resource.CUSTOMER)
+    filters, filter_values = _filter_shape(actor, query)
+    long_prefix = name.prefix is not None and len(name.prefix) > SORT_LETTERS
+    count, rows = _name_statements(key_scope, scope, filters, name.contain is not None, name.prefix is not None,
+                                   long_prefix, query.sort)
+    skip = (page - 1) * page_size
+    params = {**values, **scope_values, **filter_values, "key": name.key, "cap": count_cap + 1, "skip": skip,
+              "page_size": page_size, "walk": skip + page_size}
+    if name.contain is not None:
+        params["contain"] = f"%{_like_escaped(name.contain)}%"
+    if name.prefix is not None:
+        params["lo"], params["hi"] = prefix_range(name.prefix)
+        params["spelling"] = f"{_like_escaped(name.prefix)}%"
+    n = await x.scalar(count, params) or 0
+    found = await x.all(rows, params)
+    return [to_summary(c) for c in found], min(n, count_cap), n > count_cap
+
+
+def _like_escaped(text: str) -> str:
+    """`text` for a LIKE pattern with `/` as the escape character (as `autoescape` does)."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+@functools.lru_cache(maxsize=512)
+def _name_statements(key_scope: ColumnElement[bool], scope: ColumnElement[bool],
+                     filters: tuple[bool, bool, bool], contain: bool, prefix: bool, long_prefix: bool,
+                     sort: str) -> tuple[Select[Any], Select[Any]]:
     """The keys, one walk of (key, sort_code, customer_id) filtered by the scope's orgs
     (the customer table is joined only for filters the key rows do not carry); for a
     Latin query also the customers whose spelling starts with it, one walk of the
     customers' (sort_code, id) range. The two never share a customer (server.search)
-    and come in the same order, so PostgreSQL merges them and stops after the page."""
+    and come in the same order, so PostgreSQL merges them and stops after the page.
+    (count capped at `cap`, the page's rows), with their values as bindparams."""
     k = CustomerSearchKey
-    keyed = select(k.sort_code, k.customer_id).where(k.key == name.key, access.customer_key_filter(None, actor))
-    if query.org_id is not None:
-        keyed = keyed.where(k.org_id.in_(access.subtree_ids(None, query.org_id, actor)))
-    if name.contain or query.manager_id is not None or query.type:
-        keyed = _filtered(actor, keyed.join(Customer, Customer.id == k.customer_id), query, org=False)
-        if name.contain:
-            keyed = keyed.where(Customer.name.contains(name.contain, autoescape=True))
+    by_org, by_manager, by_type = filters
+    keyed = select(k.sort_code, k.customer_id).where(k.key == bindparam("key"), key_scope)
+    if by_org:
+        keyed = keyed.where(k.org_id.in_(bindparam("filter_orgs", expanding=True)))
+    if contain or by_manager or by_type:
+        keyed = _apply_filters(keyed.join(Customer, Customer.id == k.customer_id), (False, by_manager, by_type))
+        if contain:
+            keyed = keyed.where(Customer.name.like(bindparam("contain"), escape="/"))
     streams = [keyed]
-    if name.prefix is not None:
-        lo, hi = prefix_range(name.prefix)
+    if prefix:
         spelt = select(Customer.sort_code, Customer.id.label("customer_id")).where(
-            Customer.sort_code.between(lo, hi), access.scope_filter(None, actor, Resource.CUSTOMER))
-        if len(name.prefix) > SORT_LETTERS:
-            spelt = spelt.where(Customer.sort_key.startswith(name.prefix))
-        streams.append(_filtered(actor, spelt, query))
-    total, capped = await _capped_count(x, streams, count_cap)
-    skip = (page - 1) * page_size
-    if query.sort in ("name", "-name"):
+            Customer.sort_code.between(bindparam("lo"), bindparam("hi")), scope)
+        if long_prefix:
+            spelt = spelt.where(Customer.sort_key.like(bindparam("spelling"), escape="/"))
+        streams.append(_apply_filters(spelt, filters))
+    count = _capped_count_statement(streams)
+    if sort in ("name", "-name"):
         # each walk stops after the rows the page can need; PostgreSQL 15 merges the two
         # ordered walks only when each is ordered and limited itself (it does not see
         # the key index's order through a plain UNION ALL and sorts every match instead)
         def by_name(cols: Any) -> tuple[Any, ...]:
-            return (cols.sort_code, cols.customer_id) if query.sort == "name" else \
+            return (cols.sort_code, cols.customer_id) if sort == "name" else \
                 (cols.sort_code.desc(), cols.customer_id.desc())
-        walks = [w.order_by(*by_name(w.selected_columns)).limit(skip + page_size).subquery() for w in streams]
+        walks = [w.order_by(*by_name(w.selected_columns)).limit(bindparam("walk")).subquery() for w in streams]
         found = walks[0] if len(walks) == 1 else \
             union_all(*(select(w.c.sort_code, w.c.customer_id) for w in walks)).subquery()
         ids = select(found.c.customer_id).order_by(*by_name(found.c))
+        order: tuple[Any, ...] = (Customer.sort_code, Customer.id) if sort == "name" else \
+            (Customer.sort_code.desc(), Customer.id.desc())
     else:
         found = union_all(*streams).subquery()
         ids = select(found.c.customer_id).join(Customer, Customer.id == found.c.customer_id) \
-            .order_by(*SORTS[query.sort])
-    page_ids = await x.scalars(ids.offset(skip).limit(page_size))
-    rows = {c.id: c for c in await x.all(select(*SUMMARY_COLUMNS).where(Customer.id.in_(page_ids)))} \
-        if page_ids else {}
-    return [to_summary(rows[i]) for i in page_ids if i in rows], total, capped
+            .order_by(*SORTS[sort])
+        order = SORTS[sort]
+    page_ids = ids.offset(bindparam("skip")).limit(bindparam("page_size"))
+    rows = select(*SUMMARY_COLUMNS).where(Customer.id.in_(page_ids)).order_by(*order)
+    return constant(count), constant(rows)
 
 
 # ----------------------------------------------------------------------------- validation
