@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     #: Hashes computed at once per server process: a login rush queues here and leaves
     #: the other cores to look-ups.
     password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+    #: How much lower the hashing threads' CPU priority is (Linux nice, 0-19): a core a
+    #: look-up needs goes to it first, logins take what is left.
+    password_hash_niceness: int = Field(default=10, ge=0, le=19)
 
     #: Search results beyond this count are reported as "N+" (TRAPS.md: counting costs).
     search_count_cap: int = 1_000
