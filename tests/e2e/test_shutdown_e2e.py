@@ -98,6 +98,10 @@ def _sigterm_under_load(proc: subprocess.Popen[bytes], port: int, log: Path, pg_
     while len(answered) < 100 and time.monotonic() < until:  # busy, whatever this machine's speed
         time.sleep(0.2)
     assert len(answered) >= 100 and set(answered) == {200}, (len(answered), set(answered))
+    # the supervisor serves nothing and holds none of the application (server/supervise.py)
+    mapped = Path(f"/proc/{proc.pid}/maps").read_text()
+    assert "psycopg" not in mapped and "sqlalchemy" not in mapped and "pydantic_core" not in mapped
+    assert b"server.supervise" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
     assert _backends(os.environ["CRM_TEST_DATABASE_URL"], pg_env["_DB_NAME"]), "the load reached the database"
     began = time.monotonic()
     proc.send_signal(signal.SIGTERM)
