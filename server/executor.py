@@ -232,10 +232,12 @@ class AsyncDatabase:
     on each new connection, as the engine's are (server/db.py `use_app_role`). Opened in
     the event loop that serves the requests (the app's lifespan), closed on shutdown."""
 
-    def __init__(self, engine: Engine, size: int, role: str | None = None) -> None:
-        #: `role`: the application role, already quoted (server/db.py `app_role_of`)
+    def __init__(self, engine: Engine, size: int, role: str | None = None, timeout: float = 30.0) -> None:
+        #: `role`: the application role, already quoted (server/db.py `app_role_of`);
+        #: `timeout`: how long a request waits for a connection (the database down: 503)
         self.engine = engine
         self.size = size
+        self.timeout = timeout
         self.role = role
         self.database = engine.url
         self.cache = StatementCache(engine.dialect)
@@ -250,8 +252,6 @@ class AsyncDatabase:
         from psycopg_pool import AsyncConnectionPool
         if self._pool is not None:
             return
-        if self.engine.dialect.server_version_info is None:
-            await run_in_threadpool(_initialise_dialect, self.engine)
         role = self.role
 
         async def configure(conn: Any) -> None:
@@ -260,7 +260,7 @@ class AsyncDatabase:
 
         self._loop = asyncio.get_running_loop()
         self._pool = AsyncConnectionPool(self.conninfo(self.engine), min_size=self.size, max_size=self.size,
-                                         open=False, configure=configure, timeout=30, max_idle=600,
+                                         open=False, configure=configure, timeout=self.timeout, max_idle=600,
                                          max_lifetime=3600, name="crm-requests",
                                          kwargs={"autocommit": True, "prepare_threshold": 2})
         await self._pool.open(wait=False)
@@ -274,7 +274,14 @@ class AsyncDatabase:
         if self._pool is None or self._loop is not asyncio.get_running_loop():
             self._pool = None  # a pool belongs to the loop that opened it
             await self.open()
-        return await self._pool.getconn()
+        connection = await self._pool.getconn()
+        if self.engine.dialect.server_version_info is None:  # once: compiling needs the server's version
+            try:
+                await run_in_threadpool(_initialise_dialect, self.engine)
+            except BaseException:
+                await self._pool.putconn(connection)
+                raise
+        return connection
 
     async def putconn(self, connection: Any) -> None:
         if self._pool is not None:

@@ -17,6 +17,7 @@ import logging
 import time
 from urllib.parse import parse_qsl
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,7 +42,8 @@ class _Watched:
 
 def _unavailable(exc: BaseException) -> bool:
     """The database could not be reached (as opposed to a bug in a query)."""
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+    return isinstance(exc, OperationalError | psycopg.OperationalError) or \
+        (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 class ErrorBoundary:

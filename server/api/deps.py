@@ -219,6 +219,12 @@ class UnitOfWorkRoute(APIRoute):
         return run
 
 
+async def executor_of(request: Request) -> Executor:
+    """The request's way to the database for the async services (server/executor.py);
+    called by the hot reads themselves (a FastAPI dependency costs more than the call)."""
+    return await request_db(request.scope).executor()
+
+
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -275,12 +281,6 @@ def require(action: Action):  # type: ignore[no-untyped-def]
 
 #: The request's one session (server/dbgate.py); committed by the unit of work.
 DbSession = Annotated[Session, Depends(get_db)]
-
-
-async def executor_of(request: Request) -> Executor:
-    """The request's way to the database for the async services (server/executor.py);
-    called by the hot reads themselves (a FastAPI dependency costs more than the call)."""
-    return await request_db(request.scope).executor()
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).

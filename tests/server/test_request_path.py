@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event
 
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
+from shared import errors as codes
 from tests.server.conftest import id_number
 
 ID_MAIN = id_number("110101", "19900307", 45, True)  # the world's customer `main`
@@ -185,3 +186,27 @@ def test_200_concurrent_requests_on_a_pool_of_2_are_all_served(live_server):  # 
         t.join(120)
     assert not errors, errors[:3]
     assert statuses == Counter({200: 160, 403: 40}), statuses
+
+
+@pytest.mark.postgres
+def test_the_database_out_of_reach_answers_503_on_hot_reads_and_the_rest(postgres_backend):  # type: ignore[no-untyped-def]
+    """A hot read waits for the asyncio pool, then answers 503 with Retry-After, as a
+    request on the engine's pool does (the error boundary, server/middleware.py)."""
+    from sqlalchemy.engine import make_url
+
+    from server.executor import AsyncDatabase
+    url = make_url(postgres_backend.settings.resolved_database_url).set(port=1)  # nothing listens there
+    text = url.render_as_string(hide_password=False)
+    settings = postgres_backend.settings.model_copy(update={"database_url": text, "job_worker": False})
+    engine = make_engine(text, pool_size=2)
+    app = create_app(settings, make_sessionmaker(engine, settings.resolved_key_file))
+    app.state.aio = AsyncDatabase(engine, 1, timeout=1)
+    w = postgres_backend.world
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answers = [client.get(path, headers=w.h("am_a")) for path in ("/api/v1/auth/me", "/api/v1/orgs")]
+    finally:
+        engine.dispose()
+    for r in answers:
+        assert r.status_code == 503, r.text
+        assert r.headers["Retry-After"] == "5" and r.json()["code"] == codes.UNAVAILABLE
