@@ -91,7 +91,8 @@ def subtree_ids(db: Session | None, org_id: int, actor: Actor | None = None) -> 
 async def load_subtrees(x: Executor, actor: Actor, *org_ids: int | None) -> None:
     """`subtree_ids` for the async services: the subtrees they will ask for, from the
     process's cache or the database, put in the actor's cache before their statements
-    are built."""
+    are built. (They are reads: no unit of work of theirs adds orgs, so `ORGS_CHANGED`
+    never applies to them.)"""
     for org_id in org_ids:
         if org_id is None or ("subtree", org_id) in actor._cache:
             continue

@@ -18,7 +18,7 @@ over an `Executor`, with the same SQLAlchemy Core statements the rest of the ser
 Rows come back with attribute access by the statement's column labels (either a
 SQLAlchemy Row or, from psycopg, a named tuple), which the schema mappers read alike.
 Only SELECT, and INSERT/UPDATE of explicit values: Python-side column defaults are not
-applied here (`insert_values` callers pass every value), nor is the ORM unit of work.
+applied here (`audit.insert` gives every column), nor is the ORM unit of work.
 """
 from __future__ import annotations
 
