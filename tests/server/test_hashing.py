@@ -49,3 +49,13 @@ def test_no_more_than_concurrency_hashes_at_once(hashing_config):  # type: ignor
         await asyncio.gather(*(security.hashing(work) for _ in range(8)))
     asyncio.run(many())
     assert peak == 2
+
+
+@pytest.mark.parametrize("bad", [-1, 20])
+def test_the_niceness_setting_is_refused_outside_0_to_19(bad, tmp_path):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from server.settings import get_settings
+    with pytest.raises(ValidationError) as err:
+        get_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", password_hash_niceness=bad)
+    assert "password_hash_niceness" in str(err.value)
