@@ -55,17 +55,19 @@ def _refuse_null(*fields: str) -> Any:
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _refuse_control_characters(v: Any) -> Any:
+    """NUL and other control characters are never part of a bank record (and
+    PostgreSQL refuses NUL in text); tabs and line breaks are allowed."""
+    if isinstance(v, str) and CONTROL_CHARACTERS.search(v):
+        raise PydanticCustomError("field.control_characters", "Contains control characters")
+    return v
+
+
 class _Write(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_control_characters(cls, v: Any) -> Any:
-        """NUL and other control characters are never part of a bank record (and
-        PostgreSQL refuses NUL in text); tabs and line breaks are allowed."""
-        if isinstance(v, str) and CONTROL_CHARACTERS.search(v):
-            raise PydanticCustomError("field.control_characters", "Contains control characters")
-        return v
+    _no_control_characters = field_validator("*", mode="before")(
+        classmethod(lambda cls, v: _refuse_control_characters(v)))
 
 
 class _Read(BaseModel):
@@ -293,6 +295,10 @@ class CustomerQuery(BaseModel):
     manager_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     type: CustomerType | None = None
     sort: CustomerSort = CustomerSort.NAME
+
+    #: No name or identifier holds one (a NUL would reach PostgreSQL, which refuses it).
+    _no_control_characters = field_validator("q", mode="before")(
+        classmethod(lambda cls, v: _refuse_control_characters(v)))
 
     def params(self) -> dict[str, str]:
         """As query parameters: only what differs from the defaults."""

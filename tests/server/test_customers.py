@@ -365,3 +365,11 @@ def test_a_masked_id_never_comes_with_its_birth_date(api, world):
     # a reader who may see the full profile sees the full history
     own = api.get(f"/customers/{cid}/history", headers=world.h("am_a")).json()["items"]
     assert {h["field"]: h["new"] for h in own if h["action"] == "create"}["birth_date"] == "1990-03-07"
+
+
+@pytest.mark.parametrize("q", ["%00", "%E5%BC%A0%00", "%1F", "%7F"])
+def test_a_search_text_with_control_characters_is_a_field_error(api, world, q):  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses NUL in text: such a query used to reach it and answer 500."""
+    r = api.get(f"/customers?q={q}", headers=world.h("am_a"))
+    assert r.status_code == 422, r.text
+    assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {("q", "field.control_characters")}
