@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared.enums import (
@@ -61,6 +61,11 @@ def _refuse_control_characters(v: Any) -> Any:
     if isinstance(v, str) and CONTROL_CHARACTERS.search(v):
         raise PydanticCustomError("field.control_characters", "Contains control characters")
     return v
+
+
+#: Text a client sends as a query parameter or filter: never with control characters
+#: (`field.control_characters`; PostgreSQL refuses a NUL, which answered 500).
+Text = Annotated[str, BeforeValidator(_refuse_control_characters)]
 
 
 class _Write(BaseModel):
@@ -289,16 +294,12 @@ class CustomerQuery(BaseModel):
     sends as query parameters, what the route hands the service — one object all the
     way (a campaign's saved segment will be one too). Paging is not part of it."""
 
-    q: str | None = Field(default=None, max_length=100)
+    q: Text | None = Field(default=None, max_length=100)
     #: The organisation and everything below it.
     org_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     manager_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     type: CustomerType | None = None
     sort: CustomerSort = CustomerSort.NAME
-
-    #: No name or identifier holds one (a NUL would reach PostgreSQL, which refuses it).
-    _no_control_characters = field_validator("q", mode="before")(
-        classmethod(lambda cls, v: _refuse_control_characters(v)))
 
     def params(self) -> dict[str, str]:
         """As query parameters: only what differs from the defaults."""

@@ -9,17 +9,17 @@ from server.api.deps import DbSession, PageNo, PageSize, QueryId, UnitOfWorkRout
 from server.context import Actor
 from server.services import audit
 from shared.permissions import Action
-from shared.schemas import AuditEntry, Page
+from shared.schemas import AuditEntry, Page, Text
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[AuditEntry])
 def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSession,
-                 actor_id: QueryId | None = None, action: Annotated[str | None, Query(max_length=60)] = None,
-                 object_type: Annotated[str | None, Query(max_length=30)] = None,
-                 object_id: Annotated[str | None, Query(max_length=40)] = None,
-                 outcome: Annotated[str | None, Query(max_length=20)] = None,
+                 actor_id: QueryId | None = None, action: Annotated[Text | None, Query(max_length=60)] = None,
+                 object_type: Annotated[Text | None, Query(max_length=30)] = None,
+                 object_id: Annotated[Text | None, Query(max_length=40)] = None,
+                 outcome: Annotated[Text | None, Query(max_length=20)] = None,
                  since: AwareDatetime | None = None, until: AwareDatetime | None = None,
                  page: PageNo = 1, page_size: PageSize = 50) -> Page[AuditEntry]:
     """The audit log for auditors: logins, refusals, unmasked reads, changes, approvals.

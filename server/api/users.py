@@ -11,7 +11,7 @@ from server.models import ApprovalRequest, User
 from server.services import users
 from shared.enums import Role
 from shared.permissions import Action
-from shared.schemas import ApprovalPending, HistoryEntry, Page, PasswordReset, UserCreate, UserRead, UserUpdate
+from shared.schemas import ApprovalPending, HistoryEntry, Page, PasswordReset, Text, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
@@ -25,7 +25,7 @@ def _created_or_pending(result: User | ApprovalRequest, status: int) -> JSONResp
 @router.get("", response_model=Page[UserRead])
 def list_users(actor: Annotated[Actor, require(Action.USER_READ)], db: DbSession, page: PageNo = 1,
                page_size: PageSize = 50, org_id: QueryId | None = None, role: Role | None = None,
-               q: str | None = None) -> Page[UserRead]:
+               q: Text | None = None) -> Page[UserRead]:
     rows, total = users.list_users(db, actor, page, page_size, org_id, role, q)
     return Page[UserRead](items=[UserRead.model_validate(u) for u in rows], total=total, page=page,
                           page_size=page_size)

@@ -48,6 +48,42 @@ def test_an_id_past_the_integer_range_in_a_query_is_422(api, world, huge):
         assert [e["field"] for e in r.json()["errors"]] == [name]
 
 
+def _string_query_parameters() -> list[tuple[str, str]]:
+    """(path, parameter) of every GET route's string query parameter, from the routes'
+    own OpenAPI description (a new one is covered without being listed here)."""
+    from server.app import create_app
+    from server.settings import Settings
+    spec = create_app(Settings(database_url="sqlite://")).openapi()
+    found = []
+    for path, ops in spec["paths"].items():
+        for p in ops.get("get", {}).get("parameters", []):
+            schema = p.get("schema", {})
+            kinds = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+            if p["in"] == "query" and "string" in kinds and not (schema.get("format") or "enum" in schema
+                                                                  or any("enum" in s or "format" in s or "$ref" in s
+                                                                         for s in schema.get("anyOf", []))):
+                found.append((path.removeprefix("/api/v1"), p["name"]))
+    return found
+
+
+STRING_QUERIES = _string_query_parameters()
+CALLER_OF = {"customers": "bm_a", "users": "admin", "audit": "auditor"}
+
+
+def test_the_string_query_parameters_are_found():
+    assert {("/customers", "q"), ("/users", "q"), ("/audit", "action"), ("/audit", "object_id")} <= \
+        set(STRING_QUERIES)
+
+
+@pytest.mark.parametrize("path, name", STRING_QUERIES)
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "\x1b[2J", "\x7f"])
+def test_control_characters_in_a_query_parameter_are_a_field_error(api, world, path, name, value):
+    """PostgreSQL refuses NUL in text: such a value reached it and answered 500."""
+    r = api.get(path, params={name: value}, headers=world.h(CALLER_OF[path.split("/")[1]]))
+    assert r.status_code == 422, (path, name, r.text)
+    assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {(name, "field.control_characters")}
+
+
 @pytest.mark.parametrize("huge", HUGE)
 def test_an_id_past_the_integer_range_in_a_body_is_422(api, world, huge):
     cases = [
