@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server import crypto, errors, security
 from server.api import approvals, audit, auth, customers, health, jobs, orgs, parameters, users
 from server.api.deps import API_PREFIX, AuthenticationMiddleware, RequestDbMiddleware, async_route_patterns
+from server.api.hot import HotRead, HotReads
 from server.db import app_role_of, make_engine, make_sessionmaker
 from server.dbgate import DatabaseGate, pool_capacity
 from server.executor import AsyncDatabase
@@ -66,6 +67,11 @@ def _attach_cipher(factory: sessionmaker[Session], settings: Settings) -> None:
         pass
 
 
+def hot_reads() -> list[HotRead]:
+    """Every module's hot reads (server/api/hot.py)."""
+    return [r for m in API_MODULES for r in getattr(m, "HOT_READS", ())]
+
+
 def server_engine(settings: Settings) -> Engine:
     """The engine a server process uses: `db_pool_size` connections for requests and one
     for the process's job worker (server/dbgate.py)."""
@@ -110,7 +116,9 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     for module in API_MODULES:
         app.include_router(module.router, prefix=API_PREFIX)
     app.state.async_routes = async_route_patterns(api_routes())
-    app.add_middleware(IdempotencyMiddleware)  # innermost: runs after authentication
+    if settings.fast_reads:  # innermost: the hot reads' well-formed requests, answered without FastAPI's routing
+        app.add_middleware(HotReads, reads=hot_reads())
+    app.add_middleware(IdempotencyMiddleware)  # runs after authentication
     app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(RequestDbMiddleware)  # the request's one session and database slot
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

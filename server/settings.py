@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     #: pool of `db_pool_size` asyncio connections, in the event loop (server/executor.py);
     #: a process then keeps 2 x pool + 1 connections. Off: every request uses the engine.
     async_reads: bool = True
+    #: The hot reads' well-formed GETs are answered by a middleware that calls the
+    #: route's own answer function without FastAPI's routing and dependency solving
+    #: (server/api/hot.py); anything else still goes through FastAPI. Off: FastAPI always.
+    fast_reads: bool = True
     #: One INFO line per request (path and query parameter *names*, never values); off by
     #: default, as it costs CPU on the hottest path.
     access_log: bool = False

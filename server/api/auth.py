@@ -15,8 +15,10 @@ from server.api.deps import (
     json_response,
     require,
 )
+from server.api.hot import HotRead
 from server.context import Actor
 from server.dbgate import request_db
+from server.executor import Executor
 from server.models import User, UserSession
 from server.services import auth
 from server.settings import Settings
@@ -55,10 +57,14 @@ def logout(actor: Annotated[Actor, require(Action.SESSION_SELF)], db: DbSession)
     return Response(status_code=204)
 
 
+async def answer_me(x: Executor, actor: Actor, _settings: Settings) -> Response:
+    return json_response(await auth.me(x, actor))
+
+
 @router.get("/me", response_model=Me)
 @async_reads
 async def me(request: Request, actor: Annotated[Actor, require(Action.SESSION_SELF)]) -> Response:
-    return json_response(await auth.me(await executor_of(request), actor))
+    return await answer_me(await executor_of(request), actor, request.app.state.settings)
 
 
 @router.post("/password", response_model=LoginResponse)
@@ -68,3 +74,7 @@ def change_password(body: PasswordChange, request: Request, actor: Annotated[Act
     token, session, user = auth.change_password(db, settings, actor.principal, body.old_password,
                                                 body.new_password, actor.source)
     return _login_response(token, session, user, settings)
+
+
+#: The same read without FastAPI's request handling (server/api/hot.py).
+HOT_READS = (HotRead("/auth/me", Action.SESSION_SELF, answer_me),)

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.api.deps import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
     DbSession,
     PageNo,
     PageSize,
@@ -17,8 +19,11 @@ from server.api.deps import (
     pending,
     require,
 )
+from server.api.hot import HotRead, IntParam
 from server.context import Actor
+from server.executor import Executor
 from server.services import customers
+from server.settings import Settings
 from shared.permissions import Action
 from shared.schemas import (
     ApprovalPending,
@@ -34,6 +39,14 @@ from shared.schemas import (
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWorkRoute)
 
 
+async def answer_search(x: Executor, actor: Actor, settings: Settings, query: CustomerQuery, page: int,
+                        page_size: int) -> Response:
+    items, total, capped = await customers.search(x, actor, query, page=page, page_size=page_size,
+                                                  count_cap=settings.search_count_cap)
+    return json_response(CustomerPage(items=items, total=total, page=page, page_size=page_size,
+                                      total_capped=capped))
+
+
 @router.get("", response_model=CustomerPage)
 @async_reads
 async def search_customers(request: Request, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
@@ -41,11 +54,8 @@ async def search_customers(request: Request, actor: Annotated[Actor, require(Act
                            page_size: PageSize = 20) -> Response:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
-    items, total, capped = await customers.search(await executor_of(request), actor, query, page=page,
-                                                  page_size=page_size,
-                                                  count_cap=request.app.state.settings.search_count_cap)
-    return json_response(CustomerPage(items=items, total=total, page=page, page_size=page_size,
-                                      total_capped=capped))
+    return await answer_search(await executor_of(request), actor, request.app.state.settings, query, page,
+                               page_size)
 
 
 @router.post("", response_model=CustomerRead, status_code=201)
@@ -54,13 +64,17 @@ def create_customer(body: CustomerCreate, actor: Annotated[Actor, require(Action
     return customers.create(db, actor, body)
 
 
+async def answer_read(x: Executor, actor: Actor, _settings: Settings, customer_id: int) -> Response:
+    return json_response(await customers.read(x, actor, customer_id))
+
+
 @router.get("/{customer_id}", response_model=CustomerRead)
 @async_reads
 async def get_customer(customer_id: PathId, request: Request,
                        actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)]) -> Response:
     """The full profile; resident ID and phone unmasked only where the reader's scope
     allows it, and such a read is audited."""
-    return json_response(await customers.read(await executor_of(request), actor, customer_id))
+    return await answer_read(await executor_of(request), actor, request.app.state.settings, customer_id)
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead,
@@ -80,3 +94,11 @@ def customer_history(customer_id: PathId, actor: Annotated[Actor, require(Action
                      page: PageNo = 1, page_size: PageSize = 50) -> Page[HistoryEntry]:
     items, total = customers.change_history(db, actor, customer_id, page, page_size)
     return Page[HistoryEntry](items=items, total=total, page=page, page_size=page_size)
+
+
+#: The same reads without FastAPI's request handling (server/api/hot.py).
+HOT_READS = (
+    HotRead("/customers", Action.CUSTOMER_LOOKUP, answer_search, model=("query", CustomerQuery),
+            ints={"page": IntParam(1, MAX_PAGE, 1), "page_size": IntParam(1, MAX_PAGE_SIZE, 20)}),
+    HotRead("/customers/{customer_id}", Action.CUSTOMER_LOOKUP, answer_read, path_ints={"customer_id": IntParam()}),
+)

@@ -3,7 +3,7 @@ the permission the route needs (STYLE.md: typed dependencies in one place)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request, Response
@@ -167,11 +167,16 @@ async def get_db(request: Request) -> Session:
     return await request_db(request.scope).open()
 
 
-def _complete(request: Request, db: Session, response: Response) -> None:
+def _claim(scope: Scope) -> idempotency.Claim | None:
+    claim: idempotency.Claim | None = (scope.get("state") or {}).get("idempotency")
+    return claim
+
+
+def _complete(scope: Scope, db: Session, response: Response) -> None:
     """The request's changes and, for a write sent with an Idempotency-Key, its answer
     commit together: a repeat either finds the answer or finds nothing was done."""
     audit.flush_refusals(db)
-    claim: idempotency.Claim | None = getattr(request.state, "idempotency", None)
+    claim = _claim(scope)
     if claim is not None and 200 <= response.status_code < 300:
         idempotency.store(db, claim, response.status_code, response.media_type, bytes(response.body))
     db.commit()
@@ -179,11 +184,11 @@ def _complete(request: Request, db: Session, response: Response) -> None:
         claim.stored = 200 <= response.status_code < 300
 
 
-def _nothing_to_write(rdb: RequestDb, db: Session, request: Request) -> bool:
+def _nothing_to_write(rdb: RequestDb, db: Session, scope: Scope) -> bool:
     """A read request (autocommit) with no pending rows, refusals or idempotent answer:
     its unit of work needs no round trip, so it is completed without a thread hand-off."""
     return rdb.read_only and not (db.new or db.dirty or db.deleted or audit.has_refusals(db)
-                                  or getattr(request.state, "idempotency", None) is not None)
+                                  or _claim(scope) is not None)
 
 
 def _abort(db: Session) -> None:
@@ -193,28 +198,34 @@ def _abort(db: Session) -> None:
         db.commit()
 
 
+async def in_unit_of_work(scope: Scope, answer: Callable[[], Awaitable[Response]]) -> Response:
+    """What the request's service changed commits after the response is built and before
+    it leaves, or is rolled back if the answer raised (every route, and the hot reads
+    answered without FastAPI: server/api/hot.py)."""
+    rdb = request_db(scope)
+    try:
+        response = await answer()
+    except BaseException:
+        if rdb.session is not None:
+            await run_in_threadpool(_abort, rdb.session)
+        raise
+    db = rdb.session
+    if db is not None:
+        if _nothing_to_write(rdb, db, scope):  # a plain read: committing talks to no one
+            _complete(scope, db, response)
+        else:
+            await run_in_threadpool(_complete, scope, db, response)
+    return response
+
+
 class UnitOfWorkRoute(APIRoute):
-    """Every API route is one unit of work: what its service changed commits after the
-    response is built and before it leaves, or is rolled back if the route raised."""
+    """Every API route is one unit of work (`in_unit_of_work`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
-            rdb = request_db(request.scope)
-            try:
-                response = await handler(request)
-            except BaseException:
-                if rdb.session is not None:
-                    await run_in_threadpool(_abort, rdb.session)
-                raise
-            db = rdb.session
-            if db is not None:
-                if _nothing_to_write(rdb, db, request):  # a plain read: committing talks to no one
-                    _complete(request, db, response)
-                else:
-                    await run_in_threadpool(_complete, request, db, response)
-            return response
+            return await in_unit_of_work(request.scope, lambda: handler(request))
 
         return run
 
@@ -230,11 +241,24 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_principal(request: Request) -> Principal:
-    principal: Principal | None = getattr(request.state, "principal", None)
+async def permit(scope: Scope, action: Action) -> Actor:
+    """The caller as an actor of `action` with its scope, or 403 (on record: as one
+    autocommitted row on a hot read, else after the unit of work has rolled back)."""
+    principal: Principal | None = (scope.get("state") or {}).get("principal")
     if principal is None:  # the middleware guarantees one on protected paths
         raise unauthorized()
-    return principal
+    allowed = scope_of(principal.role, action)
+    source = source_of(scope)
+    if allowed is None:
+        rdb = request_db(scope)
+        detail = {"needed": str(action), "path": Request(scope).url.path, "method": scope["method"]}
+        if rdb.aio is not None:
+            await (await rdb.executor()).run(*audit.insert("permission.denied", who=principal, source=source,
+                                                           outcome="denied", **detail))
+        else:
+            audit.refusal(await rdb.open(), "permission.denied", who=principal, source=source, **detail)
+        raise forbidden()
+    return Actor(principal, action, allowed, source, settings=scope["app"].state.settings)
 
 
 class Permission:
@@ -245,19 +269,7 @@ class Permission:
         self.action = action
 
     async def __call__(self, request: Request) -> Actor:
-        principal = get_principal(request)
-        scope = scope_of(principal.role, self.action)
-        source = request.client.host if request.client else None
-        if scope is None:  # on record after the unit of work has rolled back (UnitOfWorkRoute)
-            rdb = request_db(request.scope)
-            detail = {"needed": str(self.action), "path": request.url.path, "method": request.method}
-            if rdb.aio is not None:  # a hot read: one autocommitted row
-                await (await rdb.executor()).run(*audit.insert("permission.denied", who=principal, source=source,
-                                                               outcome="denied", **detail))
-            else:
-                audit.refusal(await rdb.open(), "permission.denied", who=principal, source=source, **detail)
-            raise forbidden()
-        return Actor(principal, self.action, scope, source, settings=request.app.state.settings)
+        return await permit(request.scope, self.action)
 
     def __repr__(self) -> str:
         return f"Permission({self.action})"
@@ -282,9 +294,12 @@ def require(action: Action):  # type: ignore[no-untyped-def]
 #: The request's one session (server/dbgate.py); committed by the unit of work.
 DbSession = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+#: The largest page number and page size a list route takes.
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 200
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 #: An object's id in a path: past the integer range it cannot exist, so 404 (server.errors).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: An id in a query filter: past the integer range a 422 naming the parameter.
 QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
