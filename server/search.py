@@ -12,17 +12,19 @@ index walks that stop after the first page:
     张三丰 gives 张, 三, 丰, 张三, 三丰, 张三丰. A longer query looks up one of its
     fragments and is confirmed against the name itself;
   - the prefixes of two letters or more of the initials (zs, zsf);
-  - for an alternate reading of the surname (单 dan/shan, 曾 ceng/zeng, 解 jie/xie;
-    the given name is read one way only): every prefix of that spelling up to
-    `PINYIN_PREFIX` letters, the spelling cut at each syllable and its initials;
+  - for a surname read otherwise than its character's first reading (单 dan/shan,
+    曾 ceng/zeng, 解 jie/xie: `SURNAME_READINGS`; the given name is read one way only):
+    every prefix of that spelling up to `PINYIN_PREFIX` letters, the spelling cut at
+    each syllable and its initials;
   - for a name in Latin letters, the same for each later word (John Smith: smith);
 * a Latin query also walks the customer's own (sort_code, id) index over the range of
   every spelling that starts with it (`prefix_range`): z, zh, zhangsanf, at any length.
 
 A key that is a prefix of the name's own spelling is never stored: the range walk finds
 that customer, so the two walks never return the same customer. On the generator's
-names this is 9.9 keys per customer (the first version stored every pinyin prefix of
-every reading of every character: 19.5).
+names this is 7.0 keys per customer (every reading pypinyin lists for the surname's
+character: 9.9; the first version stored every pinyin prefix of every reading of every
+character: 19.5).
 
 Identifier-shaped queries (digits, customer numbers, credit codes) never reach the
 keys: they are exact lookups on their own unique indexes (`is_identifier_query`).
@@ -46,8 +48,26 @@ from pypinyin import Style, pinyin  # after the switches above
 MAX_FRAGMENT = 3
 #: Every prefix of an alternate spelling up to this length is a key ("s", "sh", "sha"...).
 PINYIN_PREFIX = 8
-#: Readings of the surname: the primary one and up to MAX_READINGS - 1 alternates.
-MAX_READINGS = 4
+#: How a character reads as a surname, where that is not (only) its first reading.
+#: pypinyin lists every reading a character has (王 wang/yu, 吴 wu/tun, 朱 zhu/shu),
+#: but a surname is read one way, sometimes not the character's first way (单 is dan
+#: in 单独, Shan as a surname). The surnames that staff type otherwise than the first
+#: reading are the well-known polyphonic ones, listed here with the readings they take
+#: as a surname (compound surnames by their first character: 万俟 mo, 尉迟 yu, 单于
+#: chan, 长孙 zhang). A surname keeps its first reading for the name's spelling (its
+#: sort code and the range walk); each reading listed here that differs from it is a key.
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "单": ("shan", "chan"), "曾": ("zeng",), "解": ("xie",), "查": ("zha",), "区": ("ou",), "仇": ("qiu",),
+    "朴": ("piao",), "尉": ("wei", "yu"), "盖": ("ge", "gai"), "乐": ("yue", "le"), "翟": ("zhai",),
+    "覃": ("qin", "tan"), "繁": ("po",), "缪": ("miao",), "秘": ("bi",), "种": ("chong",), "召": ("shao",),
+    "员": ("yun",), "句": ("gou",), "万": ("wan", "mo"), "长": ("zhang", "chang"), "那": ("na",), "折": ("she",),
+    "隗": ("wei", "kui"), "牟": ("mou", "mu"), "能": ("nai",), "洗": ("xian",), "都": ("du",), "重": ("chong",),
+    "柏": ("bai", "bo"), "藏": ("zang",), "祭": ("zhai",), "郇": ("xun", "huan"), "粘": ("nian",), "阚": ("kan",),
+    "薄": ("bo",), "贲": ("ben", "bi"), "郄": ("qie", "xi"), "乜": ("nie",), "蕃": ("pi", "fan"), "佴": ("nai",),
+    "会": ("hui", "kuai"), "奇": ("qi", "ji"), "宓": ("mi", "fu"), "朝": ("chao",), "角": ("jue",),
+    "莘": ("shen", "xin"), "蔚": ("yu", "wei"), "澹": ("tan",), "沈": ("shen",), "任": ("ren",), "贾": ("jia",),
+    "盛": ("sheng",), "车": ("che",), "宿": ("su",), "眭": ("sui",), "冼": ("xian",), "燕": ("yan",),
+}
 #: Letters of the spelling packed into `sort_code` (27**13 < 2**63).
 SORT_LETTERS = 13
 _BASE = 27
@@ -68,9 +88,9 @@ def normalise_name(name: str) -> str:
     return _SEPARATORS.sub("", s)
 
 
-#: character -> its first reading, its initial and its further readings (a-z only; ""
-#: when it has none), cached: ~450 characters make almost all names. Three dicts rather
-#: than one of records so that a name's spelling is one `join(map(...))` in C.
+#: character -> its first reading, its initial and its other readings as a surname
+#: (a-z only; "" when it has none), cached: ~450 characters make almost all names. Three
+#: dicts rather than one of records so that a name's spelling is one `join(map(...))` in C.
 _PRIMARY: dict[str, str] = {}
 _INITIAL: dict[str, str] = {}
 _ALTERNATES: dict[str, tuple[str, ...]] = {}
@@ -82,17 +102,11 @@ def _learn(chars: str) -> None:
             continue
         if _CJK.match(c):
             options = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
-            readings = list(dict.fromkeys(s for s in (options[0] if options else []) if _LATIN_QUERY.match(s)))
-            readings = readings[:MAX_READINGS] or [""]
+            first = next((s for s in (options[0] if options else []) if _LATIN_QUERY.match(s)), "")
         else:  # a Latin letter inside a Chinese name reads as itself; digits and marks as nothing
-            readings = [c if "a" <= c <= "z" else ""]
-        _INITIAL[c], _ALTERNATES[c] = readings[0][:1], tuple(readings[1:])
-        _PRIMARY[c] = readings[0]
-
-
-def _char_readings(c: str) -> tuple[str, ...]:
-    _learn(c)
-    return (_PRIMARY[c], *_ALTERNATES[c])
+            first = c if "a" <= c <= "z" else ""
+        _INITIAL[c], _ALTERNATES[c] = first[:1], tuple(r for r in SURNAME_READINGS.get(c, ()) if r != first)
+        _PRIMARY[c] = first
 
 
 _PACK_DIGITS = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"123456789abcdefghijklmnopq")

@@ -47,9 +47,31 @@ def test_an_alternate_surname_reading_is_typed_like_the_primary_one():
 
 
 def test_given_names_are_read_one_way_only():
-    # 董 (dong, zhong) as a surname keeps its other reading; 可 (ke, ge) in the given name does not
-    assert "zhongke" in keys_for_name("董可") and "dongge" not in keys_for_name("董可")
+    # 曾 (ceng, zeng) as a surname keeps its surname reading; 可 (ke, ge) in the given name does not
+    assert "zengke" in keys_for_name("曾可") and not {"zengge", "cengge"} & keys_for_name("曾可")
     assert not {"g", "ge"} & keys_for_name("张可")
+
+
+@pytest.mark.parametrize(("name", "not_typed"), [
+    ("王小明", {"y", "yu", "yux", "yuxiaoming", "yxm"}),  # 王 wang/yu: yu is no surname
+    ("董可", {"z", "zh", "zhong", "zhongke", "zk"}),  # 董 dong/zhong
+    ("吴刚", {"t", "tu", "tun", "tungang", "tg"}),  # 吴 wu/tun
+    ("朱华", {"s", "sh", "shu", "shuhua", "sh"}),  # 朱 zhu/shu
+])
+def test_a_reading_a_surname_never_takes_is_no_key(name, not_typed):
+    """pypinyin lists every reading of a character; a surname is read as SURNAME_READINGS
+    says (every 王 used to be listed first for "yu")."""
+    assert not not_typed & keys_for_name(name)
+
+
+@pytest.mark.parametrize(("name", "typed"), [
+    ("曾国藩", {"zeng", "zengguofan", "zgf"}), ("解缙", {"xie", "xiejin", "xj"}), ("区永", {"ou", "ouyong", "oy"}),
+    ("仇英", {"qiu", "qiuying", "qy"}), ("朴树", {"piao", "piaoshu", "ps"}), ("尉迟恭", {"yu", "yuchigong", "ycg"}),
+    ("万俟卨", {"mo", "moqi"}), ("查良镛", {"zha", "zhaliangyong", "zly"}), ("翟天临", {"zhai", "zhaitianlin"}),
+    ("覃斌", {"qin", "qinbin", "qb"}), ("单于", {"chan", "chanyu"}),
+])
+def test_a_polyphonic_surname_is_found_by_its_surname_reading(name, typed):
+    assert typed <= keys_for_name(name)
 
 
 def test_a_latin_name_is_found_by_its_later_words():
