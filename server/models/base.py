@@ -43,6 +43,14 @@ class UtcDateTime(TypeDecorator[datetime]):
 BinaryString = String().with_variant(String(collation="C"), "postgresql")
 
 
+def Identifier(length: int) -> Any:
+    """An identifier's text (resident ID, phone, customer number): compared byte by byte
+    on PostgreSQL. Nothing is ordered by it in any language's way, and the database's
+    default collation (C.UTF-8 here) makes each index build and look-up call strcoll:
+    the resident ID's unique index of 2 million rows built in 4.1 s, 2.3 s in "C"."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

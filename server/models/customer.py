@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models.base import Base, BinaryString, UtcDateTime, utcnow
+from server.models.base import Base, BinaryString, Identifier, UtcDateTime, utcnow
 
 
 class Customer(Base):
@@ -15,7 +15,7 @@ class Customer(Base):
     __tablename__ = "customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_no: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_no: Mapped[str] = mapped_column(Identifier(20), unique=True)
     type: Mapped[str] = mapped_column(String(20), default="personal")
     name: Mapped[str] = mapped_column(String(100))
     #: The spelling (pinyin) of the name packed into an integer (server.search.sort_code):
@@ -26,9 +26,9 @@ class Customer(Base):
     sort_key: Mapped[str] = mapped_column(BinaryString)
     gender: Mapped[str | None] = mapped_column(String(10))
     birth_date: Mapped[date | None] = mapped_column(Date)
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
-    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    id_number: Mapped[str | None] = mapped_column(Identifier(18), unique=True)
+    uscc: Mapped[str | None] = mapped_column(Identifier(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(Identifier(20), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     occupation: Mapped[str | None] = mapped_column(String(60))
     employer: Mapped[str | None] = mapped_column(String(100))
@@ -39,7 +39,7 @@ class Customer(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     #: The core banking system's id of this customer (set by the import, R-703).
-    core_customer_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    core_customer_id: Mapped[str | None] = mapped_column(Identifier(40), unique=True)
     #: The import batch that created this customer (its provenance: a customer created by
     #: an import has no per-field "create" history); None when created through the API.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)

@@ -106,3 +106,65 @@ def test_the_imports_migration_keeps_every_customer_and_search_key_both_ways(fre
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0008_search_keys_v2")
     assert counts() == (30, 30)
+
+
+def test_the_surname_readings_migration_queues_a_rebuild_that_drops_readings_no_surname_takes(fresh_engine):
+    """0010: keys written under the old rule (every reading pypinyin lists: 王 as "yu")
+    are rewritten by the queued rebuild job; the sort codes stay."""
+    from server.search import index_entry
+    from server.services import jobs
+    upgrade(fresh_engine, "0009_imports")
+    names = ["王小明", "董可", "曾国藩", "单田芳", "张三"] * 3
+    now = datetime.now(UTC)
+    with fresh_engine.begin() as conn:
+        org = conn.execute(text("INSERT INTO org (code, name, kind, path, version, created_at, updated_at) VALUES "
+                                "('HO', '总行', 'head_office', '/1/', 1, :t, :t) RETURNING id"), {"t": now}).scalar()
+        for i, n in enumerate(names):
+            e = index_entry(n)
+            cid = conn.execute(text(
+                "INSERT INTO customer (customer_no, type, name, sort_code, sort_key, org_id, version, created_at, "
+                "updated_at) VALUES (:no, 'personal', :name, :code, :key, :org, 1, :t, :t) RETURNING id"),
+                {"no": f"C{i:010d}", "name": n, "code": e.sort_code, "key": e.sort_key, "org": org, "t": now}).scalar()
+            old = set(e.keys) | ({"yu", "yux", "yxm"} if n[0] == "王" else {"zhong", "zk"} if n[0] == "董" else set())
+            conn.execute(text("INSERT INTO customer_search_key (sort_code, customer_id, org_id, key) "
+                              "VALUES (:code, :cid, :org, :k)"),
+                         [{"code": e.sort_code, "cid": cid, "org": org, "k": k} for k in old])
+    upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        queued = conn.execute(text("SELECT id, status FROM job WHERE kind = 'search_keys.rebuild'")).all()
+    assert [s for _i, s in queued] == ["queued"]
+    factory = make_sessionmaker(fresh_engine)
+    ran = jobs.run_one(factory, "test-worker", job_id=queued[0][0])
+    assert ran is not None and ran.status == "succeeded"
+    with factory() as db:
+        assert assert_search_keys_exact(db) == len(names)
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM customer_search_key WHERE key IN ('yu', 'zhong')")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM customer_search_key WHERE key = 'zeng'")).scalar() == 3
+
+
+def test_the_surname_readings_migration_queues_nothing_for_an_empty_database(fresh_engine):
+    upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM job")).scalar() == 0
+
+
+@pytest.mark.parametrize("fresh_engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_the_customers_identifiers_compare_bytes_on_postgresql_both_ways(fresh_engine):
+    """0011: the identifier columns' collation is "C" (their indexes build without strcoll;
+    SQLite compares bytes already)."""
+    columns = ("customer_no", "id_number", "uscc", "phone", "core_customer_id")
+
+    def collations() -> dict[str, str | None]:
+        with fresh_engine.connect() as conn:
+            return dict(conn.execute(text(
+                "SELECT column_name, collation_name FROM information_schema.columns "
+                "WHERE table_name = 'customer' AND column_name = ANY(:c)"), {"c": list(columns)}).all())
+
+    upgrade(fresh_engine)
+    assert collations() == dict.fromkeys(columns, "C")
+    with fresh_engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010_surname_readings")
+    assert collations() == dict.fromkeys(columns, None)
