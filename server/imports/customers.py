@@ -374,14 +374,13 @@ class CustomersImport(Kind):
             params = {"now": ctx.now, "batch": ctx.batch_id, "base": top - n}
         existing = int(ctx.sql("SELECT count(*) FROM customer").scalar() or 0)
         with indexes_deferred(ctx, [("customer", False), ("customer_search_key", True)],
-                              enabled=n >= BULK_MIN and n >= existing) as bulk:
+                              enabled=n >= BULK_MIN and n >= existing):
             res = ctx.sql(f"INSERT INTO customer ({target}) SELECT {number}, {values} FROM {source}", params)
             created = int(getattr(res, "rowcount", n) or 0)
             if created != n:  # every staged name reached the name table: a bug otherwise
                 raise RuntimeError(f"{n - created} new customers had no name entry")
             ctx.progress.stage("writing search keys")
-            self.names.write_keys("c.import_batch_id = :batch", {"batch": ctx.batch_id}, replace=False,
-                                  in_key_order=bulk)
+            self.names.write_keys("c.import_batch_id = :batch", {"batch": ctx.batch_id}, replace=False)
         return created
 
     def drop_tables(self) -> None:

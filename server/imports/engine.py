@@ -37,7 +37,7 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Date, Result, bindparam, delete, select, text
+from sqlalchemy import Date, Engine, Result, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import StatementError
@@ -132,6 +132,8 @@ class Context:
     #: The file is big (worth worker processes, index rebuilds).
     big: bool
     rows_read: int = 0
+    #: Tables whose indexes a bulk load rebuilt (`indexes_deferred`): vacuumed after the commit.
+    rebuilt: list[str] = field(default_factory=list)
     _pool: Any = None
 
     @property
@@ -295,8 +297,27 @@ def run_import(factory: sessionmaker[Session], kind_name: str, path: Path, busin
             raise
         finally:
             ctx.close_pool()
+    if ctx.rebuilt and status == APPLIED:
+        _vacuum(factory, ctx.rebuilt, progress)
     outcome.duration_ms = int((time.perf_counter() - t0) * 1000)
     return outcome
+
+
+def _vacuum(factory: sessionmaker[Session], tables: Sequence[str], progress: Progress) -> None:
+    """After a bulk load has committed: VACUUM the rebuilt tables, so that their
+    visibility maps say every page is all-visible and a key's index-only walk reads no
+    heap page (the key rows are not in key order: sorting 14 million of them cost more
+    than the primary key's own sort; docs/PERFORMANCE.md). Reads and writes go on
+    meanwhile. Skipped when the sessions are bound to one connection (a caller's
+    transaction, as in the tests): VACUUM cannot run inside one."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return
+    progress.stage("vacuuming")
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        q = conn.dialect.identifier_preparer.quote
+        for t in tables:
+            conn.execute(text(f"VACUUM {q(t)}"))
 
 
 @dataclass
@@ -408,6 +429,7 @@ def indexes_deferred(ctx: Context, tables: Sequence[tuple[str, bool]], *, enable
     for t, kind_, name, _d in sorted(saved, key=lambda s: order[s[1]]):
         db.execute(text(f"DROP INDEX {q(name)}" if kind_ == "i" else f"ALTER TABLE {q(t)} DROP CONSTRAINT {q(name)}"))
     yield True
+    ctx.rebuilt += [t for t, _pk in tables]
     for t, kind_, name, definition in sorted(saved, key=lambda s: -order[s[1]]):
         ctx.progress.stage(f"{'checking' if kind_ == 'f' else 'building'} {name}")
         db.execute(text(definition if kind_ == "i" else f"ALTER TABLE {q(t)} ADD CONSTRAINT {q(name)} {definition}"))

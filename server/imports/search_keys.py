@@ -140,14 +140,10 @@ class NameTable:
         self._db.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
 
     # ------------------------------------------------------------------ writing
-    def write_keys(self, where: str, params: dict[str, Any] | None = None, *, replace: bool,
-                   in_key_order: bool = False) -> int:
+    def write_keys(self, where: str, params: dict[str, Any] | None = None, *, replace: bool) -> int:
         """The search keys of the customers `where` (SQL over `customer c`) selects, as
-        they are now, after deleting their old keys when `replace`; `in_key_order`
-        writes them in the primary key's order (a first migration: an index-only walk of
-        one key then meets its rows' heap and visibility-map pages in order,
-        docs/PERFORMANCE.md). Returns the number of key rows written. Every name must be
-        loaded (`load`)."""
+        they are now, after deleting their old keys when `replace`. Returns the number of
+        key rows written. Every name must be loaded (`load`)."""
         db, params = self._db, params or {}
         customers_sql = f"SELECT c.id, c.name, c.org_id, c.sort_code FROM customer c WHERE {where}"
         if replace:
@@ -157,8 +153,7 @@ class NameTable:
             res = db.execute(text(
                 "INSERT INTO customer_search_key (sort_code, customer_id, org_id, key) "
                 f"SELECT c.sort_code, c.id, c.org_id, k.key FROM ({customers_sql}) c "
-                f"JOIN {TABLE} n ON n.name = c.name CROSS JOIN LATERAL unnest(n.keys) AS k(key)"
-                + (' ORDER BY k.key COLLATE "C", c.sort_code, c.id' if in_key_order else "")), params)
+                f"JOIN {TABLE} n ON n.name = c.name CROSS JOIN LATERAL unnest(n.keys) AS k(key)"), params)
             return int(getattr(res, "rowcount", 0) or 0)
         rows = [{"k": k, "c": cid, "o": org, "s": code}
                 for cid, org, code, keys in db.execute(text(
