@@ -35,6 +35,22 @@ def id_check_char(body17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS, strict=False)) % 11]
 
 
+def could_be_id_number(v: str) -> bool:
+    """A normalised value that some stored resident ID could equal: every stored one was
+    checked, and its check character is what no later rule changes."""
+    return bool(_ID_RE.match(v)) and id_check_char(v[:17]) == v[17]
+
+
+def could_be_phone(v: str) -> bool:
+    """A normalised value that some stored phone could equal (`phone_errors`' rule)."""
+    return bool(_MOBILE_RE.match(v))
+
+
+def could_be_uscc(v: str) -> bool:
+    """A normalised value that some stored credit code could equal (its check character)."""
+    return len(v) == 18 and bool(_uscc.is_valid(v))
+
+
 def normalise_id_number(value: str) -> str:
     return re.sub(r"\s+", "", value or "").upper()
 

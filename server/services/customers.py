@@ -3,6 +3,7 @@ concurrency and field history, search within the caller's data scope."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVarTuple
@@ -40,6 +41,9 @@ from shared.schemas import (
     HistoryEntry,
 )
 from shared.validators import (
+    could_be_id_number,
+    could_be_phone,
+    could_be_uscc,
     id_consistency_errors,
     id_number_errors,
     length_errors,
@@ -115,8 +119,10 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
     if name is not None:
         return await _search_by_name(x, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
     if q:  # an identifier matches a handful of rows at most: one statement, counted here
-        scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
         shape, match = _identifier_match(q)
+        if not any(shape):  # no stored identifier can equal it
+            return [], 0, False
+        scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
         filters, filter_values = _filter_shape(actor, query)
         found = await x.all(_identifier_lookup(scope, shape, filters, query.sort),
                             {**values, **match, **filter_values, "limit": count_cap + 1})
@@ -169,17 +175,24 @@ def _capped_count_statement(streams: Sequence[Select[*tuple[Any, ...]]]) -> Sele
     return select(summed)
 
 
-def _identifier_match(q: str) -> tuple[tuple[bool, bool], dict[str, str]]:
-    """Which identifiers `q` can be — (18 characters: a resident ID or a credit code; all
-    digits: a phone; always a customer number) — and their normalised values."""
+#: What `_next_customer_no` and the import give: C and the number.
+_CUSTOMER_NO = re.compile(r"^C\d{1,19}$")
+
+
+def _identifier_match(q: str) -> tuple[tuple[bool, bool, bool, bool], dict[str, str]]:
+    """Which identifiers `q` can equal — a customer number, a resident ID, a credit
+    code, a mobile phone (each as the store normalises and checks it) — and their
+    values: the look-up asks only those indexes (a resident ID's check character rules
+    out a phone and a customer number, so it is one index probe, as the floor's)."""
     ident, phone = normalise_id_number(q), normalise_phone(q)
-    long, digits = len(ident) == 18, phone.isdigit()
-    values = {"ident": ident}
-    if long:
+    shape = (bool(_CUSTOMER_NO.match(ident)), could_be_id_number(ident), could_be_uscc(normalise_uscc(q)),
+             could_be_phone(phone))
+    values = {"ident": ident} if shape[0] or shape[1] else {}
+    if shape[2]:
         values["uscc"] = normalise_uscc(q)
-    if digits:
+    if shape[3]:
         values["phone"] = phone
-    return (long, digits), values
+    return shape, values
 
 
 def _filter_shape(actor: Actor, query: CustomerQuery) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
@@ -195,15 +208,19 @@ def _filter_shape(actor: Actor, query: CustomerQuery) -> tuple[tuple[bool, bool,
 
 
 @functools.lru_cache(maxsize=512)
-def _identifier_lookup(scope: ColumnElement[bool], shape: tuple[bool, bool], filters: tuple[bool, bool, bool],
-                       sort: str) -> Select[Any]:
+def _identifier_lookup(scope: ColumnElement[bool], shape: tuple[bool, bool, bool, bool],
+                       filters: tuple[bool, bool, bool], sort: str) -> Select[Any]:
     """An exact look-up, one statement per shape (built and compiled once, values bound
     per request): plain equalities on indexed columns, so PostgreSQL ORs their index scans."""
-    long, digits = shape
-    conds: list[ColumnElement[bool]] = [Customer.customer_no == bindparam("ident")]
-    if long:
-        conds += [Customer.id_number == bindparam("ident"), Customer.uscc == bindparam("uscc")]
-    if digits:
+    customer_no, id_number, uscc, phone = shape
+    conds: list[ColumnElement[bool]] = []
+    if customer_no:
+        conds.append(Customer.customer_no == bindparam("ident"))
+    if id_number:
+        conds.append(Customer.id_number == bindparam("ident"))
+    if uscc:
+        conds.append(Customer.uscc == bindparam("uscc"))
+    if phone:
         conds.append(Customer.phone == bindparam("phone"))
     stmt = _apply_filters(select(*SUMMARY_COLUMNS).where(scope, or_(*conds)), filters)
     return constant(stmt.order_by(*SORTS[sort]).limit(bindparam("limit")))

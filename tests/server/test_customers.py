@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from stdnum.cn import uscc as stdnum_uscc
 
 from server.models import AuditLog, ChangeRecord, Customer
 from tests.server.conftest import id_number
@@ -373,3 +374,41 @@ def test_a_search_text_with_control_characters_is_a_field_error(api, world, q): 
     r = api.get(f"/customers?q={q}", headers=world.h("am_a"))
     assert r.status_code == 422, r.text
     assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {("q", "field.control_characters")}
+
+
+MAIN_ID = id_number("110101", "19900307", 45, True)
+CORP_USCC = "91110000600037341" + stdnum_uscc.calc_check_digit("91110000600037341")
+
+
+@pytest.fixture
+def corporate(db, world) -> int:  # type: ignore[no-untyped-def]
+    c = Customer(customer_no="C9000000001", type="corporate", name="城东机械有限公司", sort_code=0, sort_key="",
+                 uscc=CORP_USCC, org_id=world.orgs["A1"])
+    db.add(c)
+    db.commit()
+    return c.id
+
+
+@pytest.mark.parametrize(("typed", "who"), [
+    (MAIN_ID, "main"), (MAIN_ID[:6] + " " + MAIN_ID[6:], "main"), ("13912345678", "main"),
+    ("139 1234 5678", "main"), ("+86 139-1234-5678", "main"), ("customer_no", "main"),
+    (CORP_USCC, "corporate"), (CORP_USCC.lower(), "corporate"), ("C9000000001", "corporate"),
+    ("c9000000001", "corporate"),
+])
+def test_an_exact_look_up_finds_each_kind_of_identifier(api, world, db, corporate, typed, who):  # type: ignore[no-untyped-def]
+    main = db.get(Customer, world.customers["main"])
+    q = main.customer_no.lower() if typed == "customer_no" else typed
+    r = api.get("/customers", params={"q": q}, headers=world.h("bm_a"))
+    assert r.status_code == 200, r.text
+    want = world.customers["main"] if who == "main" else corporate
+    assert [c["id"] for c in r.json()["items"]] == [want] and r.json()["total"] == 1
+
+
+@pytest.mark.parametrize("q", [
+    MAIN_ID[:17] + ("0" if MAIN_ID[17] != "0" else "1"),  # a resident ID's digits with another check character
+    CORP_USCC[:17] + ("0" if CORP_USCC[17] != "0" else "1"),
+    "1391234567", "139123456789", "23912345678", "C", "X9000000001", "9000000001",
+])
+def test_what_no_stored_identifier_can_equal_finds_nothing(api, world, corporate, q):  # type: ignore[no-untyped-def]
+    r = api.get("/customers", params={"q": q}, headers=world.h("bm_a"))
+    assert r.status_code == 200 and r.json()["total"] == 0 and r.json()["items"] == []

@@ -100,6 +100,18 @@ def test_an_exact_look_up_is_two_statements_on_one_checkout(counted, q):  # type
     assert seen["checkouts"] == 1, seen
 
 
+def test_a_query_no_stored_identifier_can_equal_is_answered_without_a_look_up(counted):  # type: ignore[no-untyped-def]
+    """A resident ID's digits with a wrong check character: no stored ID, phone or
+    customer number can equal it, so only the session check is sent."""
+    client, engine, w = counted
+    wrong = ID_MAIN[:17] + ("0" if ID_MAIN[17] != "0" else "1")
+    client.get("/api/v1/customers", params={"q": wrong}, headers=w.h("teller_a1"))
+    with counting(engine) as seen:
+        r = client.get("/api/v1/customers", params={"q": wrong}, headers=w.h("teller_a1"))
+    assert r.status_code == 200 and r.json()["total"] == 0
+    assert seen["statements"] <= 1, seen
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("path", ["/api/v1/customers?q=" + ID_MAIN, "/api/v1/customers?q=张",
                                   "/api/v1/customers/{main}", "/api/v1/auth/me"])
