@@ -116,12 +116,12 @@ def _subtree_from(path: str | None, scalars: Callable[[Any], Any]) -> list[int]:
     return [] if path is None else list(scalars(_subtree_statement(path)))
 
 
-def _subtree_key(database: Any, actor: Actor | None, org_id: int) -> tuple[Any, tuple[int, int], int] | None:
+def _subtree_key(database: Any, actor: Actor | None, org_id: int) -> tuple[Any, int, int] | None:
     tree = actor.principal.org_tree if actor is not None else None
     return None if tree is None else (database, tree, org_id)
 
 
-def _remember(key: tuple[Any, tuple[int, int], int] | None, ids: list[int]) -> None:
+def _remember(key: tuple[Any, int, int] | None, ids: list[int]) -> None:
     if key is not None:
         if len(_SUBTREES) >= _SUBTREE_CACHE_SIZE:
             _SUBTREES.clear()
@@ -129,7 +129,7 @@ def _remember(key: tuple[Any, tuple[int, int], int] | None, ids: list[int]) -> N
 
 
 #: (database, org tree version, org id) -> the subtree's ids; cleared whole when full.
-_SUBTREES: dict[tuple[Any, tuple[int, int], int], list[int]] = {}
+_SUBTREES: dict[tuple[Any, int, int], list[int]] = {}
 _SUBTREE_CACHE_SIZE = 4096
 #: Set in `Session.info` by a unit of work that adds orgs: what it reads of the tree is
 #: not yet committed, so it is never cached.

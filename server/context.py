@@ -23,7 +23,7 @@ class Principal:
     expires_at: datetime
     password_change_required: bool = False
     #: The org tree's version when the session was checked (server/access.py's cache key).
-    org_tree: tuple[int, int] | None = None
+    org_tree: int | None = None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.imports import ImportBatch, ImportReject
 from server.models.job import Job
-from server.models.org import Org
+from server.models.org import Org, OrgTree
 from server.models.parameter import SystemParameter
 from server.models.user import DeviceToken, LoginThrottle, User, UserSession
 
@@ -25,6 +25,7 @@ __all__ = [
     "Job",
     "LoginThrottle",
     "Org",
+    "OrgTree",
     "SequenceCounter",
     "SystemParameter",
     "User",

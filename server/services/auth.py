@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.context import Actor, Principal
 from server.db import affected
 from server.errors import Problem, unauthorized, validation_failed
 from server.executor import Executor, constant
-from server.models import DeviceToken, Org, User, UserSession
+from server.models import DeviceToken, Org, OrgTree, User, UserSession
 from server.models.base import columns_for, utcnow
 from server.security import hash_password, needs_rehash, new_token, token_hash, verify_password
 from server.services import audit, throttle
@@ -219,7 +219,7 @@ def _principal(row: Any, settings: Settings) -> tuple[Principal | None, dict[str
     return Principal(user_id=row.user_id, username=row.username, display_name=row.display_name,
                      role=Role(row.role), org_id=row.org_id, session_id=row.session_id, expires_at=expires,
                      password_change_required=row.password_change_required,
-                     org_tree=(int(row.org_count or 0), int(row.org_max or 0))), touch
+                     org_tree=None if row.org_tree is None else int(row.org_tree)), touch
 
 
 #: A session's last-seen time moved (unless a concurrent request has just moved it).
@@ -228,14 +228,13 @@ _TOUCH = constant(update(UserSession).where(UserSession.id == bindparam("session
                   .values(last_seen_at=bindparam("touched_at")).execution_options(synchronize_session=False))
 
 
-#: Orgs are only ever added (never moved or deleted), so (count, highest id) changes
-#: exactly when the tree does, whichever order concurrent additions commit in.
+#: The org tree's version (`org_tree`, kept by triggers on `org`) changes with every
+#: committed change of the tree, whichever order concurrent ones commit in.
 _SESSION_CHECK = constant(
     select(UserSession.id.label("session_id"), UserSession.user_id, UserSession.expires_at,
            UserSession.last_seen_at, UserSession.revoked_at, UserSession.password_change_required,
            User.username, User.display_name, User.role, User.org_id, User.locked, User.disabled,
-           select(func.count(Org.id)).scalar_subquery().label("org_count"),
-           select(func.max(Org.id)).scalar_subquery().label("org_max"))
+           select(OrgTree.version).where(OrgTree.id == 1).scalar_subquery().label("org_tree"))
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash"))
 )

@@ -1,6 +1,8 @@
 """Organisations, users and approvals of privileged roles (R-1201, R-1202)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.server.conftest import PASSWORD
 
 
@@ -35,6 +37,32 @@ def test_new_org_is_in_its_branch_managers_scope(api, world):
     body = {"name": "新客户", "gender": "female", "birth_date": "1949-12-31", "id_number": "11010519491231002X",
             "org_id": org}
     assert api.post("/customers", headers=world.h("bm_a"), json=body).status_code == 201
+
+
+def test_an_org_written_past_the_service_is_in_scope_at_the_next_request(api, world, db):
+    """The subtree cache is keyed by the org tree's version, which triggers on `org` keep:
+    an org inserted by hand (as a bulk load of orgs would) after the branch's subtree was
+    cached is in its branch manager's scope at the next request, and a version is read,
+    not counted (one row)."""
+    from sqlalchemy import text
+    h = world.h("bm_a")
+    assert api.get("/customers", params={"q": "张"}, headers=h).status_code == 200  # subtree of A cached
+    version = db.execute(text("SELECT version FROM org_tree")).scalar()
+    a = db.execute(text("SELECT path FROM org WHERE id = :a"), {"a": world.orgs["A"]}).scalar()
+    new = db.execute(text("INSERT INTO org (code, name, kind, parent_id, path, version, created_at, updated_at) "
+                          "VALUES ('A9', '手工分理处', 'sub_branch', :a, '', 1, :t, :t) RETURNING id"),
+                     {"a": world.orgs["A"], "t": datetime.now(UTC)}).scalar()
+    db.execute(text("UPDATE org SET path = :p WHERE id = :id"), {"p": f"{a}{new}/", "id": new})
+    db.commit()
+    assert db.execute(text("SELECT version FROM org_tree")).scalar() != version
+    body = {"name": "新客户", "gender": "female", "birth_date": "1949-12-31", "id_number": "11010519491231002X",
+            "org_id": new}
+    assert api.post("/customers", headers=h, json=body).status_code == 201
+    assert api.get("/customers", params={"q": "新客户", "org_id": new}, headers=h).json()["total"] == 1
+    db.execute(text("UPDATE org SET name = '改名' WHERE id = :id"), {"id": new})  # a rename is no change of tree
+    before = db.execute(text("SELECT version FROM org_tree")).scalar()
+    db.commit()
+    assert db.execute(text("SELECT version FROM org_tree")).scalar() == before
 
 
 def test_create_user_and_log_in(api, world):

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 
 from server.db import make_engine, make_sessionmaker
@@ -168,3 +169,49 @@ def test_the_customers_identifiers_compare_bytes_on_postgresql_both_ways(fresh_e
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0010_surname_readings")
     assert collations() == dict.fromkeys(columns, None)
+
+
+def test_the_org_tree_version_is_kept_by_triggers_both_ways(fresh_engine):
+    """0012: moves with each org added, moved or removed however it is written, never
+    back to a value it had (a rolled-back change's included), not with a rename;
+    downgrading drops the table and the triggers."""
+    upgrade(fresh_engine, "0011_identifier_collation")
+    now = datetime.now(UTC)
+    insert = text("INSERT INTO org (code, name, kind, parent_id, path, version, created_at, updated_at) "
+                  "VALUES (:c, :c, :k, :p, '/', 1, :t, :t) RETURNING id")
+    with fresh_engine.begin() as conn:
+        ho = conn.execute(insert, {"c": "HO", "k": "head_office", "p": None, "t": now}).scalar()
+        conn.execute(insert, {"c": "B1", "k": "branch", "p": ho, "t": now})
+    upgrade(fresh_engine)
+
+    def version() -> int:
+        with fresh_engine.connect() as conn:
+            return int(conn.execute(text("SELECT version FROM org_tree")).scalar_one())
+
+    seen = [version()]
+    with fresh_engine.connect() as conn:  # a change rolled back: its version is never given again
+        with conn.begin() as tx:
+            conn.execute(insert, {"c": "B9", "k": "branch", "p": ho, "t": now})
+            seen.append(int(conn.execute(text("SELECT version FROM org_tree")).scalar_one()))
+            tx.rollback()
+    assert version() == seen[0]
+    with fresh_engine.begin() as conn:
+        new = conn.execute(insert, {"c": "B2", "k": "branch", "p": ho, "t": now}).scalar()
+    seen.append(version())
+    for stmt in ("UPDATE org SET path = '/x/' WHERE id = :id", "UPDATE org SET parent_id = NULL WHERE id = :id",
+                 "DELETE FROM org WHERE id = :id"):
+        with fresh_engine.begin() as conn:
+            conn.execute(text(stmt), {"id": new})
+        seen.append(version())
+    assert len(set(seen)) == len(seen), seen
+    before = version()
+    with fresh_engine.begin() as conn:
+        conn.execute(text("UPDATE org SET name = 'renamed' WHERE id = :id"), {"id": ho})
+    assert version() == before
+    with fresh_engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011_identifier_collation")
+    with fresh_engine.begin() as conn:  # no trigger left to look for the table
+        conn.execute(insert, {"c": "B3", "k": "branch", "p": ho, "t": now})
+        assert "org_tree" not in sa_inspect(conn).get_table_names()

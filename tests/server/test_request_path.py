@@ -222,3 +222,25 @@ def test_the_database_out_of_reach_answers_503_on_hot_reads_and_the_rest(postgre
     for r in answers:
         assert r.status_code == 503, r.text
         assert r.headers["Retry-After"] == "5" and r.json()["code"] == codes.UNAVAILABLE
+
+
+@pytest.mark.postgres
+def test_the_session_check_reads_no_org_row(postgres_backend):  # type: ignore[no-untyped-def]
+    """Its cost must not grow with the bank's orgs: the tree's version is one row of
+    `org_tree` (the orgs were counted on every request)."""
+    import json
+
+    from server.services.auth import _SESSION_CHECK
+    engine = postgres_backend.engine
+    sql = str(_SESSION_CHECK.params(token_hash="x" * 64).compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql).scalar()
+
+    def relations(node: dict) -> set[str]:  # type: ignore[type-arg]
+        found = {node["Relation Name"]} if "Relation Name" in node else set()
+        for child in node.get("Plans", []):
+            found |= relations(child)
+        return found
+
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    assert relations(plan[0]["Plan"]) == {"user_session", "app_user", "org_tree"}
