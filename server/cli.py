@@ -112,7 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)  # as the app's
     check_database_safety(engine)
-    refusal = connections_refusal(engine, args.workers, settings)
+    from server.migrate import schema_refusal
+    refusal = schema_refusal(engine) or connections_refusal(engine, args.workers, settings)
     if refusal:
         print(f"refusing to start: {refusal}", file=sys.stderr)
         return 2
@@ -206,6 +207,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from server.services import jobs
     settings = _settings(args)
     engine = _server_engine(settings)
+    from server.migrate import schema_refusal
+    refusal = schema_refusal(engine)
+    if refusal:
+        print(f"refusing to start: {refusal}", file=sys.stderr)
+        return 2
     stop = _stop_on_signals()
     jobs.run_worker(make_sessionmaker(engine), stop, settings.job_poll_seconds,
                     options=jobs.WorkerOptions.from_settings(settings))

@@ -36,6 +36,31 @@ def test_serve_refuses_without_its_key_file(server_env, tmp_path):
     assert r.returncode != 0 and "key file" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+def test_serve_and_worker_refuse_a_database_not_at_their_schema(server_env, tmp_path):
+    """A server on a schema it was not written for would answer 500 request by request
+    (a new release started before `crm-server init` had migrated): it refuses at once,
+    saying what to run."""
+    import sqlite3
+
+    from alembic.script import ScriptDirectory
+
+    from server.migrate import alembic_config
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    for args in (["serve", "--port", "1"], ["worker"]):
+        r = run(args, server_env)  # never initialised
+        assert r.returncode == 2 and "crm-server init" in r.stderr, (args, r.stderr)
+    run(["init"], server_env)
+    db = sqlite3.connect(tmp_path / "crm.sqlite3")
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+    for revision, words in ((previous, "crm-server init"), ("9999_from_the_future", "newer")):
+        db.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+        db.commit()
+        for args in (["serve", "--port", "1"], ["worker"]):
+            r = run(args, server_env)
+            assert r.returncode == 2 and words in r.stderr and head in r.stderr, (args, r.stderr)
+    db.close()
+
+
 def test_serve_refuses_plain_http_off_loopback(server_env):
     run(["init"], server_env)
     r = run(["serve", "--host", "0.0.0.0", "--port", "1"], server_env)
