@@ -97,6 +97,20 @@ _KEYS_IN_LINE = re.compile(rb"^(" + _F + b"),[^,\"\r\n]*,(" + _F + b"),[^,\"\r\n
                            + _F + b"),", re.M)
 
 
+#: What `scan_lines` finds in a chunk: the lines `slow_lines` does not vouch for, then
+#: the core ids, names, resident IDs (upper case) and credit codes of its plain lines,
+#: each joined by line breaks (none of them holds one): cheap to send between processes.
+Scanned = tuple[list[int], bytes, bytes, bytes, bytes]
+
+
+def scan_lines(start_line: int, chunk: bytes, today: date) -> Scanned:
+    """A chunk of raw lines on its way into COPY, in a worker process for a big file."""
+    found = _KEYS_IN_LINE.findall(chunk)
+    cores, names, ids, usccs = zip(*found, strict=True) if found else ((), (), (), ())
+    return (slow_lines(start_line, chunk, today), b"\n".join(cores), b"\n".join(names), b"\n".join(ids).upper(),
+            b"\n".join(usccs))
+
+
 @kind
 class CustomersImport(Kind):
     name = "customers"
@@ -114,17 +128,17 @@ class CustomersImport(Kind):
 
     # ------------------------------------------------------------------ while staging
     def scan_chunk(self, start_line: int, chunk: bytes) -> None:
-        found = _KEYS_IN_LINE.findall(chunk)
-        if found:
-            cores, names, ids, usccs = zip(*found, strict=True)
-            self.names.add_raw(names)
-            self._note(self._seen[0], list(cores))
-            self._note(self._seen[1], b"\n".join(ids).upper().split(b"\n"))
-            self._note(self._seen[2], list(usccs))
-        if self.ctx.big:  # beside COPY in a worker (measured: here it slows COPY down more)
-            self._slow_async.append(self.ctx.submit(slow_lines, (start_line, chunk, self.ctx.today)))
+        if self.ctx.big:  # beside COPY in a worker: here it held COPY back (docs/PERFORMANCE.md)
+            self._slow_async.append(self.ctx.submit(scan_lines, (start_line, chunk, self.ctx.today)))
         else:
-            self._slow.update(slow_lines(start_line, chunk, self.ctx.today))
+            self._take_scan(scan_lines(start_line, chunk, self.ctx.today))
+
+    def _take_scan(self, scanned: Scanned) -> None:
+        slow, cores, names, ids, usccs = scanned
+        self._slow.update(slow)
+        self.names.add_raw(names.split(b"\n"))
+        for seen, values in zip(self._seen, (cores, ids, usccs), strict=True):
+            self._note(seen, values.split(b"\n"))
 
     def scan_record(self, line: int, fields: list[str]) -> None:
         self.names.add([fields[2]])
@@ -145,10 +159,10 @@ class CustomersImport(Kind):
     def check(self) -> None:
         """Meanwhile the worker processes compute the names' entries (`merge` waits)."""
         ctx = self.ctx
-        self.names.start()  # queued behind the row checks still running
         for r in self._slow_async:
-            self._slow.update(r.get())
+            self._take_scan(r.get())
         self._slow_async = []
+        self.names.start()
         ctx.sql("DROP TABLE IF EXISTS imp_slow")
         ctx.sql("CREATE TEMP TABLE imp_slow (line INTEGER PRIMARY KEY)")
         if self._slow:

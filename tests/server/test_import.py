@@ -352,7 +352,22 @@ def test_odd_names_get_exactly_the_keys_the_api_gives_them(importer, db):
     assert assert_search_keys_exact(db) == count(db)
 
 
-def test_the_same_resident_id_twice_in_a_file_rejects_the_later_row(importer, db, loose):
+def test_names_scanned_in_worker_processes_get_their_keys(importer, db, monkeypatch):
+    """A big file's lines are scanned beside COPY in worker processes: every row applied
+    still has its name's entry, odd names included."""
+    monkeypatch.setattr(import_engine, "BIG_FILE_BYTES", 0)
+    rows = [person(core=f"N{i}", name=name, idn=id_number("320102", f"1980030{i + 1}", i, True),
+                   phone=f"1350000030{i}") for i, name in enumerate(ODD_NAMES)]
+    out = importer(rows)
+    assert (out.status, out.created) == ("applied", len(ODD_NAMES)), rejects(db, out.id)
+    assert assert_search_keys_exact(db) == count(db)
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["here", "in_workers"])
+def test_the_same_resident_id_twice_in_a_file_rejects_the_later_row(importer, db, loose, monkeypatch, big):
+    """Also when the lines are scanned in worker processes (a big file)."""
+    if big:
+        monkeypatch.setattr(import_engine, "BIG_FILE_BYTES", 0)
     out = importer([person(), person(core="K2", name="钱七七", phone="13500000002"),
                     person(core="K1", idn=id_number("320102", "19790909", 9, True))])
     assert rejects(db, out.id) == [(3, "id_number", "import.duplicate_in_file"),
