@@ -26,7 +26,6 @@ accepts with the same stored values.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -37,7 +36,7 @@ from server import access
 from server.errors import field_errors_from_pydantic
 from server.imports import search_keys
 from server.imports.engine import Context, Kind, Merged, indexes_deferred, kind
-from server.imports.fastcheck import COLUMNS, CORE_ID_MAX, birth_dates, plainly_valid, slow_lines
+from server.imports.fastcheck import COLUMNS, CORE_ID_MAX, Scanned, birth_dates, plainly_valid, scan_lines
 from server.services import customers as customer_rules
 from server.services import history
 from shared import errors as codes
@@ -89,28 +88,6 @@ def judge(raw: Mapping[str, str | None]) -> tuple[list[FieldError], dict[str, An
 
 
 # ----------------------------------------------------------------------------- the kind
-# (core id, name, resident ID, credit code) of a line whose first seven fields are
-# unquoted. A line it misses is one the fast check sends to `judge`, which notes that
-# row's name and identifiers then: every row applied has its name in the name table.
-_F = rb'[^,"\r\n]*'
-_KEYS_IN_LINE = re.compile(rb"^(" + _F + b"),[^,\"\r\n]*,(" + _F + b"),[^,\"\r\n]*,[^,\"\r\n]*,(" + _F + b"),("
-                           + _F + b"),", re.M)
-
-
-#: What `scan_lines` finds in a chunk: the lines `slow_lines` does not vouch for, then
-#: the core ids, names, resident IDs (upper case) and credit codes of its plain lines,
-#: each joined by line breaks (none of them holds one): cheap to send between processes.
-Scanned = tuple[list[int], bytes, bytes, bytes, bytes]
-
-
-def scan_lines(start_line: int, chunk: bytes, today: date) -> Scanned:
-    """A chunk of raw lines on its way into COPY, in a worker process for a big file."""
-    found = _KEYS_IN_LINE.findall(chunk)
-    cores, names, ids, usccs = zip(*found, strict=True) if found else ((), (), (), ())
-    return (slow_lines(start_line, chunk, today), b"\n".join(cores), b"\n".join(names), b"\n".join(ids).upper(),
-            b"\n".join(usccs))
-
-
 @kind
 class CustomersImport(Kind):
     name = "customers"
