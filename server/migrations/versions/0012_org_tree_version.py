@@ -8,11 +8,12 @@ Every session check read the org tree's version as (count of orgs, highest org i
 scan of the org table on every request, cheap at 49 orgs and not at a bank's thousands.
 Now it reads one row, `org_tree.version`, which triggers on `org` move with every
 statement that adds, removes or moves orgs (the service, a bulk load or a hand-written
-statement alike), in the same transaction. A version is never given twice, even by a
+statement alike), in the same transaction. A version is not given twice, even by a
 transaction that rolls back (its tree never existed, but a process could have cached
 what it read there): PostgreSQL takes it from a sequence, which a rollback does not
-rewind, SQLite from random() (63 bits). On SQLite a later migration that copies the
-org table (batch mode) drops its triggers: it must create them again (`create_triggers`).
+rewind; SQLite from random(), 64 bits (a version need not be positive or ordered).
+On SQLite a later migration that copies the org table (batch mode) drops its
+triggers: it must create them again (`create_triggers`).
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def create_triggers() -> None:
     else:
         for name, event in _EVENTS:
             op.execute(f'CREATE TRIGGER org_tree_{name} AFTER {event} ON org '
-                       'BEGIN UPDATE org_tree SET version = abs(random()) WHERE id = 1; END')
+                       'BEGIN UPDATE org_tree SET version = random() WHERE id = 1; END')
 
 
 def downgrade() -> None:
