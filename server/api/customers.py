@@ -6,8 +6,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.api.deps import (
-    MAX_PAGE,
-    MAX_PAGE_SIZE,
     DbSession,
     PageNo,
     PageSize,
@@ -19,7 +17,7 @@ from server.api.deps import (
     pending,
     require,
 )
-from server.api.hot import HotRead, IntParam
+from server.api.hot import HotRead, IntParam, page_params
 from server.context import Actor
 from server.executor import Executor
 from server.services import customers
@@ -37,6 +35,8 @@ from shared.schemas import (
 )
 
 router = APIRouter(prefix="/customers", tags=["customers"], route_class=UnitOfWorkRoute)
+#: A search's page when the client names none.
+SEARCH_PAGE_SIZE = 20
 
 
 async def answer_search(x: Executor, actor: Actor, settings: Settings, query: CustomerQuery, page: int,
@@ -51,7 +51,7 @@ async def answer_search(x: Executor, actor: Actor, settings: Settings, query: Cu
 @async_reads
 async def search_customers(request: Request, actor: Annotated[Actor, require(Action.CUSTOMER_LOOKUP)],
                            query: Annotated[CustomerQuery, Query()], page: PageNo = 1,
-                           page_size: PageSize = 20) -> Response:
+                           page_size: PageSize = SEARCH_PAGE_SIZE) -> Response:
     """Exact resident ID, credit code, customer number or phone; any fragment of the name;
     pinyin full spelling or initials (prefix). Identifiers are masked in results."""
     return await answer_search(await executor_of(request), actor, request.app.state.settings, query, page,
@@ -99,6 +99,6 @@ def customer_history(customer_id: PathId, actor: Annotated[Actor, require(Action
 #: The same reads without FastAPI's request handling (server/api/hot.py).
 HOT_READS = (
     HotRead("/customers", Action.CUSTOMER_LOOKUP, answer_search, model=("query", CustomerQuery),
-            ints={"page": IntParam(1, MAX_PAGE, 1), "page_size": IntParam(1, MAX_PAGE_SIZE, 20)}),
+            ints=page_params(SEARCH_PAGE_SIZE)),
     HotRead("/customers/{customer_id}", Action.CUSTOMER_LOOKUP, answer_read, path_ints={"customer_id": IntParam()}),
 )

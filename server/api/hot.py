@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.api.deps import API_PREFIX, in_unit_of_work, permit
+from server.api.deps import API_PREFIX, MAX_PAGE, MAX_PAGE_SIZE, in_unit_of_work, permit
 from server.context import Actor
 from server.dbgate import request_db
 from server.errors import Problem, problem_response
@@ -59,6 +59,11 @@ class IntParam:
             return None
         value = int(text)
         return value if self.low <= value <= self.high else None
+
+
+def page_params(page_size: int) -> dict[str, IntParam]:
+    """`page` and `page_size` as `PageNo` and `PageSize` take them, with the route's default size."""
+    return {"page": IntParam(1, MAX_PAGE, 1), "page_size": IntParam(1, MAX_PAGE_SIZE, page_size)}
 
 
 @dataclass(frozen=True)

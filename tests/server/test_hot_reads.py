@@ -167,3 +167,31 @@ def test_an_unmasked_read_on_the_fast_way_is_audited(api, world, db):  # type: i
     assert r.status_code == 200 and r.json()["id_number"] == ID_MAIN
     assert reads() == before + 1
 
+
+
+def test_every_fast_way_declares_what_its_route_declares():
+    """Path, method, permission and integer parameters (bounds and defaults) of each
+    `HotRead` are those of the FastAPI route it stands for, a hot read on the asyncio
+    path: a change to one without the other fails here, not in production."""
+    from annotated_types import Ge, Le
+
+    from server.api.deps import API_PREFIX, ASYNC_READS, Permission
+    from server.app import api_routes, hot_reads
+    routes = {path: r for method, path, r in api_routes() if method == "GET"}
+    reads = hot_reads()
+    assert {r.path for r in reads} == {"/customers", "/customers/{customer_id}", "/auth/me"}
+    for read in reads:
+        route = routes[API_PREFIX + read.path]
+        assert getattr(route.endpoint, ASYNC_READS, False), read.path
+        actions = [d.call.action for d in route.dependant.dependencies if isinstance(d.call, Permission)]
+        assert actions == [read.action], read.path
+        declared = {}
+        for q in [*route.dependant.query_params, *route.dependant.path_params]:
+            bounds = {type(m): m for m in q.field_info.metadata}
+            if Ge in bounds:
+                declared[q.name] = (bounds[Ge].ge, bounds[Le].le, q.field_info.default if q in
+                                    route.dependant.query_params else None)
+        mine = {n: (p.low, p.high, p.default) for n, p in {**read.ints, **read.path_ints}.items()}
+        assert mine == declared, read.path
+        model = {q.name: q.field_info.annotation for q in route.dependant.query_params if q.name not in declared}
+        assert model == ({read.model[0]: read.model[1]} if read.model else {}), read.path
