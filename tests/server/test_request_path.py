@@ -79,9 +79,12 @@ def counting(engine: Engine) -> Iterator[Counter[str]]:
 
 @pytest.fixture
 def counted(backend):  # type: ignore[no-untyped-def]
-    """A client over its own engine on the backend's committed world."""
+    """A client over its own engine on the backend's committed world, without the job
+    worker (its polls are no request's statements, and were counted when they fell inside
+    a request's window)."""
     engine = make_engine(backend.settings.resolved_database_url, pool_size=3)
-    app = create_app(backend.settings, make_sessionmaker(engine, backend.settings.resolved_key_file))
+    settings = backend.settings.model_copy(update={"job_worker": False})
+    app = create_app(settings, make_sessionmaker(engine, backend.settings.resolved_key_file))
     with TestClient(app) as client:
         yield client, engine, backend.world
     engine.dispose()
