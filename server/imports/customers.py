@@ -100,7 +100,7 @@ class CustomersImport(Kind):
         self._slow_async: list[Any] = []
         # core ids, resident IDs and credit codes seen, to tell cheaply whether the file may
         # repeat one (then `_reject_repeats` finds which rows exactly)
-        self._seen: tuple[set[bytes], set[bytes], set[bytes]] = ({b""}, {b""}, {b""})
+        self._seen: tuple[set[str], set[str], set[str]] = ({""}, {""}, {""})
         self._repeats = False
 
     # ------------------------------------------------------------------ while staging
@@ -113,23 +113,23 @@ class CustomersImport(Kind):
     def _take_scan(self, scanned: Scanned) -> None:
         slow, cores, names, ids, usccs = scanned
         self._slow.update(slow)
-        self.names.add_raw(names.split(b"\n"))
+        self.names.add(names.split("\n"))
         for seen, values in zip(self._seen, (cores, ids, usccs), strict=True):
-            self._note(seen, values.split(b"\n"))
+            self._note(seen, values.split("\n"))
 
     def scan_record(self, line: int, fields: list[str]) -> None:
         self.names.add([fields[2]])
         for col, seen in zip((0, 5, 6), self._seen, strict=True):
             v = fields[col].upper() if col == 5 else fields[col]
-            self._note(seen, [v.encode("utf-8")])
+            self._note(seen, [v])
         if any(CONTROL_CHARACTERS.search(v) for v in fields) or not plainly_valid(fields, birth_dates(
                 self.ctx.today)):
             self._slow.add(line)
 
-    def _note(self, seen: set[bytes], values: list[bytes]) -> None:
+    def _note(self, seen: set[str], values: list[str]) -> None:
         before = len(seen)
         seen.update(values)
-        if len(seen) - before != len(values) - values.count(b""):
+        if len(seen) - before != len(values) - values.count(""):
             self._repeats = True
 
     # ------------------------------------------------------------------ checks

@@ -19,7 +19,8 @@ COLUMNS = ("core_customer_id", "type", "name", "gender", "birth_date", "id_numbe
            "occupation", "employer", "branch_code", "manager_username")
 CORE_ID_MAX = 40
 #: shared.schemas.CONTROL_CHARACTERS (the same pattern; a test holds them equal).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROLS}]")
 
 _ID_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_W48 = 48 * sum(_ID_W)
@@ -76,16 +77,17 @@ def plainly_valid(f: Sequence[str], dates: Mapping[str, str]) -> bool:
 # quotes, ASCII digits, the free text without padding (\s and str.strip() agree on what
 # whitespace is). What it does not capture (province, dates, check character, gender
 # digit) is checked after.
-_F = r'[^,"\r\n]'
+_F = r'[^,"\r\n' + _CONTROLS + ']'  # a field's character: a row with a control character never matches
+_EDGE = r'[^,"\s' + _CONTROLS + ']'  # a field's first or last character
 
 
 def _text(most: int) -> str:
     """Empty, or at most `most` characters neither starting nor ending with whitespace."""
-    return r'(?:[^,"\s](?:' + _F + '{0,' + str(most - 2) + r'}[^,"\s])?)?'
+    return r'(?:' + _EDGE + '(?:' + _F + '{0,' + str(most - 2) + '}' + _EDGE + ')?)?'
 
 
 _PLAIN_PERSON = re.compile(
-    r'^' + _F + r'{0,40},(?:personal)?,(?=' + _F + r'*[^,"\s])' + _F + r'{1,100},(male|female),'
+    r'^(' + _F + r'{0,40}),(?:personal)?,((?=' + _F + '*' + _EDGE + ')' + _F + r'{1,100}),(male|female),'
     r'([0-9]{4}-[0-9]{2}-[0-9]{2}),([0-9]{17}[0-9Xx]),,(?:1[3-9][0-9]{9})?,' + _text(200) + ',' + _text(60) + ','
     + _text(100) + ',' + _F + '*,' + _F + r'*\r?$', re.M)
 
@@ -119,27 +121,22 @@ _DATE_SUM = _DateSums()
 def slow_lines(start_line: int, chunk: bytes, today: date) -> list[int]:
     """The lines of a chunk of raw CSV lines ending in a line break (the first is
     `start_line`) that `plainly_valid` does not vouch for."""
-    dates = birth_dates(today)
-    try:
-        text = chunk.decode("utf-8")
-    except UnicodeDecodeError:
-        return []  # COPY refuses the file; it is then read row by row
-    controls = CONTROL_CHARACTERS.search(text) is not None
-    found = _PLAIN_PERSON.findall(text)
-    if not controls and len(found) == text.count("\n"):  # every line a plain personal row
-        return [start_line + i for i, (g, b, idn) in enumerate(found) if not _plain_person(g, b, idn, dates)]
+    return scan_lines(start_line, chunk, today)[0]
+
+
+def _slow_plain(start_line: int, found: list[tuple[str, str, str, str, str]], dates: Mapping[str, str]) -> list[int]:
+    """The rows `_PLAIN_PERSON` matched whose date, province, check character or gender
+    digit is wrong (`_plain_person` inlined: this runs for every row of a big file)."""
+    area_sum, date_sum, seq_sum, check = _AREA_SUM, _DATE_SUM, _SEQ_SUM, _ID_CHECK
     out = []
-    n = len(COLUMNS)
-    lines = text.split("\n")
-    lines.pop()
-    for i, line in enumerate(lines):
-        if line.endswith("\r"):
-            line = line[:-1]
-        if '"' in line or (controls and CONTROL_CHARACTERS.search(line)):
-            out.append(start_line + i)
-            continue
-        f = line.split(",")
-        if len(f) != n or not plainly_valid(f, dates):
+    for i, (_core, _name, gender, birth, idn) in enumerate(found):
+        date8 = idn[6:14]
+        area = area_sum.get(idn[:6])
+        if area is None or dates.get(date8) != birth:
+            if not _plain_person(gender, birth, idn, dates):
+                out.append(start_line + i)
+        elif check[(area + date_sum[date8] + seq_sum[idn[14:17]]) % 11] != idn[17].upper() \
+                or (ord(idn[16]) & 1) != (gender == "male"):
             out.append(start_line + i)
     return out
 
@@ -147,20 +144,44 @@ def slow_lines(start_line: int, chunk: bytes, today: date) -> list[int]:
 # (core id, name, resident ID, credit code) of a line whose first seven fields are
 # unquoted. A line it misses is one the fast check sends to `judge`, which notes that
 # row's name and identifiers then: every row applied has its name in the name table.
-_FB = rb'[^,"\r\n]*'
-_KEYS_IN_LINE = re.compile(rb"^(" + _FB + b"),[^,\"\r\n]*,(" + _FB + b"),[^,\"\r\n]*,[^,\"\r\n]*,(" + _FB + b"),("
-                           + _FB + b"),", re.M)
+_KEYS_IN_LINE = re.compile("^(" + _F + "*)," + _F + "*,(" + _F + "*)," + _F + "*," + _F + "*,(" + _F + "*),("
+                           + _F + "*),", re.M)
 
 
-#: What `scan_lines` finds in a chunk: the lines `slow_lines` does not vouch for, then
+#: What `scan_lines` finds in a chunk: the lines `plainly_valid` does not vouch for, then
 #: the core ids, names, resident IDs (upper case) and credit codes of its plain lines,
 #: each joined by line breaks (none of them holds one): cheap to send between processes.
-Scanned = tuple[list[int], bytes, bytes, bytes, bytes]
+Scanned = tuple[list[int], str, str, str, str]
+_NOTHING: Scanned = ([], "", "", "", "")
 
 
 def scan_lines(start_line: int, chunk: bytes, today: date) -> Scanned:
-    """A chunk of raw lines on its way into COPY, in a worker process for a big file."""
-    found = _KEYS_IN_LINE.findall(chunk)
-    cores, names, ids, usccs = zip(*found, strict=True) if found else ((), (), (), ())
-    return (slow_lines(start_line, chunk, today), b"\n".join(cores), b"\n".join(names), b"\n".join(ids).upper(),
-            b"\n".join(usccs))
+    """A chunk of raw lines on its way into COPY, in a worker process for a big file.
+    Where every line is a plain personal row (the core system's usual file), one match
+    over the chunk finds both what the check needs and what the main process collects."""
+    dates = birth_dates(today)
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOTHING  # COPY refuses the file; it is then read row by row
+    found = _PLAIN_PERSON.findall(text)  # a field with a control character does not match
+    if len(found) == text.count("\n"):
+        return (_slow_plain(start_line, found, dates), "\n".join([f[0] for f in found]),
+                "\n".join([f[1] for f in found]), "\n".join([f[4] for f in found]).upper(), "")
+    controls = CONTROL_CHARACTERS.search(text) is not None
+    slow = []
+    n = len(COLUMNS)
+    lines = text.split("\n")
+    lines.pop()
+    for i, line in enumerate(lines):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if '"' in line or (controls and CONTROL_CHARACTERS.search(line)):
+            slow.append(start_line + i)
+            continue
+        f = line.split(",")
+        if len(f) != n or not plainly_valid(f, dates):
+            slow.append(start_line + i)
+    keys = _KEYS_IN_LINE.findall(text)
+    return (slow, "\n".join([k[0] for k in keys]), "\n".join([k[1] for k in keys]),
+            "\n".join([k[2] for k in keys]).upper(), "\n".join([k[3] for k in keys]))

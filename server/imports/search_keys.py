@@ -94,13 +94,6 @@ class NameTable:
         if self._submit_to is not None and self._pending:
             self._submit()
 
-    def add_raw(self, names: Iterable[bytes]) -> None:
-        """Names as the file's bytes (read from raw lines on their way to COPY)."""
-        try:
-            self.add(n.decode("utf-8") for n in set(names))
-        except UnicodeDecodeError:  # the COPY refuses such a file anyway
-            pass
-
     def _submit(self) -> None:
         assert self._submit_to is not None
         for i in range(0, len(self._pending), _CHUNK):

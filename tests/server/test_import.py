@@ -29,7 +29,7 @@ from server import crypto
 from server.imports import engine as import_engine
 from server.imports import run_import
 from server.imports.customers import CustomersImport, judge
-from server.imports.fastcheck import COLUMNS, CONTROL_CHARACTERS, birth_dates, plainly_valid, slow_lines
+from server.imports.fastcheck import COLUMNS, CONTROL_CHARACTERS, birth_dates, plainly_valid, scan_lines, slow_lines
 from server.models import AuditLog, ChangeRecord, Customer, CustomerSearchKey, ImportBatch, ImportReject
 from server.services import parameters
 from shared import schemas
@@ -458,7 +458,8 @@ def _valid_rows(rng: random.Random, n: int) -> list[list[str]]:
     return rows
 
 
-_NOISE = ["", " ", "\u3000", "x", "X", "０", "1", "9", "-", "+86", "\t", "Ⅸ", "²", "١", "a", "\x7f"]
+_NOISE = ["", " ", "\u3000", "x", "X", "０", "1", "9", "-", "+86", "\t", "Ⅸ", "²", "١", "a", "\x7f", "\x00", "\x1c",
+          "\x0b"]
 
 
 def _mutate(rng: random.Random, row: list[str]) -> list[str]:
@@ -514,6 +515,26 @@ def test_the_fast_check_vouches_only_for_rows_the_api_accepts_unchanged():
         assert errs == [] and values == _as_stored(raw), (row, errs)
         vouched += 1
     assert vouched > 3000  # mutations that are still plain and valid (another value) count too
+
+
+def test_the_chunk_scan_collects_the_same_values_on_both_of_its_paths():
+    """`scan_lines` hands the main process each plain line's core id, name, resident ID
+    (upper case) and credit code, whether the chunk takes the one-match path (every line
+    a plain personal row) or the line-by-line one (here: one corporate line among them)."""
+    valid, _corpus_rows = _corpus()
+    plain = [r for r in valid if r[1] != "corporate"][:200]
+    corporate = next(r for r in valid if r[1] == "corporate")
+    for r in plain[:50]:
+        r[5] = r[5].lower()
+    one = scan_lines(2, "".join(",".join(r) + "\n" for r in plain).encode("utf-8"), date.today())
+    mixed = scan_lines(2, "".join(",".join(r) + "\n" for r in [*plain, corporate]).encode("utf-8"), date.today())
+    def values(scanned: tuple[Any, ...]) -> list[list[str]]:  # an empty value is none
+        return [[v for v in joined.split("\n") if v] for joined in scanned[1:]]
+
+    assert one[0] == [] and mixed[0] == []
+    assert values(one) == [[r[0] for r in plain], [r[2] for r in plain], [r[5].upper() for r in plain], []]
+    assert values(mixed) == [[r[0] for r in plain] + [corporate[0]], [r[2] for r in plain] + [corporate[2]],
+                             [r[5].upper() for r in plain], [corporate[6]]]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
