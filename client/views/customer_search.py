@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
 from client.views.widgets import record_table
-from shared.schemas import CustomerQuery
+from shared.schemas import CONTROL_CHARACTERS, CustomerQuery
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -41,6 +41,10 @@ class CustomerSearchView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self._generation = 0  # answers to older queries are ignored
+        #: the query and generation of the rows on screen; the generation whose answer
+        #: opens its customer when it is the only one (Enter was pressed for it)
+        self._shown: tuple[int, CustomerQuery] | None = None
+        self._open_single = 0
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
         self.query.setClearButtonEnabled(True)
@@ -81,28 +85,46 @@ class CustomerSearchView(QWidget):
 
     def customer_query(self) -> CustomerQuery:
         """What the user is asking for: the text, the org filter and 'only my customers'."""
-        return CustomerQuery(q=self.query.text().strip() or None, org_id=self.org_filter.currentData(),
+        text = CONTROL_CHARACTERS.sub("", self.query.text()).strip()  # a query may not hold them
+        return CustomerQuery(q=text or None, org_id=self.org_filter.currentData(),
                              manager_id=self.controller.me.user.id if self.mine.isChecked() else None)
 
-    def search_now(self) -> None:
+    def search_now(self) -> int:
+        self.timer.stop()
         self._generation += 1
         generation = self._generation
+        query = self.customer_query()
         self.status.setText(tr("Searching..."))
-        self.controller.search(self.customer_query(), lambda page: self._show(generation, page),
+        self.controller.search(query, lambda page: self._show(generation, query, page),
                                lambda err: self._failed(generation, err), owner=self)
+        return generation
 
-    def _show(self, generation: int, page: CustomerPage) -> None:
+    def enter(self) -> None:
+        """Enter in the search box: the one customer found is opened — at once when the
+        rows on screen answer what the box says, else when the answer comes."""
+        if self._shown == (self._generation, self.customer_query()) and not self.timer.isActive():
+            if self.model.rowCount() == 1:
+                self._open(0)
+            return
+        self._open_single = self.search_now()
+
+    def _show(self, generation: int, query: CustomerQuery, page: CustomerPage) -> None:
         if generation != self._generation:
             return
+        self._shown = (generation, query)
         self.model.set_rows(page.items)
         self.table.resizeColumnsToContents()
         total = f"{page.total}+" if page.total_capped else str(page.total)
         self.status.setText(tr("%1 customers").replace("%1", total))
         if page.items:
             self.table.selectRow(0)
+        if generation == self._open_single and len(page.items) == 1 and not page.total_capped:
+            self._open(0)
 
     def _failed(self, generation: int, err: ApiError) -> None:
         if generation == self._generation:
+            self._shown = None
+            self.model.set_rows([])  # the rows of an earlier query would read as this one's
             self.status.setText(error_message(err.code, err.detail))
 
     def _open(self, row: int) -> None:
@@ -118,8 +140,7 @@ class CustomerSearchView(QWidget):
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if obj is self.query:
-                    self.timer.stop()
-                    self.search_now()
+                    self.enter()
                     return True
                 if obj is self.table:
                     self._open(self.table.currentIndex().row())

@@ -43,6 +43,7 @@ class WatchedTransport(httpx.BaseTransport):
         self.inner = httpx.HTTPTransport()
         self.requests: list[httpx.Request] = []
         self._holds: list[tuple[Callable[[httpx.Request], bool], threading.Event]] = []
+        self._fails: list[Callable[[httpx.Request], bool]] = []
         self._lock = threading.Lock()
 
     def hold(self, matches: Callable[[httpx.Request], bool]) -> threading.Event:
@@ -52,12 +53,20 @@ class WatchedTransport(httpx.BaseTransport):
             self._holds.append((matches, release))
         return release
 
+    def fail(self, matches: Callable[[httpx.Request], bool]) -> None:
+        """Requests for which `matches` is true fail as if the server could not be reached."""
+        with self._lock:
+            self._fails.append(matches)
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
             self.requests.append(request)
             holds = [release for matches, release in self._holds if matches(request)]
+            failing = any(matches(request) for matches in self._fails)
         for release in holds:
             assert release.wait(20), "a held request was never released"
+        if failing:
+            raise httpx.ConnectError("refused (the test's transport)", request=request)
         return self.inner.handle_request(request)
 
     def close(self) -> None:

@@ -456,3 +456,64 @@ def test_the_search_box_takes_no_more_than_a_query_may_hold(qtbot, live):
     assert search.query.text() == "z" * limit
     qtbot.keyClick(search.query, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: search.status.text() == "0 customers", timeout=10000)
+
+
+def test_enter_in_the_search_box_opens_the_one_customer_found(qtbot, live):
+    """Typed and Enter at once: the search runs and its one hit opens. With the one hit
+    already on screen for what the box says, Enter opens it without asking again."""
+    wanted = own_customer(live.url)
+    transport = WatchedTransport()
+    w = MainWindow(controller_for(live.url, "manager", transport))
+    qtbot.addWidget(w)
+    search = w.search
+    search.query.setText("zsf")
+    with qtbot.wait_signal(search.open_customer, timeout=10000) as opened:
+        qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    assert opened.args == [wanted]
+    searches = len(transport.sent("GET", "/api/v1/customers"))
+    with qtbot.wait_signal(search.open_customer, timeout=2000) as again:
+        qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    assert again.args == [wanted] and len(transport.sent("GET", "/api/v1/customers")) == searches
+
+
+def test_enter_with_several_customers_found_opens_none(qtbot, live):
+    assert len(api_as(live.url, "manager").search_customers(CustomerQuery(q="张")).items) > 1
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    search = w.search
+    opened: list[int] = []
+    search.open_customer.connect(opened.append)
+    search.query.setText("张")
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.model.rowCount() > 1, timeout=10000)
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.wait(200)
+    assert opened == []
+
+
+def test_a_failed_search_leaves_no_rows_of_the_query_before(qtbot, live):
+    transport = WatchedTransport()
+    w = MainWindow(controller_for(live.url, "manager", transport))
+    qtbot.addWidget(w)
+    search = w.search
+    search.query.setText("张")
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.model.rowCount() > 1, timeout=10000)
+    transport.fail(lambda r: r.url.path == "/api/v1/customers" and r.url.params.get("q") == "zsf")
+    search.query.setText("zsf")
+    qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: search.model.rowCount() == 0, timeout=10000)
+    assert search.status.text() and search.status.text() != "Searching..."
+
+
+def test_a_control_character_pasted_into_the_search_box_is_ignored(qtbot, live):
+    """The server refuses control characters in a query (422); the box searches for the
+    text without them instead of failing in the view."""
+    w = MainWindow(controller_for(live.url, "manager"))
+    qtbot.addWidget(w)
+    search = w.search
+    search.query.setText("zsf\x07")
+    with qtbot.wait_signal(search.open_customer, timeout=10000) as opened:
+        qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    assert opened.args == [own_customer(live.url)]
+
