@@ -143,6 +143,8 @@ def error_message(code: str, fallback: str = "") -> str:
         "network.unreachable": tr("The server cannot be reached"),
         "server.internal_error": tr("The server could not complete the request"),
         "validation.failed": tr("Please correct the marked fields"),
+        "idempotency.key_reused": tr("The server took this save for another one: please save again"),
+        "idempotency.in_progress": tr("This save is still being processed: wait a moment"),
         "field.too_short": tr("Too short"),
         "field.unknown": tr("Not a field of this form"),
         "field.invalid_integer": tr("Not a whole number"),

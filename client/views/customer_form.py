@@ -229,11 +229,11 @@ class CustomerProfileForm(QWidget):
         assert isinstance(w, QComboBox)
         w.setCurrentIndex(max(w.findData(value), 0))
 
-    def show_error(self, field: str, code: str | None) -> None:
+    def show_error(self, field: str, code: str | None, text: str | None = None) -> None:
         lbl = self.errors.get(field)
         if lbl is None:
             return
-        lbl.setText(error_message(code) if code else "")
+        lbl.setText((text or error_message(code)) if code else "")
         lbl.setVisible(bool(code))
 
     def clear_errors(self) -> None:
@@ -304,9 +304,27 @@ class CustomerProfileForm(QWidget):
         if err.status == 422:
             self._idempotency_key = None  # the request itself must change
             self.clear_errors()
+            names = field_labels()
+            unmarked = []
             for field, code in err.field_errors.items():
-                self.show_error(field, code)
-            self.status.setText(error_message("validation.failed"))
+                if field in self.errors:
+                    self.show_error(field, code)
+                else:
+                    unmarked.append(f"{names.get(field, field)}: {error_message(code)}")
+            if len(unmarked) < len(err.field_errors):
+                self.status.setText(" ".join([error_message("validation.failed"), *unmarked]))
+            else:  # nothing to mark: say what is wrong (a reused Idempotency-Key, say)
+                self.status.setText(" ".join(unmarked) or error_message(err.code, err.detail))
+        elif err.status == 403:
+            self._idempotency_key = None  # the same body is refused again: it must change
+            self.clear_errors()
+            names = field_labels()
+            refused = [f for f in err.body.get("fields", []) if isinstance(f, str)]
+            for field in refused:
+                self.show_error(field, err.code, tr("Your role may not change this field"))
+            listed = tr(", ").join(names.get(f, f) for f in refused)
+            self.status.setText(tr("Your role may not change: %1").replace("%1", listed) if refused
+                                else error_message(err.code, err.detail))
         elif err.status == 409 and "current" in err.body:
             self._idempotency_key = None
             self.resolve_conflict(err.body["current"])

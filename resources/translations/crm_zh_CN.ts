@@ -220,6 +220,14 @@
       <translation>请更正标出的字段</translation>
     </message>
     <message>
+      <source>The server took this save for another one: please save again</source>
+      <translation>服务器把这次保存当成了另一次：请再保存一次</translation>
+    </message>
+    <message>
+      <source>This save is still being processed: wait a moment</source>
+      <translation>这次保存仍在处理中：请稍候</translation>
+    </message>
+    <message>
       <source>Too short</source>
       <translation>太短</translation>
     </message>
@@ -660,12 +668,24 @@
       <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
     </message>
     <message>
-      <source>(your input is kept: save again)</source>
-      <translation>（您的输入已保留，请再次保存）</translation>
+      <source>Your role may not change this field</source>
+      <translation>您的角色不能修改此项</translation>
+    </message>
+    <message>
+      <source>, </source>
+      <translation>、</translation>
     </message>
     <message>
       <source>Age %1 (masked)</source>
       <translation>年龄 %1（已遮蔽）</translation>
+    </message>
+    <message>
+      <source>Your role may not change: %1</source>
+      <translation>您的角色不能修改：%1</translation>
+    </message>
+    <message>
+      <source>(your input is kept: save again)</source>
+      <translation>（您的输入已保留，请再次保存）</translation>
     </message>
     <message>
       <source>Name, pinyin (zsf), resident ID, mobile or customer no.</source>

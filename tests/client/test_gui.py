@@ -517,3 +517,34 @@ def test_a_control_character_pasted_into_the_search_box_is_ignored(qtbot, live):
         qtbot.keyClick(search.query, Qt.Key.Key_Return)
     assert opened.args == [own_customer(live.url)]
 
+
+def test_a_refused_field_is_named_and_marked_and_not_advised_to_save_again(qtbot, live):
+    """A teller changes a customer's name (not theirs to change): the 403 names the field,
+    marks it, and the next save sends a new Idempotency-Key (the same body would be
+    refused again; a changed one must not reuse the key)."""
+    cid = next(c.id for c in api_as(live.url, "teller").search_customers(CustomerQuery()).items)
+    transport = WatchedTransport()
+    form = CustomerProfileForm(controller_for(live.url, "teller", transport), cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    form.inputs["name"].setText(form.inputs["name"].text() + "甲")
+    form.save()
+    qtbot.waitUntil(lambda: form.save_button.isEnabled() and form.status.text() != "Saving...", timeout=10000)
+    assert form.status.text() == "Your role may not change: Name"
+    assert form.errors["name"].isVisibleTo(form) and form.errors["name"].text() == "Your role may not change this field"
+    assert "save again" not in form.status.text()
+    form.save()
+    qtbot.waitUntil(lambda: len(transport.sent("PATCH", f"/api/v1/customers/{cid}")) == 2, timeout=10000)
+    first, second = transport.sent("PATCH", f"/api/v1/customers/{cid}")
+    assert first.headers["Idempotency-Key"] != second.headers["Idempotency-Key"]
+
+
+def test_a_validation_error_without_fields_says_what_is_wrong(qtbot, live):
+    """A 422 that marks no field (an Idempotency-Key reused for another body) does not
+    ask to correct marked fields that are not there."""
+    from client.api.client import ApiError
+    form = CustomerProfileForm(controller_for(live.url, "manager"))
+    qtbot.addWidget(form)
+    form._save_failed(ApiError(422, "idempotency.key_reused", "Unprocessable", "This key was used for another request"))
+    assert form.status.text() == "The server took this save for another one: please save again"
+    assert not any(lbl.isVisibleTo(form) for lbl in form.errors.values())
