@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from client.i18n import enum_labels, error_message, field_labels, tr
 from client.views.history import HistoryTable, display_value, value_text
+from shared.permissions import CONTACT_FIELDS, Action
 from shared.schemas import ApprovalPending
 from shared.validators import (
     id_birth_date,
@@ -157,11 +158,24 @@ class CustomerProfileForm(QWidget):
             self.tabs.addTab(self.history, tr("History"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        #: the first field that may be typed in takes the focus once the form has its values
+        self._focus_pending = True
         if customer_id is None:
             self.loaded = self.values()
             self.title_changed.emit(tr("New customer"))
+            QTimer.singleShot(0, self._focus_first_field)
         else:
             self.reload()
+
+    def _focus_first_field(self) -> None:
+        """Keyboard first: an opened profile is typed into at once (Tab moves on)."""
+        if not self._focus_pending or not self.isVisible():
+            return
+        self._focus_pending = False
+        for w in self.inputs.values():
+            if w.isEnabled() and not (isinstance(w, (QLineEdit, QDateEdit)) and w.isReadOnly()):
+                w.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     # ------------------------------------------------------------------ values
     def values(self) -> dict[str, Any]:
@@ -179,8 +193,17 @@ class CustomerProfileForm(QWidget):
         for f, w in self.inputs.items():
             v = record.get(f)
             w.blockSignals(True)
-            if isinstance(w, QLineEdit):
+            if isinstance(w, QLineEdit) and f in self.masked and self._may_replace(f):
+                # the masked value is the placeholder: what the user types replaces it,
+                # an empty box leaves it as it is
+                w.setText("")
+                w.setPlaceholderText(value_text(v))
+                w.setToolTip(tr("Masked: type a new value to replace it"))
+                w.setReadOnly(False)
+            elif isinstance(w, QLineEdit):
                 w.setText(value_text(v))
+                w.setPlaceholderText("")
+                w.setToolTip("")
                 w.setReadOnly(f in self.masked)
             elif isinstance(w, QDateEdit) and f in self.masked:
                 # masked with the resident ID (its digits 7-14): only the age is shown
@@ -194,13 +217,24 @@ class CustomerProfileForm(QWidget):
                     w.setDate(QDate(v.year, v.month, v.day))
             elif isinstance(w, QComboBox):
                 w.setCurrentIndex(max(w.findData(v), 0))
+            if isinstance(w, (QLineEdit, QDateEdit)):  # Tab skips what cannot be typed in
+                w.setFocusPolicy(Qt.FocusPolicy.ClickFocus if w.isReadOnly() else Qt.FocusPolicy.StrongFocus)
             w.blockSignals(False)
         self.clear_errors()
 
     def changes(self) -> dict[str, Any]:
         now = self.values()
         return {f: v for f, v in now.items()
-                if value_text(v) != value_text(self.loaded.get(f)) and f not in self.masked}
+                if value_text(v) != value_text(self.loaded.get(f)) and (f not in self.masked or self._replacing(f))}
+
+    def _may_replace(self, field: str) -> bool:
+        """A masked value the user's role may change is replaced by typing a new one
+        (a teller changes a walk-in's mobile number without seeing the old one)."""
+        return self.controller.may(Action.CUSTOMER_EDIT_CONTACT if field in CONTACT_FIELDS else Action.CUSTOMER_EDIT)
+
+    def _replacing(self, field: str) -> bool:
+        w = self.inputs[field]
+        return isinstance(w, QLineEdit) and not w.isReadOnly() and bool(w.text().strip())
 
     def is_dirty(self) -> bool:
         return bool(self.changes())
@@ -256,6 +290,7 @@ class CustomerProfileForm(QWidget):
         record = c.model_dump()
         self.set_values(record)
         self.loaded = self.values()
+        self._focus_first_field()
         self.status.setText("")
         self.title_changed.emit(f"{c.name} ({c.customer_no})")
 

@@ -664,6 +664,10 @@
       <translation>没有需要保存的修改</translation>
     </message>
     <message>
+      <source>Masked: type a new value to replace it</source>
+      <translation>已遮蔽：输入新值即可替换</translation>
+    </message>
+    <message>
       <source>Sent for approval (request %1): a checker must approve the move.</source>
       <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
     </message>
@@ -676,16 +680,16 @@
       <translation>、</translation>
     </message>
     <message>
-      <source>Age %1 (masked)</source>
-      <translation>年龄 %1（已遮蔽）</translation>
-    </message>
-    <message>
       <source>Your role may not change: %1</source>
       <translation>您的角色不能修改：%1</translation>
     </message>
     <message>
       <source>(your input is kept: save again)</source>
       <translation>（您的输入已保留，请再次保存）</translation>
+    </message>
+    <message>
+      <source>Age %1 (masked)</source>
+      <translation>年龄 %1（已遮蔽）</translation>
     </message>
     <message>
       <source>Name, pinyin (zsf), resident ID, mobile or customer no.</source>

@@ -289,20 +289,57 @@ def test_navigation_follows_the_role(qtbot, live):
     assert auditor.search is None
 
 
-def test_teller_sees_masked_identifiers_read_only(qtbot, live):
+def test_teller_sees_masked_identifiers_and_may_replace_only_the_mobile(qtbot, live):
+    """The resident ID is masked and read-only for a teller; the mobile number is masked
+    too, but a teller may change contact details: the mask shows in the empty box, what
+    is typed replaces it, and an untouched box sends nothing."""
     cid = next(c.id for c in api_as(live.url, "teller").search_customers(CustomerQuery()).items if c.phone)
     full = api_as(live.url, "president").customer(cid)  # the branch manager may see the full values
     assert full.id_number and full.phone and "*" not in full.id_number + full.phone
     form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
     qtbot.addWidget(form)
     qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    assert form.inputs["id_number"].text() == id_mask(full.id_number) and form.inputs["id_number"].isReadOnly()
+    qtbot.keyClicks(form.inputs["id_number"], "1")  # typing into a masked, read-only field does nothing
     assert form.inputs["id_number"].text() == id_mask(full.id_number)
-    assert form.inputs["phone"].text() == mobile_mask(full.phone)
-    assert form.inputs["id_number"].isReadOnly() and form.inputs["phone"].isReadOnly()
-    qtbot.keyClicks(form.inputs["phone"], "1")  # typing into a masked field does nothing
-    assert form.inputs["phone"].text() == mobile_mask(full.phone)
-    form.inputs["id_number"].setText(full.id_number)  # and a masked field is never sent back
+    phone = form.inputs["phone"]
+    assert phone.text() == "" and phone.placeholderText() == mobile_mask(full.phone) and not phone.isReadOnly()
+    form.inputs["id_number"].setText(full.id_number)  # a masked value is never sent back
     assert not {"id_number", "phone"} & form.changes().keys()
+    qtbot.keyClicks(phone, "13912345678")
+    assert form.changes() == {"phone": "13912345678"}
+
+
+def test_a_teller_changes_a_walk_ins_mobile_number_by_keyboard_alone(qtbot, live):
+    """Search by the resident ID the customer hands over, Enter opens the one customer,
+    Tab to the mobile field, type the new number, Ctrl+S: saved, and masked again."""
+    teller = api_as(live.url, "teller")
+    cid = next(c.id for c in teller.search_customers(CustomerQuery()).items if c.phone)
+    full = api_as(live.url, "president").customer(cid)
+    new_phone = "13700001234" if full.phone != "13700001234" else "13700004321"
+    w = MainWindow(controller_for(live.url, "teller"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitActive(w)
+    w.search.query.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.search.query)
+    qtbot.keyClicks(QApplication.focusWidget(), full.id_number)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(w.tabs.currentWidget(), CustomerProfileForm), timeout=10000)
+    form = w.tabs.currentWidget()
+    assert isinstance(form, CustomerProfileForm)
+    qtbot.waitUntil(lambda: form.version is not None and form.isAncestorOf(QApplication.focusWidget()),
+                    timeout=10000)
+    for _ in range(len(form.inputs)):
+        if QApplication.focusWidget() is form.inputs["phone"]:
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.inputs["phone"]
+    qtbot.keyClicks(QApplication.focusWidget(), new_phone)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    assert api_as(live.url, "president").customer(cid).phone == new_phone
+    assert form.inputs["phone"].text() == "" and form.inputs["phone"].placeholderText() == mobile_mask(new_phone)
 
 
 def test_chinese_translation_loads(qapp):
