@@ -366,15 +366,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for username, role, org in logins:
         print(f"  {username:<12} {role:<18} {org}")
     print(f"Connect a client:  crm-client --server {base}")
-    sys.stdout.flush()
     if args.client:
         _start_client(base)
+    sys.stdout.flush()
+    # uvicorn stops on SIGTERM, then raises it again under the handler it found: the
+    # default one would end the process before the throwaway database is removed
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         _run(settings, engine, "127.0.0.1", args.port)
     finally:
         engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)  # the demo database is throwaway
     return 0
+
+
+def _exit_cleanly(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _start_client(base: str) -> None:

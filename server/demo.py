@@ -481,7 +481,7 @@ def _edits(db: Session, rng: random.Random, gen: _Gen, by_name: dict[str, User],
     zsf = edit("manager", zsf, phone=gen.phone(), occupation="退休", employer=None)
     zsf = edit("teller", zsf, address=gen.address(district, roads))
     edit("president", zsf, lifecycle_stage=LifecycleStage.MATURITY, income_band=IncomeBand.FROM_100K_TO_300K)
-    for c in rng.sample(book[1:], 4):
+    for c in rng.sample(book[1:], min(4, len(book) - 1)):
         c = edit("manager", c, phone=gen.phone())
         if c.occupation not in ("退休", "学生"):
             edit("manager", c, occupation="企业管理人员", income_band=IncomeBand.FROM_300K_TO_1M)

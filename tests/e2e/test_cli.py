@@ -1,6 +1,8 @@
 """`crm-server` as an operator uses it (CONTRACT.md, command line)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.e2e.conftest import ADMIN_PASSWORD, run, start_server
@@ -124,3 +126,46 @@ def test_serve_with_two_workers(server_env, tmp_path):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_the_demo_says_there_is_no_display_and_removes_its_database_on_sigterm(server_env, tmp_path):
+    """`crm-server demo --client` without a screen says so (on a pipe, not lost in a
+    buffer), serves, and on SIGTERM exits 0 leaving no throwaway database behind."""
+    import re
+    import signal
+    import subprocess
+    import time
+
+    from tests.e2e.conftest import crm_server, free_port
+    env = {k: v for k, v in server_env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    port = free_port()
+    proc = subprocess.Popen([*crm_server(), "demo", "--client", "--port", str(port), "--customers", "20"], env=env,
+                            stdout=subprocess.PIPE, stderr=open(tmp_path / "demo.log", "wb"), text=True)
+    try:
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("No display found"):
+                break
+        out = "".join(lines)
+        assert "No display found" in out, out
+        found = re.search(r"a throwaway database in (\S+)", out)
+        assert found, out
+        database_dir = Path(found.group(1))
+        assert (database_dir / "demo.sqlite3").exists()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError((tmp_path / "demo.log").read_text()[-2000:])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert not database_dir.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
