@@ -170,5 +170,9 @@ class Controller(QObject):
                         err: Err, owner: QObject | None = None) -> None:
         self._run(lambda: self.api.update_customer(customer_id, version, changes, key), ok, err, owner)
 
+    def account_managers(self, ok: Ok, err: Err, owner: QObject | None = None) -> None:
+        """The account managers the user may see (a branch manager: their branch's)."""
+        self._run(lambda: [u for u in self.api.users(role="account_manager") if not u.disabled], ok, err, owner)
+
     def logout(self) -> None:
         self._run(self.api.logout, lambda _r: None, lambda _e: None)

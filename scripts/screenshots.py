@@ -103,6 +103,19 @@ def main() -> None:
             counter.grab().save(str(OUT / f"customer_masked_{lang}.png"))
             counter.close()
 
+            # the branch manager sees the same customer with the account manager to choose
+            president = MainWindow(controller_for(server.url, "president"))
+            president.resize(1180, 720)
+            president.show()
+            assert president.search is not None
+            president.search.query.setText("张三丰")
+            president.search.search_now()
+            settle()
+            president.open_customer(president.search.model.customer_at(0).id)
+            settle()
+            president.grab().save(str(OUT / f"customer_branch_manager_{lang}.png"))
+            president.close()
+
             admin = MainWindow(controller_for(server.url, "admin"))
             admin.resize(900, 560)
             admin.show()

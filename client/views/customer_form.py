@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from client.i18n import enum_labels, error_message, field_labels, tr
 from client.views.history import HistoryTable, display_value, value_text
 from shared.permissions import CONTACT_FIELDS, Action
-from shared.schemas import ApprovalPending
+from shared.schemas import ApprovalPending, UserRead
 from shared.validators import (
     id_birth_date,
     id_gender,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 TEXTS = ("name", "id_number", "phone", "address", "occupation", "employer")
 ORDER = ("name", "gender", "birth_date", "id_number", "phone", "address", "occupation", "employer",
-         "marital_status", "education", "income_band", "lifecycle_stage", "org_id")
+         "marital_status", "education", "income_band", "lifecycle_stage", "org_id", "manager_id")
 
 
 class ConflictDialog(QDialog):
@@ -101,6 +101,7 @@ class CustomerProfileForm(QWidget):
         self._idempotency_key: str | None = None
         self._idempotent_request: tuple[Any, ...] | None = None  # what that key was made for
         self.inputs: dict[str, QWidget] = {}
+        self._manager_names: dict[int, str] = {}
         self.errors: dict[str, QLabel] = {}
         names = field_labels()
         labels = enum_labels()
@@ -122,6 +123,8 @@ class CustomerProfileForm(QWidget):
                 if f == "org_id":
                     for org_id, org_name in controller.org_choices():
                         w.addItem(org_name, org_id)
+                elif f == "manager_id":
+                    w.addItem(tr("(none)"), None)  # the account managers follow (`_managers_listed`)
                 else:
                     if f != "gender":
                         w.addItem("", None)
@@ -138,6 +141,12 @@ class CustomerProfileForm(QWidget):
             self.inputs[f], self.errors[f] = w, err
             form.addRow(names[f] + (" *" if f in ("name", "gender", "birth_date", "id_number", "org_id") else ""),
                         box)
+        # the account manager: shown to who may list the staff, chosen by who may reassign
+        if controller.may(Action.USER_READ):
+            self.inputs["manager_id"].setEnabled(controller.may(Action.CUSTOMER_REASSIGN))
+            controller.account_managers(self._managers_listed, lambda _e: None, owner=self)
+        else:
+            form.setRowVisible(form.rowCount() - 1, False)  # manager_id, the last row
         self.status = QLabel()
         self.save_button = QPushButton(tr("Save"))
         self.save_button.setDefault(True)
@@ -166,6 +175,24 @@ class CustomerProfileForm(QWidget):
             QTimer.singleShot(0, self._focus_first_field)
         else:
             self.reload()
+
+    def _managers_listed(self, users: list[UserRead]) -> None:
+        """The account managers to choose from, named with their org; the choice on screen
+        stays what it was (loaded or picked)."""
+        org_names = self.controller.org_names
+        self._manager_names = {u.id: f"{u.display_name} ({org_names.get(u.org_id, '')})" for u in users}
+        w = self.inputs["manager_id"]
+        assert isinstance(w, QComboBox)
+        current = w.currentData()
+        w.blockSignals(True)
+        w.clear()
+        w.addItem(tr("(none)"), None)
+        for user_id, label in sorted(self._manager_names.items(), key=lambda item: item[1]):
+            w.addItem(label, user_id)
+        if current is not None and w.findData(current) < 0:
+            w.addItem(f"#{current}", current)  # not one the user may see: kept as it is
+        w.setCurrentIndex(max(w.findData(current), 0))
+        w.blockSignals(False)
 
     def _focus_first_field(self) -> None:
         """Keyboard first: an opened profile is typed into at once (Tab moves on)."""
@@ -216,6 +243,8 @@ class CustomerProfileForm(QWidget):
                 if v is not None:
                     w.setDate(QDate(v.year, v.month, v.day))
             elif isinstance(w, QComboBox):
+                if f == "manager_id" and v is not None and w.findData(v) < 0:
+                    w.addItem(self._manager_names.get(v, f"#{v}"), v)  # named once the list is in
                 w.setCurrentIndex(max(w.findData(v), 0))
             if isinstance(w, (QLineEdit, QDateEdit)):  # Tab skips what cannot be typed in
                 w.setFocusPolicy(Qt.FocusPolicy.ClickFocus if w.isReadOnly() else Qt.FocusPolicy.StrongFocus)

@@ -620,6 +620,10 @@
       <translation>客户资料</translation>
     </message>
     <message>
+      <source>(none)</source>
+      <translation>（无）</translation>
+    </message>
+    <message>
       <source>Loading...</source>
       <translation>正在载入…</translation>
     </message>

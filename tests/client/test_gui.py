@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 
 import httpx
 import keyring
@@ -585,3 +586,35 @@ def test_a_validation_error_without_fields_says_what_is_wrong(qtbot, live):
     form._save_failed(ApiError(422, "idempotency.key_reused", "Unprocessable", "This key was used for another request"))
     assert form.status.text() == "The server took this save for another one: please save again"
     assert not any(lbl.isVisibleTo(form) for lbl in form.errors.values())
+
+
+def test_a_branch_manager_sets_a_customers_account_manager_in_the_profile(qtbot, live):
+    """The branch's account managers are offered by name; the choice is saved; a teller
+    does not see the field (they may not list the staff)."""
+    president = api_as(live.url, "president")
+    staff = {u.username: u for u in president.users(role="account_manager")}
+    assert {"manager", "manager2"} <= staff.keys()
+    cid = own_customer(live.url)  # in manager's book
+    form = CustomerProfileForm(controller_for(live.url, "president"), cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    combo = form.inputs["manager_id"]
+    qtbot.waitUntil(lambda: combo.findData(staff["manager2"].id) >= 0, timeout=10000)
+    assert combo.isEnabled() and combo.currentData() == staff["manager"].id
+    assert combo.currentText().startswith(staff["manager"].display_name)
+    assert not form.is_dirty()  # the list arriving changes nothing
+    combo.setCurrentIndex(combo.findData(staff["manager2"].id))
+    assert form.changes() == {"manager_id": staff["manager2"].id}
+    form.save()
+    try:
+        qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+        assert president.customer(cid).manager_id == staff["manager2"].id
+    finally:  # the other tests find 张三丰 in manager's book
+        c = president.customer(cid)
+        if c.manager_id != staff["manager"].id:
+            president.update_customer(cid, c.version, {"manager_id": staff["manager"].id}, uuid.uuid4().hex)
+    teller_form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
+    qtbot.addWidget(teller_form)
+    teller_form.show()
+    qtbot.waitUntil(lambda: teller_form.version is not None, timeout=10000)
+    assert not teller_form.inputs["manager_id"].isVisible()
