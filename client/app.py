@@ -154,8 +154,9 @@ class Controller(QObject):
                 err(e)
         self.tasks.run(fn, succeeded, failed)
 
-    def search(self, query: CustomerQuery, ok: Ok, err: Err, owner: QObject | None = None) -> None:
-        self._run(lambda: self.api.search_customers(query), ok, err, owner)
+    def search(self, query: CustomerQuery, ok: Ok, err: Err, owner: QObject | None = None, page: int = 1,
+               page_size: int = 50) -> None:
+        self._run(lambda: self.api.search_customers(query, page, page_size), ok, err, owner)
 
     def load_customer(self, customer_id: int, ok: Ok, err: Err, owner: QObject | None = None) -> None:
         self._run(lambda: self.api.customer(customer_id), ok, err, owner)

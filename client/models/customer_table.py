@@ -5,6 +5,7 @@ from PySide6.QtCore import QObject
 
 from client.i18n import label, tr
 from client.models.rows import Column, RowsModel
+from shared.enums import CustomerSort
 from shared.schemas import CustomerSummary
 
 
@@ -12,8 +13,9 @@ class CustomerTableModel(RowsModel[CustomerSummary]):
     def __init__(self, parent: QObject | None = None) -> None:
         self._org_names: dict[int, str] = {}
         super().__init__([
-            Column("customer_no", lambda: tr("Customer no."), lambda c: c.customer_no or ""),
-            Column("name", lambda: tr("Name"), lambda c: c.name),
+            Column("customer_no", lambda: tr("Customer no."), lambda c: c.customer_no or "",
+                   sort=CustomerSort.CUSTOMER_NO),
+            Column("name", lambda: tr("Name"), lambda c: c.name, sort=CustomerSort.NAME),
             Column("gender", lambda: tr("Gender"), lambda c: label("gender", c.gender)),
             # lists mask the birth date with the resident ID (its digits 7-14): the age instead
             Column("age", lambda: tr("Age"), lambda c: "" if c.age is None else str(c.age)),

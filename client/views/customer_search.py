@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
 from client.views.widgets import record_table
+from shared.enums import CustomerSort
 from shared.schemas import CONTROL_CHARACTERS, CustomerQuery
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from shared.schemas import CustomerPage
 
 DEBOUNCE_MS = 300
+#: Rows asked for at a time; the next page is asked for as the user scrolls to the end.
+PAGE_SIZE = 50
 #: The longest text CustomerQuery accepts: the box takes no more, so a query is always valid.
 QUERY_MAX_LENGTH = next(m.max_length for m in CustomerQuery.model_fields["q"].metadata if hasattr(m, "max_length"))
 
@@ -45,6 +48,8 @@ class CustomerSearchView(QWidget):
         #: opens its customer when it is the only one (Enter was pressed for it)
         self._shown: tuple[int, CustomerQuery] | None = None
         self._open_single = 0
+        self._page = 0  # the last page on screen
+        self._sort = CustomerSort.NAME
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
         self.query.setClearButtonEnabled(True)
@@ -66,6 +71,12 @@ class CustomerSearchView(QWidget):
         self.model = CustomerTableModel(self)
         self.model.set_org_names(controller.org_names)
         self.table = record_table(self.model)
+        self.model.set_fetcher(self._fetch_next)
+        self.model.sort_requested.connect(self._sort_by)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(self.model.sort_column(self._sort), Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(lambda *_a: self._show_sort())
+        self.table.setSortingEnabled(True)  # by the server: the model asks (`_sort_by`)
         self.table.doubleClicked.connect(lambda idx: self._open(idx.row()))
         self.table.installEventFilter(self)
         self.timer = QTimer(self)
@@ -87,7 +98,26 @@ class CustomerSearchView(QWidget):
         """What the user is asking for: the text, the org filter and 'only my customers'."""
         text = CONTROL_CHARACTERS.sub("", self.query.text()).strip()  # a query may not hold them
         return CustomerQuery(q=text or None, org_id=self.org_filter.currentData(),
-                             manager_id=self.controller.me.user.id if self.mine.isChecked() else None)
+                             manager_id=self.controller.me.user.id if self.mine.isChecked() else None,
+                             sort=self._sort)
+
+    def _sort_by(self, key: str, descending: bool) -> None:
+        sort = CustomerSort(f"-{key}" if descending else key)
+        if sort != self._sort:
+            self._sort = sort
+            self.search_now()
+
+    def _show_sort(self) -> None:
+        """The header's arrow on the column the rows are sorted by (a click on a column
+        the server cannot sort by leaves it there)."""
+        header = self.table.horizontalHeader()
+        column = self.model.sort_column(self._sort.removeprefix("-"))
+        order = Qt.SortOrder.DescendingOrder if self._sort.startswith("-") else Qt.SortOrder.AscendingOrder
+        if (header.sortIndicatorSection(), header.sortIndicatorOrder()) != (column, order):
+            header.blockSignals(True)
+            header.setSortIndicator(column, order)
+            header.blockSignals(False)
+            header.viewport().update()
 
     def search_now(self) -> int:
         self.timer.stop()
@@ -96,8 +126,18 @@ class CustomerSearchView(QWidget):
         query = self.customer_query()
         self.status.setText(tr("Searching..."))
         self.controller.search(query, lambda page: self._show(generation, query, page),
-                               lambda err: self._failed(generation, err), owner=self)
+                               lambda err: self._failed(generation, err), owner=self, page_size=PAGE_SIZE)
         return generation
+
+    def _fetch_next(self) -> None:
+        """The model's next page, for the query whose rows are on screen."""
+        if self._shown is None:
+            self.model.fetch_failed()
+            return
+        generation, query = self._shown
+        self.controller.search(query, lambda page: self._show(generation, query, page),
+                               lambda err: self._failed(generation, err), owner=self, page=self._page + 1,
+                               page_size=PAGE_SIZE)
 
     def enter(self) -> None:
         """Enter in the search box: the one customer found is opened — at once when the
@@ -111,18 +151,26 @@ class CustomerSearchView(QWidget):
     def _show(self, generation: int, query: CustomerQuery, page: CustomerPage) -> None:
         if generation != self._generation:
             return
-        self._shown = (generation, query)
-        self.model.set_rows(page.items)
-        self.table.resizeColumnsToContents()
-        total = f"{page.total}+" if page.total_capped else str(page.total)
+        more = page.page * page.page_size < page.total or (page.total_capped and len(page.items) == page.page_size)
+        total = f"{page.total:,}+" if page.total_capped else f"{page.total:,}"
         self.status.setText(tr("%1 customers").replace("%1", total))
+        self._page = page.page
+        if page.page > 1:
+            self.model.append_rows(page.items, more=more)
+            return
+        self._shown = (generation, query)
+        self.model.set_rows(page.items, more=more)
+        self.table.resizeColumnsToContents()
         if page.items:
             self.table.selectRow(0)
         if generation == self._open_single and len(page.items) == 1 and not page.total_capped:
             self._open(0)
 
     def _failed(self, generation: int, err: ApiError) -> None:
-        if generation == self._generation:
+        if generation == self._generation and self._shown is not None and self._shown[0] == generation:
+            self.model.fetch_failed()  # a later page: the rows so far stay, scrolling asks again
+            self.status.setText(error_message(err.code, err.detail))
+        elif generation == self._generation:
             self._shown = None
             self.model.set_rows([])  # the rows of an earlier query would read as this one's
             self.status.setText(error_message(err.code, err.detail))

@@ -618,3 +618,47 @@ def test_a_branch_manager_sets_a_customers_account_manager_in_the_profile(qtbot,
     teller_form.show()
     qtbot.waitUntil(lambda: teller_form.version is not None, timeout=10000)
     assert not teller_form.inputs["manager_id"].isVisible()
+
+
+def _all_pages(api: ApiClient, query: CustomerQuery) -> list[int]:
+    ids: list[int] = []
+    page = 1
+    while True:
+        got = api.search_customers(query, page, 200)
+        ids += [c.id for c in got.items]
+        if page * 200 >= got.total:
+            return ids
+        page += 1
+
+
+def test_a_branch_manager_scrolls_through_every_customer_sorted_by_name_then_by_number(qtbot, live, monkeypatch):
+    """The list asks for page after page as it is scrolled (pages of 7 here) until every
+    customer of the branch is on screen, in the server's name order; a click on the
+    customer number's header sorts by it on the server."""
+    from client.views import customer_search
+    monkeypatch.setattr(customer_search, "PAGE_SIZE", 7)
+    expected = _all_pages(api_as(live.url, "president"), CustomerQuery())
+    assert len(expected) > 3 * 7
+    w = MainWindow(controller_for(live.url, "president"))
+    qtbot.addWidget(w)
+    w.resize(1000, 600)
+    w.show()
+    search = w.search
+    search.search_now()
+    qtbot.waitUntil(lambda: search.model.rowCount() == 7, timeout=10000)
+    assert search.status.text() == f"{len(expected)} customers"
+
+    def scrolled_to_the_end() -> bool:
+        search.table.scrollToBottom()
+        return search.model.rowCount() == len(expected)
+    qtbot.waitUntil(scrolled_to_the_end, timeout=20000)
+    assert [c.id for c in search.model.rows()] == expected
+    assert not search.model.canFetchMore()
+    column = search.model.sort_column("customer_no")
+    search.table.horizontalHeader().setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+    by_number = _all_pages(api_as(live.url, "president"), CustomerQuery(sort=CustomerSort.CUSTOMER_NO_DESC))
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0 and search.model.customer_at(0).id == by_number[0],
+                    timeout=10000)
+    assert search.model.rowCount() == 7  # a new order starts again at its first page
+    search.table.horizontalHeader().setSortIndicator(search.model.sort_column("name") + 2, Qt.SortOrder.AscendingOrder)
+    assert search.table.horizontalHeader().sortIndicatorSection() == column  # gender: not sortable
