@@ -156,9 +156,12 @@ class ApiClient:
                                                          json={"version": version, "reason": reason}))
 
     def audit(self, action: str = "", object_id: str = "", page_size: int = 200) -> list[AuditEntry]:
-        params = {"action": action, "object_id": object_id, "page_size": page_size}
+        return self.audit_page(action, object_id, 1, page_size).items
+
+    def audit_page(self, action: str = "", object_id: str = "", page: int = 1, page_size: int = 50) -> Page[AuditEntry]:
+        params = {"action": action, "object_id": object_id, "page": page, "page_size": page_size}
         return Page[AuditEntry].model_validate(
-            self._request("GET", "/audit", params={k: v for k, v in params.items() if v})).items
+            self._request("GET", "/audit", params={k: v for k, v in params.items() if v}))
 
     # ------------------------------------------------------------------ customers
     def search_customers(self, query: CustomerQuery, page: int = 1, page_size: int = 50) -> CustomerPage:

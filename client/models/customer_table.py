@@ -22,7 +22,7 @@ class CustomerTableModel(RowsModel[CustomerSummary]):
             Column("id_number", lambda: tr("Resident ID"), lambda c: c.id_number or c.uscc or ""),
             Column("phone", lambda: tr("Mobile"), lambda c: c.phone or ""),
             Column("org", lambda: tr("Branch"), lambda c: self._org_names.get(c.org_id, "")),
-        ], parent)
+        ], parent, key=lambda c: c.id)
 
     def set_org_names(self, names: dict[int, str]) -> None:
         self._org_names = names

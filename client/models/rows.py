@@ -9,7 +9,7 @@ model holds no HTTP code. A column with a `sort` key is sorted by the server: cl
 its header emits `sort_requested(key, descending)` and the view asks again."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -29,10 +29,14 @@ class RowsModel(QAbstractTableModel, Generic[R]):
     #: the server sort key of the clicked column, and whether descending
     sort_requested = Signal(str, bool)
 
-    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
+    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None, *,
+                 key: Callable[[R], Hashable] | None = None) -> None:
+        """`key`: what tells two records apart, so a page that overlaps the one before
+        (a row added at the top meanwhile shifts the server's pages) adds no row twice."""
         super().__init__(parent)
         self.columns = list(columns)
         self._rows: list[R] = []
+        self._key = key
         self._more = False
         self._fetching = False
         self._fetch: Callable[[], None] | None = None
@@ -48,6 +52,9 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         """The next page, as asked for by `fetchMore`."""
         self._fetching = False
         self._more = more
+        if self._key is not None:
+            key, seen = self._key, {self._key(r) for r in self._rows}
+            rows = [r for r in rows if key(r) not in seen]
         if rows:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(rows) - 1)
             self._rows.extend(rows)

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpli
 from client.i18n import error_message, tr
 from client.models.rows import Column, RowsModel
 from client.views.history import HistoryTable
-from client.views.widgets import record_table
-from shared.schemas import AuditEntry
+from client.views.widgets import Pager, record_table
+from shared.schemas import AuditEntry, Page
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -32,7 +32,7 @@ class AuditView(QWidget):
             Column("outcome", lambda: tr("Outcome"), lambda e: e.outcome),
             Column("source", lambda: tr("From"), lambda e: e.source or ""),
             Column("detail", lambda: tr("Details"), lambda e: e.detail or ""),
-        ], self)
+        ], self, key=lambda e: e.id)
         self.action = QLineEdit()
         self.action.setPlaceholderText(tr("Action, e.g. auth. or customer.update"))
         self.object_id = QLineEdit()
@@ -66,6 +66,7 @@ class AuditView(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
         self.history_customer: int | None = None
+        self.pager = Pager(controller, self.model, self, self._show, self._failed)
         self.refresh()
 
     def _selected(self) -> None:
@@ -83,13 +84,12 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         action, object_id = self.action.text().strip(), self.object_id.text().strip()
-        self.controller.call(lambda api: api.audit(action=action, object_id=object_id), self._show, self._failed,
-                             owner=self)
+        self.pager.refresh(lambda api, page, size: api.audit_page(action, object_id, page, size))
 
-    def _show(self, rows: list[AuditEntry]) -> None:
-        self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        self.status.setText(tr("%1 entries (newest first)").replace("%1", str(len(rows))))
+    def _show(self, page: Page[AuditEntry]) -> None:
+        if page.page == 1:
+            self.table.resizeColumnsToContents()
+        self.status.setText(tr("%1 entries (newest first)").replace("%1", f"{page.total:,}"))
 
     def _failed(self, err: ApiError) -> None:
         self.status.setText(error_message(err.code, err.detail))

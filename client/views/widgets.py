@@ -5,9 +5,9 @@ Ok/Cancel buttons and message line of a dialog."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtCore import QAbstractItemModel, QObject
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,10 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 from client.i18n import error_message, tr
+from client.models.rows import RowsModel
+from shared.passwords import password_errors
+from shared.schemas import Page
 
 if TYPE_CHECKING:
-    from client.api.client import ApiError
-from shared.passwords import password_errors
+    from client.api.client import ApiClient, ApiError
+    from client.app import Controller
+
+R = TypeVar("R")
 
 ERROR_STYLE = "color: #b00020"
 
@@ -144,3 +149,52 @@ def ok_cancel(dialog: QDialog, ok_text: str, on_ok: Callable[[], None],
     buttons.accepted.connect(on_ok)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+class Pager(Generic[R]):
+    """One list's pages into a `RowsModel` as the user scrolls: `refresh(ask)` shows the
+    first page of `ask(api, page, page_size)` and hands the model how to ask for the
+    next (Qt's canFetchMore/fetchMore); `shown(page)` follows each page, for the view's
+    status line, and `failed(error)` each failure. Answers for an earlier `refresh` are
+    dropped. The API call runs off the UI thread (`Controller.call`)."""
+
+    def __init__(self, controller: Controller, model: RowsModel[R], owner: QObject,
+                 shown: Callable[[Page[R]], None], failed: Callable[[ApiError], None], page_size: int = 50) -> None:
+        self.controller, self.model, self.owner = controller, model, owner
+        self.shown, self.failed, self.page_size = shown, failed, page_size
+        self._generation = 0
+        self._page = 0
+        self._ask: Callable[[ApiClient, int, int], Page[R]] | None = None
+        model.set_fetcher(self._next)
+
+    def refresh(self, ask: Callable[[ApiClient, int, int], Page[R]]) -> None:
+        self._generation += 1
+        self._ask = ask
+        self._request(self._generation, 1)
+
+    def _next(self) -> None:
+        self._request(self._generation, self._page + 1)
+
+    def _request(self, generation: int, page: int) -> None:
+        ask, size = self._ask, self.page_size
+        assert ask is not None
+        self.controller.call(lambda api: ask(api, page, size), lambda p: self._got(generation, p),
+                             lambda e: self._lost(generation, page, e), owner=self.owner)
+
+    def _got(self, generation: int, page: Page[R]) -> None:
+        if generation != self._generation:
+            return
+        more = page.page * page.page_size < page.total
+        if page.page == 1:
+            self.model.set_rows(page.items, more=more)
+        else:
+            self.model.append_rows(page.items, more=more)
+        self._page = page.page
+        self.shown(page)
+
+    def _lost(self, generation: int, page: int, err: ApiError) -> None:
+        if generation != self._generation:
+            return
+        if page > 1:
+            self.model.fetch_failed()  # the rows so far stay; scrolling asks again
+        self.failed(err)

@@ -350,3 +350,47 @@ def test_a_dialog_shows_the_servers_answer_under_the_field_or_on_its_message_lin
     assert errors.labels["username"].text() == error_message("user.username.duplicate") and not message.text()
     errors.show_problem(ApiError(0, "network.unreachable"), message)
     assert message.text() == error_message("network.unreachable")
+
+
+def test_the_audit_trail_pages_past_its_first_page_as_it_is_scrolled(qtbot, live):
+    """Every entry of the trail is reachable (it stopped at 200): pages of 5 here, until
+    the list holds what the server counts, newest first, none twice."""
+    auditor = api_as(live.url, "auditor")
+    total = auditor.audit_page(page_size=1).total
+    assert total > 3 * 5
+    w = MainWindow(controller_for(live.url, "auditor"))
+    qtbot.addWidget(w)
+    w.resize(1000, 600)
+    w.show()
+    assert w.audit is not None
+    w.audit.pager.page_size = 5
+    w.audit.refresh()
+    qtbot.waitUntil(lambda: w.audit.model.rowCount() >= 5, timeout=10000)  # more as the view fills
+
+    def scrolled_to_the_end() -> bool:
+        w.audit.table.scrollToBottom()
+        return w.audit.model.rowCount() >= total
+    qtbot.waitUntil(scrolled_to_the_end, timeout=20000)
+    rows = w.audit.model.rows()
+    assert len({e.id for e in rows}) == len(rows)
+    assert [e.at for e in rows] == sorted((e.at for e in rows), reverse=True)
+    assert w.audit.status.text().endswith(" entries (newest first)")
+
+
+def test_a_page_that_overlaps_the_one_before_adds_no_row_twice(qtmodeltester):
+    """Entries written while the auditor scrolls shift the server's newest-first pages:
+    the next page starts with rows already shown."""
+    from datetime import UTC, datetime
+
+    from client.models.rows import Column, RowsModel
+    from shared.schemas import AuditEntry
+
+    def entry(i: int) -> AuditEntry:
+        return AuditEntry(id=i, at=datetime(2026, 12, 1, tzinfo=UTC), actor_id=None, actor_name=None,
+                          action="auth.login", object_type=None, object_id=None, outcome="success", source=None,
+                          detail=None)
+    model: RowsModel[AuditEntry] = RowsModel([Column("id", lambda: "id", lambda e: str(e.id))], key=lambda e: e.id)
+    model.set_rows([entry(i) for i in (10, 9, 8)], more=True)
+    model.append_rows([entry(i) for i in (8, 7, 6)], more=False)
+    assert [e.id for e in model.rows()] == [10, 9, 8, 7, 6]
+    qtmodeltester.check(model)

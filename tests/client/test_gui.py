@@ -645,7 +645,7 @@ def test_a_branch_manager_scrolls_through_every_customer_sorted_by_name_then_by_
     w.show()
     search = w.search
     search.search_now()
-    qtbot.waitUntil(lambda: search.model.rowCount() == 7, timeout=10000)
+    qtbot.waitUntil(lambda: search.model.rowCount() >= 7, timeout=10000)  # more as the view fills
     assert search.status.text() == f"{len(expected)} customers"
 
     def scrolled_to_the_end() -> bool:
@@ -659,6 +659,7 @@ def test_a_branch_manager_scrolls_through_every_customer_sorted_by_name_then_by_
     by_number = _all_pages(api_as(live.url, "president"), CustomerQuery(sort=CustomerSort.CUSTOMER_NO_DESC))
     qtbot.waitUntil(lambda: search.model.rowCount() > 0 and search.model.customer_at(0).id == by_number[0],
                     timeout=10000)
-    assert search.model.rowCount() == 7  # a new order starts again at its first page
+    rows = [c.id for c in search.model.rows()]  # a new order starts again at its first page
+    assert rows == by_number[:len(rows)]
     search.table.horizontalHeader().setSortIndicator(search.model.sort_column("name") + 2, Qt.SortOrder.AscendingOrder)
     assert search.table.horizontalHeader().sortIndicatorSection() == column  # gender: not sortable
