@@ -118,9 +118,13 @@ class ApiClient:
         return OrgRead.model_validate(self._request("PATCH", f"/orgs/{org_id}", json={**changes, "version": version}))
 
     def users(self, q: str = "", org_id: int | None = None, role: str | None = None) -> list[UserRead]:
-        params = {"q": q, "org_id": org_id, "role": role, "page_size": 200}
+        return self.users_page(q, org_id, role, 1, 200).items
+
+    def users_page(self, q: str = "", org_id: int | None = None, role: str | None = None, page: int = 1,
+                   page_size: int = 50) -> Page[UserRead]:
+        params = {"q": q, "org_id": org_id, "role": role, "page": page, "page_size": page_size}
         return Page[UserRead].model_validate(
-            self._request("GET", "/users", params={k: v for k, v in params.items() if v})).items
+            self._request("GET", "/users", params={k: v for k, v in params.items() if v}))
 
     @staticmethod
     def _user_or_pending(body: dict[str, Any]) -> UserRead | ApprovalPending:
@@ -147,8 +151,11 @@ class ApiClient:
         self._request("POST", f"/users/{user_id}/revoke-sessions")
 
     def approvals(self, status: str | None = "pending") -> list[ApprovalRead]:
-        params = {"status": status, "page_size": 200} if status else {"page_size": 200}
-        return Page[ApprovalRead].model_validate(self._request("GET", "/approvals", params=params)).items
+        return self.approvals_page(status, 1, 200).items
+
+    def approvals_page(self, status: str | None = "pending", page: int = 1, page_size: int = 50) -> Page[ApprovalRead]:
+        params: dict[str, Any] = {"page": page, "page_size": page_size, **({"status": status} if status else {})}
+        return Page[ApprovalRead].model_validate(self._request("GET", "/approvals", params=params))
 
     def decide_approval(self, approval_id: int, version: int, approve: bool, reason: str | None = None) -> ApprovalRead:
         verb = "approve" if approve else "reject"

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from client.i18n import error_message, label, tr
 from client.models.rows import Column, RowsModel
-from client.views.widgets import record_table
-from shared.schemas import ApprovalRead
+from client.views.widgets import Pager, record_table
+from shared.schemas import ApprovalRead, Page
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
@@ -26,7 +26,7 @@ class ApprovalsView(QWidget):
             Column("maker", lambda: tr("Requested by"), lambda a: a.maker.display_name),
             Column("kind", lambda: tr("Request"), lambda a: label("approval_kind", a.kind)),
             Column("summary", lambda: tr("Details"), lambda a: a.summary),
-        ], self)
+        ], self, key=lambda a: a.id)
         self.table = record_table(self.model)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.reason = QLineEdit()
@@ -52,17 +52,18 @@ class ApprovalsView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         layout.addWidget(self.status)
+        self.pager = Pager(controller, self.model, self, self._show, self._failed)
         self._update_buttons()
         self.refresh()
 
     def refresh(self) -> None:
-        self.controller.call(lambda api: api.approvals("pending"), self._show, self._failed, owner=self)
+        self.pager.refresh(lambda api, page, size: api.approvals_page("pending", page, size))
 
-    def _show(self, rows: list[ApprovalRead]) -> None:
-        self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        if rows:
-            self.table.selectRow(0)
+    def _show(self, page: Page[ApprovalRead]) -> None:
+        if page.page == 1:
+            self.table.resizeColumnsToContents()
+            if page.items:
+                self.table.selectRow(0)
         self._update_buttons()
 
     def _failed(self, err: ApiError) -> None:

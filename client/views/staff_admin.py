@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 
 from client.i18n import enum_labels, error_message, label, tr
 from client.models.rows import Column, RowsModel
-from client.views.widgets import FieldErrors, NewPassword, error_label, ok_cancel, record_table
+from client.views.widgets import FieldErrors, NewPassword, Pager, error_label, ok_cancel, record_table
 from shared.enums import PRIVILEGED_ROLES
-from shared.schemas import ApprovalPending, UserRead
+from shared.schemas import ApprovalPending, Page, UserRead
 from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ class StaffView(QWidget):
             Column("org", lambda: tr("Organisation"), lambda u: names.get(u.org_id, str(u.org_id))),
             Column("position", lambda: tr("Position"), lambda u: label("position", u.position)),
             Column("status", lambda: tr("Status"), user_status),
-        ], self)
+        ], self, key=lambda u: u.id)
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("Username or name"))
         self.query.setClearButtonEnabled(True)
@@ -286,24 +286,33 @@ class StaffView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
         self.dialog: QDialog | None = None
+        self._keep: int | None = None  # the user to select once the list is back
+        self.pager = Pager(controller, self.model, self, self._show, self._failed)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
         self._update_buttons()
         self.refresh()
 
     # ------------------------------------------------------------------ list
     def refresh(self, select_id: int | None = None) -> None:
         q, role = self.query.text().strip(), self.role_filter.currentData()
-        self.controller.call(lambda api: api.users(q, role=role), lambda rows: self._show(rows, select_id),
-                             self._failed, owner=self)
+        self._keep = select_id
+        self.pager.refresh(lambda api, page, size: api.users_page(q, role=role, page=page, page_size=size))
 
-    def _show(self, rows: list[UserRead], select_id: int | None = None) -> None:
+    def _remember_selection(self) -> None:
+        """The rows are replaced: the user selected meanwhile stays selected if listed."""
         current = self.selected()
-        keep = select_id if select_id is not None else (current.id if current else None)
-        self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
-        for i, u in enumerate(rows):
-            if u.id == keep:
-                self.table.selectRow(i)
-        self.count.setText(tr("%1 users").replace("%1", str(len(rows))))
+        if self._keep is None and current is not None:
+            self._keep = current.id
+
+    def _show(self, page: Page[UserRead]) -> None:
+        if page.page == 1:
+            self.table.resizeColumnsToContents()
+        if self._keep is not None:
+            for i, u in enumerate(self.model.rows()):
+                if u.id == self._keep:
+                    self.table.selectRow(i)
+                    self._keep = None
+        self.count.setText(tr("%1 users").replace("%1", f"{page.total:,}"))
         self._update_buttons()
 
     def _failed(self, err: ApiError) -> None:

@@ -394,3 +394,21 @@ def test_a_page_that_overlaps_the_one_before_adds_no_row_twice(qtmodeltester):
     model.append_rows([entry(i) for i in (8, 7, 6)], more=False)
     assert [e.id for e in model.rows()] == [10, 9, 8, 7, 6]
     qtmodeltester.check(model)
+
+
+def test_the_staff_list_pages_past_its_first_page_as_it_is_scrolled(qtbot, live):
+    total = api_as(live.url, "admin").users_page(page_size=1).total
+    assert total > 3 * 4
+    view = staff_view(qtbot, live.url)
+    view.pager.page_size = 4
+    view.resize(900, 500)
+    view.show()
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 4, timeout=10000)
+
+    def scrolled_to_the_end() -> bool:
+        view.table.scrollToBottom()
+        return view.model.rowCount() == total
+    qtbot.waitUntil(scrolled_to_the_end, timeout=20000)
+    assert len({u.id for u in view.model.rows()}) == total
+    assert view.count.text() == f"{total} users"
