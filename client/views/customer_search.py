@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
 
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
-from client.views.widgets import record_table
+from client.views.widgets import Pager, record_table
 from shared.enums import CustomerSort
-from shared.schemas import CONTROL_CHARACTERS, CustomerQuery
+from shared.schemas import CONTROL_CHARACTERS, CustomerPage, CustomerQuery, CustomerSummary, Page
 
 if TYPE_CHECKING:
     from client.api.client import ApiError
     from client.app import Controller
-    from shared.schemas import CustomerPage
 
 DEBOUNCE_MS = 300
 #: Rows asked for at a time; the next page is asked for as the user scrolls to the end.
@@ -43,12 +42,11 @@ class CustomerSearchView(QWidget):
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self._generation = 0  # answers to older queries are ignored
-        #: the query and generation of the rows on screen; the generation whose answer
-        #: opens its customer when it is the only one (Enter was pressed for it)
+        #: the generation (`Pager.refresh`) and query of the rows on screen; the generation
+        #: whose answer opens its customer when it is the only one (Enter was pressed for it)
+        self._asked: dict[int, CustomerQuery] = {}
         self._shown: tuple[int, CustomerQuery] | None = None
         self._open_single = 0
-        self._page = 0  # the last page on screen
         self._sort = CustomerSort.NAME
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
@@ -71,7 +69,8 @@ class CustomerSearchView(QWidget):
         self.model = CustomerTableModel(self)
         self.model.set_org_names(controller.org_names)
         self.table = record_table(self.model)
-        self.model.set_fetcher(self._fetch_next)
+        self.pager: Pager[CustomerSummary] = Pager(controller, self.model, self, self._show, self._failed,
+                                                    page_size=PAGE_SIZE)
         self.model.sort_requested.connect(self._sort_by)
         header = self.table.horizontalHeader()
         header.setSortIndicator(self.model.sort_column(self._sort), Qt.SortOrder.AscendingOrder)
@@ -121,59 +120,40 @@ class CustomerSearchView(QWidget):
 
     def search_now(self) -> int:
         self.timer.stop()
-        self._generation += 1
-        generation = self._generation
         query = self.customer_query()
         self.status.setText(tr("Searching..."))
-        self.controller.search(query, lambda page: self._show(generation, query, page),
-                               lambda err: self._failed(generation, err), owner=self, page_size=PAGE_SIZE)
+        self.pager.page_size = PAGE_SIZE
+        generation = self.pager.refresh(lambda api, page, size: api.search_customers(query, page, size))
+        self._asked = {generation: query}
         return generation
-
-    def _fetch_next(self) -> None:
-        """The model's next page, for the query whose rows are on screen."""
-        if self._shown is None:
-            self.model.fetch_failed()
-            return
-        generation, query = self._shown
-        self.controller.search(query, lambda page: self._show(generation, query, page),
-                               lambda err: self._failed(generation, err), owner=self, page=self._page + 1,
-                               page_size=PAGE_SIZE)
 
     def enter(self) -> None:
         """Enter in the search box: the one customer found is opened — at once when the
         rows on screen answer what the box says, else when the answer comes."""
-        if self._shown == (self._generation, self.customer_query()) and not self.timer.isActive():
+        if self._shown == (self.pager.generation, self.customer_query()) and not self.timer.isActive():
             if self.model.rowCount() == 1:
                 self._open(0)
             return
         self._open_single = self.search_now()
 
-    def _show(self, generation: int, query: CustomerQuery, page: CustomerPage) -> None:
-        if generation != self._generation:
-            return
-        more = page.page * page.page_size < page.total or (page.total_capped and len(page.items) == page.page_size)
+    def _show(self, page: Page[CustomerSummary]) -> None:
+        assert isinstance(page, CustomerPage)
         total = f"{page.total:,}+" if page.total_capped else f"{page.total:,}"
         self.status.setText(tr("%1 customers").replace("%1", total))
-        self._page = page.page
         if page.page > 1:
-            self.model.append_rows(page.items, more=more)
             return
-        self._shown = (generation, query)
-        self.model.set_rows(page.items, more=more)
+        generation = self.pager.generation
+        self._shown = (generation, self._asked[generation])
         self.table.resizeColumnsToContents()
         if page.items:
             self.table.selectRow(0)
         if generation == self._open_single and len(page.items) == 1 and not page.total_capped:
             self._open(0)
 
-    def _failed(self, generation: int, err: ApiError) -> None:
-        if generation == self._generation and self._shown is not None and self._shown[0] == generation:
-            self.model.fetch_failed()  # a later page: the rows so far stay, scrolling asks again
-            self.status.setText(error_message(err.code, err.detail))
-        elif generation == self._generation:
+    def _failed(self, err: ApiError) -> None:
+        if self.model.rowCount() == 0:  # the first page: no rows of the query before stay
             self._shown = None
-            self.model.set_rows([])  # the rows of an earlier query would read as this one's
-            self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(error_message(err.code, err.detail))
 
     def _open(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():

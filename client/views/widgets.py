@@ -167,10 +167,17 @@ class Pager(Generic[R]):
         self._ask: Callable[[ApiClient, int, int], Page[R]] | None = None
         model.set_fetcher(self._next)
 
-    def refresh(self, ask: Callable[[ApiClient, int, int], Page[R]]) -> None:
+    @property
+    def generation(self) -> int:
+        """Which `refresh` the rows on screen (or on their way) answer."""
+        return self._generation
+
+    def refresh(self, ask: Callable[[ApiClient, int, int], Page[R]]) -> int:
+        """Ask for the first page; returns the refresh's generation."""
         self._generation += 1
         self._ask = ask
         self._request(self._generation, 1)
+        return self._generation
 
     def _next(self) -> None:
         self._request(self._generation, self._page + 1)
@@ -184,7 +191,9 @@ class Pager(Generic[R]):
     def _got(self, generation: int, page: Page[R]) -> None:
         if generation != self._generation:
             return
-        more = page.page * page.page_size < page.total
+        # a capped total (a name search's "1,000+") says nothing of the end: a full page might go on
+        more = page.page * page.page_size < page.total or (
+            bool(getattr(page, "total_capped", False)) and len(page.items) == page.page_size)
         if page.page == 1:
             self.model.set_rows(page.items, more=more)
         else:
@@ -197,4 +206,6 @@ class Pager(Generic[R]):
             return
         if page > 1:
             self.model.fetch_failed()  # the rows so far stay; scrolling asks again
+        else:
+            self.model.set_rows([])  # the rows of the list before would read as this one's
         self.failed(err)
