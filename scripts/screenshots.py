@@ -176,7 +176,7 @@ def main() -> None:
             auditor.show()
             assert auditor.audit is not None
             auditor.tabs.setCurrentWidget(auditor.audit)
-            auditor.audit.action.setText("customer.update")
+            auditor.audit.action.setCurrentIndex(auditor.audit.action.findData("customer.update"))
             auditor.audit.refresh()
             settle()
             auditor.audit.table.selectRow(0)

@@ -6,8 +6,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
+from client.audit_words import (
+    ACTIONS,
+    action_text,
+    actor_text,
+    detail_text,
+    object_text,
+    outcome_text,
+    source_text,
+)
 from client.i18n import error_message, tr
 from client.models.rows import Column, RowsModel
 from client.views.history import HistoryTable
@@ -25,22 +43,23 @@ class AuditView(QWidget):
         self.controller = controller
         self.model: RowsModel[AuditEntry] = RowsModel([
             Column("at", lambda: tr("When"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
-            Column("actor", lambda: tr("Who"), lambda e: e.actor_name or ""),
-            Column("action", lambda: tr("Action"), lambda e: e.action),
-            Column("object", lambda: tr("Object"),
-                   lambda e: f"{e.object_type or ''} {e.object_id or ''}".strip()),
-            Column("outcome", lambda: tr("Outcome"), lambda e: e.outcome),
-            Column("source", lambda: tr("From"), lambda e: e.source or ""),
-            Column("detail", lambda: tr("Details"), lambda e: e.detail or ""),
+            Column("actor", lambda: tr("Who"), lambda e: actor_text(e.actor_name)),
+            Column("action", lambda: tr("Action"), lambda e: action_text(e.action)),
+            Column("object", lambda: tr("Object"), lambda e: object_text(e.object_type, e.object_id)),
+            Column("outcome", lambda: tr("Outcome"), lambda e: outcome_text(e.outcome)),
+            Column("source", lambda: tr("From"), lambda e: source_text(e.source)),
+            Column("detail", lambda: tr("Details"), lambda e: detail_text(e.detail)),
         ], self, key=lambda e: e.id)
-        self.action = QLineEdit()
-        self.action.setPlaceholderText(tr("Action, e.g. auth. or customer.update"))
+        self.action = QComboBox()  # by its words; the server is asked by its code
+        self.action.addItem(tr("All actions"), "")
+        for code, words in sorted(ACTIONS.items(), key=lambda item: item[1]()):
+            self.action.addItem(words(), code)
+        self.action.currentIndexChanged.connect(lambda _i: self.refresh())
         self.object_id = QLineEdit()
         self.object_id.setPlaceholderText(tr("Object id"))
         search = QPushButton(tr("Search"))
         search.clicked.connect(self.refresh)
-        for w in (self.action, self.object_id):
-            w.returnPressed.connect(self.refresh)
+        self.object_id.returnPressed.connect(self.refresh)
         top = QHBoxLayout()
         top.addWidget(self.action, 2)
         top.addWidget(self.object_id, 1)
@@ -83,7 +102,7 @@ class AuditView(QWidget):
         self.controller.load_history(customer_id, self.history.show_entries, self._failed, owner=self)
 
     def refresh(self) -> None:
-        action, object_id = self.action.text().strip(), self.object_id.text().strip()
+        action, object_id = self.action.currentData() or "", self.object_id.text().strip()
         self.pager.refresh(lambda api, page, size: api.audit_page(action, object_id, page, size))
 
     def _show(self, page: Page[AuditEntry]) -> None:

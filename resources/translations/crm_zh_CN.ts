@@ -4,8 +4,380 @@
   <context>
     <name>crm</name>
     <message>
+      <source>Log in</source>
+      <translation>登录</translation>
+    </message>
+    <message>
+      <source>Log out</source>
+      <translation>退出登录</translation>
+    </message>
+    <message>
+      <source>Change own password</source>
+      <translation>修改本人密码</translation>
+    </message>
+    <message>
+      <source>Create customer</source>
+      <translation>新建客户</translation>
+    </message>
+    <message>
+      <source>Change customer</source>
+      <translation>修改客户</translation>
+    </message>
+    <message>
+      <source>Read customer unmasked</source>
+      <translation>查看客户未遮蔽信息</translation>
+    </message>
+    <message>
+      <source>Reassign customer</source>
+      <translation>调整客户归属</translation>
+    </message>
+    <message>
+      <source>Create user</source>
+      <translation>新建用户</translation>
+    </message>
+    <message>
+      <source>Change user</source>
+      <translation>修改用户</translation>
+    </message>
+    <message>
+      <source>Lock user</source>
+      <translation>锁定用户</translation>
+    </message>
+    <message>
+      <source>Unlock user</source>
+      <translation>解锁用户</translation>
+    </message>
+    <message>
+      <source>Reset user's password</source>
+      <translation>重置用户密码</translation>
+    </message>
+    <message>
+      <source>End user's sessions</source>
+      <translation>结束用户的全部会话</translation>
+    </message>
+    <message>
+      <source>Grant privileged role</source>
+      <translation>授予特权角色</translation>
+    </message>
+    <message>
+      <source>Create organisation</source>
+      <translation>新建机构</translation>
+    </message>
+    <message>
+      <source>Change organisation</source>
+      <translation>修改机构</translation>
+    </message>
+    <message>
+      <source>Request approval</source>
+      <translation>提交审批</translation>
+    </message>
+    <message>
+      <source>Approve request</source>
+      <translation>批准申请</translation>
+    </message>
+    <message>
+      <source>Reject request</source>
+      <translation>驳回申请</translation>
+    </message>
+    <message>
+      <source>Decide request</source>
+      <translation>审批申请</translation>
+    </message>
+    <message>
+      <source>Change system parameter</source>
+      <translation>修改系统参数</translation>
+    </message>
+    <message>
+      <source>Import customers</source>
+      <translation>导入客户</translation>
+    </message>
+    <message>
+      <source>Request outside the role's rights</source>
+      <translation>超出角色权限的请求</translation>
+    </message>
+    <message>
+      <source>Own session</source>
+      <translation>本人会话</translation>
+    </message>
+    <message>
+      <source>View organisations</source>
+      <translation>查看机构</translation>
+    </message>
+    <message>
+      <source>Manage organisations</source>
+      <translation>管理机构</translation>
+    </message>
+    <message>
+      <source>Organisation history</source>
+      <translation>机构变更历史</translation>
+    </message>
+    <message>
+      <source>View staff</source>
+      <translation>查看员工</translation>
+    </message>
+    <message>
+      <source>Assign user's role or organisation</source>
+      <translation>调整用户角色或机构</translation>
+    </message>
+    <message>
+      <source>User history</source>
+      <translation>用户变更历史</translation>
+    </message>
+    <message>
+      <source>View approvals</source>
+      <translation>查看审批</translation>
+    </message>
+    <message>
+      <source>Look up customer</source>
+      <translation>查询客户</translation>
+    </message>
+    <message>
+      <source>Read customer's full record</source>
+      <translation>查看客户完整信息</translation>
+    </message>
+    <message>
+      <source>Change customer's contact details</source>
+      <translation>修改客户联系方式</translation>
+    </message>
+    <message>
+      <source>Change customer's profile</source>
+      <translation>修改客户资料</translation>
+    </message>
+    <message>
+      <source>Customer history</source>
+      <translation>客户变更历史</translation>
+    </message>
+    <message>
+      <source>Read audit trail</source>
+      <translation>查看审计日志</translation>
+    </message>
+    <message>
+      <source>View system parameters</source>
+      <translation>查看系统参数</translation>
+    </message>
+    <message>
+      <source>Change system parameters</source>
+      <translation>修改系统参数</translation>
+    </message>
+    <message>
+      <source>View background jobs</source>
+      <translation>查看后台任务</translation>
+    </message>
+    <message>
+      <source>Succeeded</source>
+      <translation>成功</translation>
+    </message>
+    <message>
+      <source>Failed</source>
+      <translation>失败</translation>
+    </message>
+    <message>
+      <source>Refused</source>
+      <translation>被拒绝</translation>
+    </message>
+    <message>
+      <source>Held back (too many attempts)</source>
+      <translation>已暂停（尝试次数过多）</translation>
+    </message>
+    <message>
+      <source>Awaiting approval</source>
+      <translation>待审批</translation>
+    </message>
+    <message>
+      <source>Applied</source>
+      <translation>已导入</translation>
+    </message>
+    <message>
+      <source>File refused</source>
+      <translation>文件被拒收</translation>
+    </message>
+    <message>
+      <source>Already imported</source>
+      <translation>此前已导入</translation>
+    </message>
+    <message>
+      <source>Customer</source>
+      <translation>客户</translation>
+    </message>
+    <message>
+      <source>User</source>
+      <translation>用户</translation>
+    </message>
+    <message>
+      <source>Organisation</source>
+      <translation>机构</translation>
+    </message>
+    <message>
+      <source>Approval request</source>
+      <translation>审批申请</translation>
+    </message>
+    <message>
+      <source>System parameter</source>
+      <translation>系统参数</translation>
+    </message>
+    <message>
+      <source>Import batch</source>
+      <translation>导入批次</translation>
+    </message>
+    <message>
+      <source>the account is locked</source>
+      <translation>账户已锁定</translation>
+    </message>
+    <message>
+      <source>the account is disabled</source>
+      <translation>账户已停用</translation>
+    </message>
+    <message>
+      <source>no such user</source>
+      <translation>用户不存在</translation>
+    </message>
+    <message>
+      <source>wrong password</source>
+      <translation>密码错误</translation>
+    </message>
+    <message>
+      <source>one's own account</source>
+      <translation>本人账户</translation>
+    </message>
+    <message>
+      <source>too many failed logins</source>
+      <translation>登录失败次数过多</translation>
+    </message>
+    <message>
+      <source>too many attempts from this address</source>
+      <translation>该地址尝试次数过多</translation>
+    </message>
+    <message>
+      <source>too many attempts for this account</source>
+      <translation>该账户尝试次数过多</translation>
+    </message>
+    <message>
+      <source>the old password was wrong</source>
+      <translation>原密码错误</translation>
+    </message>
+    <message>
+      <source>one's own request</source>
+      <translation>本人提交的申请</translation>
+    </message>
+    <message>
+      <source>the requester set the credentials</source>
+      <translation>凭据由申请人设置</translation>
+    </message>
+    <message>
+      <source>the checker is the one it concerns</source>
+      <translation>审批人即被操作的对象</translation>
+    </message>
+    <message>
+      <source>Fields</source>
+      <translation>字段</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>原因</translation>
+    </message>
+    <message>
+      <source>Role</source>
+      <translation>角色</translation>
+    </message>
+    <message>
+      <source>Needs</source>
+      <translation>所需权限</translation>
+    </message>
+    <message>
+      <source>Rows read</source>
+      <translation>读取行数</translation>
+    </message>
+    <message>
+      <source>Created</source>
+      <translation>新建</translation>
+    </message>
+    <message>
+      <source>Updated</source>
+      <translation>更新</translation>
+    </message>
+    <message>
+      <source>Rejected</source>
+      <translation>拒收</translation>
+    </message>
+    <message>
+      <source>Business date</source>
+      <translation>业务日期</translation>
+    </message>
+    <message>
+      <source>Error</source>
+      <translation>错误</translation>
+    </message>
+    <message>
+      <source>Sessions ended</source>
+      <translation>结束的会话</translation>
+    </message>
+    <message>
       <source>Name</source>
       <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Via</source>
+      <translation>方式</translation>
+    </message>
+    <message>
+      <source>Device</source>
+      <translation>设备</translation>
+    </message>
+    <message>
+      <source>the create-admin command</source>
+      <translation>命令行创建管理员</translation>
+    </message>
+    <message>
+      <source>a device seen before</source>
+      <translation>已识别的设备</translation>
+    </message>
+    <message>
+      <source>a new device</source>
+      <translation>新设备</translation>
+    </message>
+    <message>
+      <source>System</source>
+      <translation>系统</translation>
+    </message>
+    <message>
+      <source>Operator (command line)</source>
+      <translation>运维人员（命令行）</translation>
+    </message>
+    <message>
+      <source>Demo data</source>
+      <translation>演示数据</translation>
+    </message>
+    <message>
+      <source>Username</source>
+      <translation>用户名</translation>
+    </message>
+    <message>
+      <source>Full name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Position</source>
+      <translation>职务</translation>
+    </message>
+    <message>
+      <source>Disabled</source>
+      <translation>已停用</translation>
+    </message>
+    <message>
+      <source>%1: %2 %3 — %4</source>
+      <translation>%1：%2 %3 — %4</translation>
+    </message>
+    <message>
+      <source>; </source>
+      <translation>；</translation>
+    </message>
+    <message>
+      <source>(unknown)</source>
+      <translation>（未知）</translation>
+    </message>
+    <message>
+      <source>, </source>
+      <translation>、</translation>
     </message>
     <message>
       <source>Gender</source>
@@ -448,10 +820,6 @@
       <translation>分理处</translation>
     </message>
     <message>
-      <source>Created</source>
-      <translation>新建</translation>
-    </message>
-    <message>
       <source>Changed</source>
       <translation>修改</translation>
     </message>
@@ -552,8 +920,8 @@
       <translation>已驳回：%1</translation>
     </message>
     <message>
-      <source>Action, e.g. auth. or customer.update</source>
-      <translation>操作，如 auth. 或 customer.update</translation>
+      <source>All actions</source>
+      <translation>全部操作</translation>
     </message>
     <message>
       <source>Object id</source>
@@ -680,10 +1048,6 @@
       <translation>您的角色不能修改此项</translation>
     </message>
     <message>
-      <source>, </source>
-      <translation>、</translation>
-    </message>
-    <message>
       <source>Your role may not change: %1</source>
       <translation>您的角色不能修改：%1</translation>
     </message>
@@ -760,16 +1124,8 @@
       <translation>服务器</translation>
     </message>
     <message>
-      <source>Username</source>
-      <translation>用户名</translation>
-    </message>
-    <message>
       <source>Password</source>
       <translation>密码</translation>
-    </message>
-    <message>
-      <source>Log in</source>
-      <translation>登录</translation>
     </message>
     <message>
       <source>Enter your username and password</source>
@@ -786,10 +1142,6 @@
     <message>
       <source>Change password...</source>
       <translation>修改密码...</translation>
-    </message>
-    <message>
-      <source>Log out</source>
-      <translation>退出登录</translation>
     </message>
     <message>
       <source>Quit</source>
@@ -848,10 +1200,6 @@
       <translation>上级机构</translation>
     </message>
     <message>
-      <source>Organisation</source>
-      <translation>机构</translation>
-    </message>
-    <message>
       <source>Saved %1</source>
       <translation>已保存 %1</translation>
     </message>
@@ -880,28 +1228,12 @@
       <translation>正常</translation>
     </message>
     <message>
-      <source>Disabled</source>
-      <translation>已停用</translation>
-    </message>
-    <message>
       <source>Locked</source>
       <translation>已锁定</translation>
     </message>
     <message>
       <source>Must change password</source>
       <translation>须修改密码</translation>
-    </message>
-    <message>
-      <source>Full name</source>
-      <translation>姓名</translation>
-    </message>
-    <message>
-      <source>Role</source>
-      <translation>角色</translation>
-    </message>
-    <message>
-      <source>Position</source>
-      <translation>职务</translation>
     </message>
     <message>
       <source>Must change it at the first login</source>

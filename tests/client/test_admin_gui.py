@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
+from client import i18n
 from client.api.client import ApiClient, ApiError
 from client.i18n import error_message
 from client.main import Application
@@ -253,7 +254,7 @@ def test_auditor_reads_the_audit_trail(qtbot, live):
     qtbot.addWidget(w)
     assert w.audit is not None and w.staff is None and w.search is None
     qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0, timeout=10000)
-    w.audit.action.setText("customer.update")
+    w.audit.action.setCurrentIndex(w.audit.action.findData("customer.update"))
     w.audit.refresh()
     qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0 and
                     all(e.action == "customer.update" for e in w.audit.model.rows()), timeout=10000)
@@ -262,7 +263,7 @@ def test_auditor_reads_the_audit_trail(qtbot, live):
     qtbot.waitUntil(lambda: w.audit.history.rowCount() > 0, timeout=10000)
     assert entry.object_id in w.audit.history_title.text()
     assert any(w.audit.history.item(r, 2).text() == "Changed" for r in range(w.audit.history.rowCount()))
-    w.audit.action.setText("auth.login")
+    w.audit.action.setCurrentIndex(w.audit.action.findData("auth.login"))
     w.audit.refresh()
     qtbot.waitUntil(lambda: w.audit.model.rowCount() > 0 and
                     all(e.action.startswith("auth.login") for e in w.audit.model.rows()), timeout=10000)
@@ -412,3 +413,32 @@ def test_the_staff_list_pages_past_its_first_page_as_it_is_scrolled(qtbot, live)
     qtbot.waitUntil(scrolled_to_the_end, timeout=20000)
     assert len({u.id for u in view.model.rows()}) == total
     assert view.count.text() == f"{total} users"
+
+
+def test_the_auditor_reads_the_trail_in_chinese_without_codes(qtbot, qapp, live):
+    """In Chinese the trail's actions, objects, outcomes and details are words: no
+    `auth.login`, no `{"fields": [...]}`, no English (staff usernames are identifiers
+    and stay as they are)."""
+    import re
+    assert i18n.set_language(qapp, "zh_CN")
+    try:
+        w = MainWindow(controller_for(live.url, "auditor"))
+        qtbot.addWidget(w)
+        assert w.audit is not None
+        latin = re.compile(r"[A-Za-z]")
+
+        def rows_read_as_words() -> None:
+            for row in range(w.audit.model.rowCount()):
+                for column in (2, 3, 4, 5, 6):  # action, object, outcome, where from, details
+                    text = w.audit.model.data(w.audit.model.index(row, column)) or ""
+                    assert not latin.search(text), (w.audit.model.row_at(row), column, text)
+        qtbot.waitUntil(lambda: w.audit.model.rowCount() >= 20, timeout=10000)
+        rows_read_as_words()
+        for action in ("customer.update", "user.update", "auth.login"):
+            w.audit.action.setCurrentIndex(w.audit.action.findData(action))
+            qtbot.waitUntil(lambda a=action: w.audit.model.rowCount() > 0 and
+                            all(e.action.startswith(a) for e in w.audit.model.rows()), timeout=10000)
+            rows_read_as_words()
+        assert not latin.search(w.audit.action.itemText(1)) and w.audit.action.count() > 20
+    finally:
+        i18n.set_language(qapp, "en")
