@@ -7,7 +7,7 @@ import time
 
 import httpx
 from PySide6.QtCore import QObject, QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from client import i18n
 from client.api.client import ApiClient, ApiError
@@ -62,8 +62,10 @@ class Application(QObject):
     def _api(self, server: str) -> ApiClient:
         return ApiClient(server, transport=self.transport)
 
-    def show_login(self, message: str = "") -> LoginDialog:
-        username = str(self.settings.value("username", ""))
+    def show_login(self, message: str = "", username: str | None = None) -> LoginDialog:
+        """`username`: who is asked to log in again (else the one remembered, if any)."""
+        if username is None:
+            username = str(self.settings.value("username", ""))
         d = LoginDialog(self.server, username, keyring_available())
         d.submitted.connect(self._submit)
         if message:
@@ -159,6 +161,11 @@ class Application(QObject):
             self._relogin = False  # same user: the open forms carry on with the new token
             self.controller.api = api
             return
+        if self.window is not None and self._relogin and not self._may_drop_unsaved(self.window):
+            api.logout()  # not now: the previous user may log in again and save
+            assert self.controller is not None
+            self.show_login(error_message("auth.required"), self.controller.me.user.username)
+            return
         self._relogin = False
         if self.window is not None:  # someone else logged in: the previous user's screens go, unseen
             old, self.window = self.window, None
@@ -182,7 +189,21 @@ class Application(QObject):
     def _session_ended(self) -> None:
         if not self._relogin:
             self._relogin = True
-            self.show_login(error_message("auth.required"))
+            assert self.controller is not None
+            self.show_login(error_message("auth.required"), self.controller.me.user.username)
+
+    def _may_drop_unsaved(self, window: MainWindow) -> bool:
+        """Another user logs in while forms of the one whose session ended hold unsaved
+        edits: say so (how many, not what) and let them be kept for that user."""
+        unsaved = sum(1 for f in window.forms() if f.is_dirty())
+        if not unsaved:
+            return True
+        answer = QMessageBox.question(
+            self.login_dialog, tr("Unsaved changes"),
+            tr("Open forms of the user logged in before hold unsaved changes (%1). Log in as someone else "
+               "and discard them?").replace("%1", str(unsaved)),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
 
     def logout(self) -> None:
         if self.controller is not None:

@@ -860,8 +860,16 @@
       <translation>调整客户归属</translation>
     </message>
     <message>
+      <source>Unsaved changes</source>
+      <translation>有未保存的修改</translation>
+    </message>
+    <message>
       <source>Your password has been changed.</source>
       <translation>密码已修改。</translation>
+    </message>
+    <message>
+      <source>Open forms of the user logged in before hold unsaved changes (%1). Log in as someone else and discard them?</source>
+      <translation>之前登录的用户有未保存修改的表单（%1 个）。要以其他用户登录并放弃这些修改吗？</translation>
     </message>
     <message>
       <source>(%1 s)</source>
@@ -1002,10 +1010,6 @@
     <message>
       <source>Saved</source>
       <translation>已保存</translation>
-    </message>
-    <message>
-      <source>Unsaved changes</source>
-      <translation>有未保存的修改</translation>
     </message>
     <message>
       <source>This customer has unsaved changes. Discard them?</source>

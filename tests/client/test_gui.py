@@ -663,3 +663,43 @@ def test_a_branch_manager_scrolls_through_every_customer_sorted_by_name_then_by_
     assert rows == by_number[:len(rows)]
     search.table.horizontalHeader().setSortIndicator(search.model.sort_column("name") + 2, Qt.SortOrder.AscendingOrder)
     assert search.table.horizontalHeader().sortIndicatorSection() == column  # gender: not sortable
+
+
+def test_after_an_ended_session_the_login_names_the_user_and_another_user_is_warned_of_unsaved_forms(
+        qtbot, qapp, live):
+    """The login asks the user whose session ended, by name. Someone else logging in
+    while that user's form holds unsaved edits is asked first: Cancel keeps the form for
+    its user (and logs the other one out again); Discard lets them in."""
+    app = Application(qapp, live.url)
+    log_in(qtbot, app, "manager2")
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10000)
+    first = app.window
+    own = CustomerQuery(manager_id=app.controller.me.user.id)
+    cid = api_as(live.url, "manager2").search_customers(own).items[0].id
+    form = first.open_customer(cid)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    type_text(form.inputs["employer"], "某某公司")
+    assert form.is_dirty()
+    app.controller.api.logout()  # the session ends
+    first.search.search_now()
+    qtbot.waitUntil(lambda: app.login_dialog is not None and "log in again" in app.login_dialog.message.text(),
+                    timeout=10000)
+    d = app.login_dialog
+    qtbot.addWidget(d)
+    assert d.username.text() == "manager2"
+    d.username.setText("teller")
+    d.password.setText(DEMO_PASSWORD)
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(d.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(asked) and app.login_dialog is not d and app.login_dialog.isVisible(), timeout=10000)
+    assert "(1)" in asked[0] and app.window is first and form.is_dirty()
+    again = app.login_dialog
+    qtbot.addWidget(again)
+    assert again.username.text() == "manager2"  # back to the user whose form it is
+    again.username.setText("teller")
+    again.password.setText(DEMO_PASSWORD)
+    answer_next_question(qtbot, QMessageBox.StandardButton.Discard)
+    qtbot.mouseClick(again.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window is not None and app.window is not first, timeout=10000)
+    qtbot.addWidget(app.window)
+    assert app.controller.me.user.username == "teller"
