@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
-from shared.schemas import CustomerQuery, Me, OrgRead
+from shared.schemas import ApprovalPending, CustomerQuery, Me, OrgRead
 
 log = logging.getLogger(__name__)
 KEYRING_SERVICE = "branch-crm"
@@ -94,10 +94,12 @@ def remembered_device_token(settings: QSettings, server: str, username: str) -> 
 
 class Controller(QObject):
     """Signals: session_ended() when the server answers 401 (log in again, input kept);
-    orgs_changed() when the organisation tree was reloaded."""
+    orgs_changed() when the organisation tree was reloaded; approval_submitted() when a
+    change was sent to a checker instead of made (the approvals list shows it at once)."""
 
     session_ended = Signal()
     orgs_changed = Signal()
+    approval_submitted = Signal()
 
     def __init__(self, api: ApiClient, me: Me, orgs: list[OrgRead], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +146,8 @@ class Controller(QObject):
             return owner is None or shiboken6.isValid(owner)
 
         def succeeded(result: Any) -> None:
+            if isinstance(result, ApprovalPending):
+                self.approval_submitted.emit()
             if alive():
                 ok(result)
 

@@ -131,13 +131,18 @@ class CustomerProfileForm(QWidget):
                     for value, text in labels[f].items():
                         w.addItem(text, value)
                 w.currentIndexChanged.connect(lambda _i, f=f: self._field_changed(f))
+            # the error beside its input, its room kept while hidden: an error appearing
+            # moves nothing on the form (under the input it pushed every row below down)
             err = QLabel()
             err.setStyleSheet("color: #b00020")
+            err.setWordWrap(True)
+            policy = err.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            err.setSizePolicy(policy)
             err.setVisible(False)
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(w)
-            box.addWidget(err)
+            box = QHBoxLayout()
+            box.addWidget(w, 3)
+            box.addWidget(err, 2)
             self.inputs[f], self.errors[f] = w, err
             form.addRow(names[f] + (" *" if f in ("name", "gender", "birth_date", "id_number", "org_id") else ""),
                         box)

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         if controller.may("approval.read"):
             self.approvals = ApprovalsView(controller)
             self.tabs.addTab(self.approvals, tr("Approvals"))
+            controller.approval_submitted.connect(self.approvals.refresh)
         if controller.may("audit.read"):
             self.audit = AuditView(controller)
             self.tabs.addTab(self.audit, tr("Audit trail"))

@@ -442,3 +442,22 @@ def test_the_auditor_reads_the_trail_in_chinese_without_codes(qtbot, qapp, live)
         assert not latin.search(w.audit.action.itemText(1)) and w.audit.action.count() > 20
     finally:
         i18n.set_language(qapp, "en")
+
+
+def test_the_approvals_tab_shows_a_request_as_soon_as_it_is_sent(qtbot, live):
+    """The maker's own window lists the request without a refresh by hand (it was empty
+    until Refresh was clicked)."""
+    _, username = new_teller(live.url)
+    w = MainWindow(controller_for(live.url, "admin"))
+    qtbot.addWidget(w)
+    assert w.staff is not None and w.approvals is not None
+    qtbot.waitUntil(lambda: w.staff.model.rowCount() > 0, timeout=10000)
+    shown_before = w.approvals.model.rowCount()
+    select(qtbot, w.staff, username)
+    d = w.staff.edit_selected()
+    assert d is not None
+    choose(d.role, "auditor")
+    d.submit()
+    qtbot.waitUntil(lambda: "Sent for approval" in w.staff.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in w.approvals.model.rows()), timeout=10000)
+    assert w.approvals.model.rowCount() >= shown_before

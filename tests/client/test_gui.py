@@ -703,3 +703,17 @@ def test_after_an_ended_session_the_login_names_the_user_and_another_user_is_war
     qtbot.waitUntil(lambda: app.window is not None and app.window is not first, timeout=10000)
     qtbot.addWidget(app.window)
     assert app.controller.me.user.username == "teller"
+
+
+def test_an_error_appearing_moves_nothing_on_the_profile(qtbot, live):
+    form = CustomerProfileForm(controller_for(live.url, "manager"), own_customer(live.url))
+    qtbot.addWidget(form)
+    form.resize(1180, 720)
+    form.show()
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    below = [form.inputs[f].mapTo(form, form.inputs[f].rect().topLeft()) for f in ("phone", "org_id")]
+    form.inputs["name"].setText("")
+    form.show_error("name", "field.required")
+    qtbot.wait(50)  # the layout settles
+    assert form.errors["name"].isVisible()
+    assert [form.inputs[f].mapTo(form, form.inputs[f].rect().topLeft()) for f in ("phone", "org_id")] == below
