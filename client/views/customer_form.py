@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from client.i18n import enum_labels, error_message, field_labels, tr
 from client.views.history import HistoryTable, display_value, value_text
-from shared.permissions import CONTACT_FIELDS, Action
+from shared.permissions import Action, Resource, actions_for_fields
 from shared.schemas import ApprovalPending, UserRead
 from shared.validators import (
     id_birth_date,
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from shared.schemas import CustomerRead
 
 TEXTS = ("name", "id_number", "phone", "address", "occupation", "employer")
+#: A field that cannot be typed in does not look like one that can (as disabled lists do).
+READ_ONLY_STYLE = 'QLineEdit[readOnly="true"], QDateEdit[readOnly="true"] { background: palette(window); }'
 ORDER = ("name", "gender", "birth_date", "id_number", "phone", "address", "occupation", "employer",
          "marital_status", "education", "income_band", "lifecycle_stage", "org_id", "manager_id")
 
@@ -172,6 +174,7 @@ class CustomerProfileForm(QWidget):
             self.tabs.addTab(self.history, tr("History"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        self.setStyleSheet(READ_ONLY_STYLE)
         #: the first field that may be typed in takes the focus once the form has its values
         self._focus_pending = True
         if customer_id is None:
@@ -225,7 +228,8 @@ class CustomerProfileForm(QWidget):
         for f, w in self.inputs.items():
             v = record.get(f)
             w.blockSignals(True)
-            if isinstance(w, QLineEdit) and f in self.masked and self._may_replace(f):
+            may_change = self._may_change(f)
+            if isinstance(w, QLineEdit) and f in self.masked and may_change:
                 # the masked value is the placeholder: what the user types replaces it,
                 # an empty box leaves it as it is
                 w.setText("")
@@ -251,8 +255,16 @@ class CustomerProfileForm(QWidget):
                 if f == "manager_id" and v is not None and w.findData(v) < 0:
                     w.addItem(self._manager_names.get(v, f"#{v}"), v)  # named once the list is in
                 w.setCurrentIndex(max(w.findData(v), 0))
+            if isinstance(w, QComboBox):
+                w.setEnabled(may_change)
+            if not may_change:  # rights shown before typing (the server checks them all the same)
+                if isinstance(w, (QLineEdit, QDateEdit)):
+                    w.setReadOnly(True)
+                w.setToolTip(tr("Your role may not change this field"))
             if isinstance(w, (QLineEdit, QDateEdit)):  # Tab skips what cannot be typed in
                 w.setFocusPolicy(Qt.FocusPolicy.ClickFocus if w.isReadOnly() else Qt.FocusPolicy.StrongFocus)
+                w.style().unpolish(w)  # READ_ONLY_STYLE follows the property
+                w.style().polish(w)
             w.blockSignals(False)
         self.clear_errors()
 
@@ -261,10 +273,15 @@ class CustomerProfileForm(QWidget):
         return {f: v for f, v in now.items()
                 if value_text(v) != value_text(self.loaded.get(f)) and (f not in self.masked or self._replacing(f))}
 
-    def _may_replace(self, field: str) -> bool:
-        """A masked value the user's role may change is replaced by typing a new one
-        (a teller changes a walk-in's mobile number without seeing the old one)."""
-        return self.controller.may(Action.CUSTOMER_EDIT_CONTACT if field in CONTACT_FIELDS else Action.CUSTOMER_EDIT)
+    def _may_change(self, field: str) -> bool:
+        """Whether the user's role may change `field` of this customer (every tier the
+        field is in: contact details < the full profile < allocation; /auth/me's
+        permissions). A masked value the role may change is replaced by typing a new one
+        (a teller changes a walk-in's mobile number without seeing the old one). Any new
+        customer's fields are the creator's to fill."""
+        if self.customer_id is None:
+            return True
+        return all(self.controller.may(a) for a, _f in actions_for_fields(Resource.CUSTOMER, {field}))
 
     def _replacing(self, field: str) -> bool:
         w = self.inputs[field]

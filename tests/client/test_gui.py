@@ -717,3 +717,23 @@ def test_an_error_appearing_moves_nothing_on_the_profile(qtbot, live):
     qtbot.wait(50)  # the layout settles
     assert form.errors["name"].isVisible()
     assert [form.inputs[f].mapTo(form, form.inputs[f].rect().topLeft()) for f in ("phone", "org_id")] == below
+
+
+def test_a_teller_sees_which_fields_are_theirs_to_change_before_typing(qtbot, live):
+    """From /auth/me: a teller may change contact details only, so the profile's other
+    fields are read-only (or disabled) with a hint, and Tab goes to what may be typed in;
+    an account manager may change their customer's profile but not its branch."""
+    cid = own_customer(live.url)
+    form = CustomerProfileForm(controller_for(live.url, "teller"), cid)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    for f in ("name", "occupation", "employer"):
+        assert form.inputs[f].isReadOnly() and form.inputs[f].toolTip() == "Your role may not change this field"
+    for f in ("marital_status", "lifecycle_stage", "org_id", "gender"):
+        assert not form.inputs[f].isEnabled(), f
+    assert not form.inputs["address"].isReadOnly() and not form.inputs["phone"].isReadOnly()
+    mine = CustomerProfileForm(controller_for(live.url, "manager"), cid)
+    qtbot.addWidget(mine)
+    qtbot.waitUntil(lambda: mine.version is not None, timeout=10000)
+    assert not mine.inputs["name"].isReadOnly() and mine.inputs["marital_status"].isEnabled()
+    assert not mine.inputs["org_id"].isEnabled()  # moving a customer between branches: a branch manager's
