@@ -15,8 +15,11 @@ LANGUAGES = {"zh_CN": "中文", "en": "English"}
 _translator: QTranslator | None = None
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("crm", text)
+def tr(text: str, disambiguation: str | None = None) -> str:
+    """`text` in the interface's language. The same English text with two meanings (an
+    org's kind "Branch", a customer's "Branch" = the org it belongs to) is told apart by
+    `disambiguation` (a .ts <comment>), each with its own translation."""
+    return QCoreApplication.translate("crm", text, disambiguation)
 
 
 def resource_path(*parts: str) -> str:
@@ -73,7 +76,8 @@ def enum_labels() -> dict[str, dict[str, str]]:
                         "above_1m": tr("Above 1,000,000")},
         "lifecycle_stage": {"acquisition": tr("Acquisition"), "growth": tr("Growth"), "maturity": tr("Maturity"),
                             "decline": tr("Decline")},
-        "org_kind": {"head_office": tr("Head office"), "branch": tr("Branch"), "sub_branch": tr("Sub-branch")},
+        "org_kind": {"head_office": tr("Head office"), "branch": tr("Branch", "org kind"),
+                     "sub_branch": tr("Sub-branch")},
         "action": {"create": tr("Created"), "update": tr("Changed")},
         "position": {"branch_president": tr("Branch president"), "department_head": tr("Department head"),
                      "account_manager": tr("Account manager"), "staff": tr("Staff")},

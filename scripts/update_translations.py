@@ -21,36 +21,45 @@ ROOT = Path(__file__).resolve().parents[1]
 TS = ROOT / "resources" / "translations" / "crm_zh_CN.ts"
 
 
-def extract() -> list[str]:
-    found: list[str] = []
+Message = tuple[str, str | None]  # (source, disambiguation)
+
+
+def extract() -> list[Message]:
+    """Every `tr("text")` and `tr("text", "disambiguation")` of the client."""
+    found: list[Message] = []
     for path in sorted((ROOT / "client").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
-                    and node.args[0].value not in found):
-                found.append(node.args[0].value)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                continue
+            second = node.args[1] if len(node.args) > 1 else None
+            comment = second.value if isinstance(second, ast.Constant) and isinstance(second.value, str) else None
+            if (node.args[0].value, comment) not in found:
+                found.append((node.args[0].value, comment))
     return found
 
 
-def existing() -> dict[str, str]:
+def existing() -> dict[Message, str]:
     if not TS.exists():
         return {}
     out = {}
     for msg in ET.parse(TS).getroot().iter("message"):
         src, tr = msg.findtext("source"), msg.find("translation")
         if src is not None and tr is not None and tr.text and tr.get("type") != "unfinished":
-            out[src] = tr.text
+            out[(src, msg.findtext("comment"))] = tr.text
     return out
 
 
-def write(sources: list[str], translations: dict[str, str]) -> list[str]:
+def write(sources: list[Message], translations: dict[Message, str]) -> list[Message]:
     ts = ET.Element("TS", version="2.1", language="zh_CN")
     ctx = ET.SubElement(ts, "context")
     ET.SubElement(ctx, "name").text = "crm"
     missing = []
     for s in sources:
         msg = ET.SubElement(ctx, "message")
-        ET.SubElement(msg, "source").text = s
+        ET.SubElement(msg, "source").text = s[0]
+        if s[1] is not None:
+            ET.SubElement(msg, "comment").text = s[1]
         t = ET.SubElement(msg, "translation")
         if s in translations:
             t.text = translations[s]
@@ -69,8 +78,8 @@ def main() -> int:
     lrelease = shutil.which("pyside6-lrelease") or str(Path(sys.executable).with_name("pyside6-lrelease"))
     subprocess.run([lrelease, "-silent", str(TS), "-qm", str(TS.with_suffix(".qm"))], check=True)
     print(f"{len(sources)} strings, {len(missing)} untranslated")
-    for s in missing:
-        print("  untranslated:", s)
+    for text, comment in missing:
+        print("  untranslated:", text, f"({comment})" if comment else "")
     return 1 if missing else 0
 
 

@@ -108,7 +108,8 @@ class AuditView(QWidget):
     def _show(self, page: Page[AuditEntry]) -> None:
         if page.page == 1:
             self.table.resizeColumnsToContents()
-        self.status.setText(tr("%1 entries (newest first)").replace("%1", f"{page.total:,}"))
+        self.status.setText((tr("%1 entry") if page.total == 1 else tr("%1 entries (newest first)"))
+                            .replace("%1", f"{page.total:,}"))
 
     def _failed(self, err: ApiError) -> None:
         self.status.setText(error_message(err.code, err.detail))

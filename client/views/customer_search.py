@@ -139,7 +139,9 @@ class CustomerSearchView(QWidget):
     def _show(self, page: Page[CustomerSummary]) -> None:
         assert isinstance(page, CustomerPage)
         total = f"{page.total:,}+" if page.total_capped else f"{page.total:,}"
-        self.status.setText(tr("%1 customers").replace("%1", total))
+        # one form per number in Chinese; English says "1 customer"
+        self.status.setText((tr("%1 customer") if page.total == 1 and not page.total_capped
+                             else tr("%1 customers")).replace("%1", total))
         if page.page > 1:
             return
         generation = self.pager.generation

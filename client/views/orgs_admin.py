@@ -54,7 +54,7 @@ class OrgDialog(QDialog):
         self.name = QLineEdit(org.name if org else "")
         self.name.setMaxLength(100)
         self.errors.add_row("code", tr("Code"), self.code)
-        self.errors.add_row("name", tr("Name"), self.name)
+        self.errors.add_row("name", tr("Name", "of an organisation"), self.name)
         self.message = error_label()
         self.buttons = ok_cancel(self, tr("Save"), self.submit, QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)

@@ -312,7 +312,7 @@ class StaffView(QWidget):
                 if u.id == self._keep:
                     self.table.selectRow(i)
                     self._keep = None
-        self.count.setText(tr("%1 users").replace("%1", f"{page.total:,}"))
+        self.count.setText((tr("%1 user") if page.total == 1 else tr("%1 users")).replace("%1", f"{page.total:,}"))
         self._update_buttons()
 
     def _failed(self, err: ApiError) -> None:

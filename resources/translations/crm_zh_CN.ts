@@ -816,6 +816,11 @@
       <translation>总行</translation>
     </message>
     <message>
+      <source>Branch</source>
+      <comment>org kind</comment>
+      <translation>支行</translation>
+    </message>
+    <message>
       <source>Sub-branch</source>
       <translation>分理处</translation>
     </message>
@@ -944,10 +949,6 @@
       <translation>客户 %1 的变更历史</translation>
     </message>
     <message>
-      <source>%1 entries (newest first)</source>
-      <translation>%1 条记录（最新在前）</translation>
-    </message>
-    <message>
       <source>When</source>
       <translation>时间</translation>
     </message>
@@ -970,6 +971,14 @@
     <message>
       <source>From</source>
       <translation>来源</translation>
+    </message>
+    <message>
+      <source>%1 entry</source>
+      <translation>%1 条记录</translation>
+    </message>
+    <message>
+      <source>%1 entries (newest first)</source>
+      <translation>%1 条记录（最新在前）</translation>
     </message>
     <message>
       <source>Changed by someone else</source>
@@ -1044,12 +1053,12 @@
       <translation>已遮蔽：输入新值即可替换</translation>
     </message>
     <message>
-      <source>Sent for approval (request %1): a checker must approve the move.</source>
-      <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
-    </message>
-    <message>
       <source>Your role may not change this field</source>
       <translation>您的角色不能修改此项</translation>
+    </message>
+    <message>
+      <source>Sent for approval (request %1): a checker must approve the move.</source>
+      <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
     </message>
     <message>
       <source>Your role may not change: %1</source>
@@ -1078,6 +1087,10 @@
     <message>
       <source>Searching...</source>
       <translation>正在查询…</translation>
+    </message>
+    <message>
+      <source>%1 customer</source>
+      <translation>共 %1 位客户</translation>
     </message>
     <message>
       <source>%1 customers</source>
@@ -1184,6 +1197,11 @@
       <translation>代码</translation>
     </message>
     <message>
+      <source>Name</source>
+      <comment>of an organisation</comment>
+      <translation>机构名称</translation>
+    </message>
+    <message>
       <source>New organisation under the selected one</source>
       <translation>在所选机构下新建</translation>
     </message>
@@ -1284,10 +1302,6 @@
       <translation>%1 下次登录时须设置新密码；其现有会话立即失效。</translation>
     </message>
     <message>
-      <source>%1 users</source>
-      <translation>%1 个用户</translation>
-    </message>
-    <message>
       <source>Sent for approval (request %1): a second head-office admin must approve it.</source>
       <translation>已提交审批（申请 %1）：需另一位总行管理员批准。</translation>
     </message>
@@ -1298,6 +1312,14 @@
     <message>
       <source>Status</source>
       <translation>状态</translation>
+    </message>
+    <message>
+      <source>%1 user</source>
+      <translation>%1 个用户</translation>
+    </message>
+    <message>
+      <source>%1 users</source>
+      <translation>%1 个用户</translation>
     </message>
     <message>
       <source>%1 is locked and logged out.</source>

@@ -116,13 +116,13 @@ def test_stale_answers_are_ignored(qtbot, live):
     qtbot.waitUntil(lambda: len(searches()) == 1)  # on its way, and held
     search.query.setText("zsf")
     qtbot.keyClick(search.query, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: search.status.text() == "1 customers", timeout=10000)
+    qtbot.waitUntil(lambda: search.status.text() == "1 customer", timeout=10000)
     assert [c.name for c in search.model.rows()] == ["张三丰"]
     slow.set()  # now the first, older answer arrives
     assert w.controller.tasks.wait(10000)
     qtbot.wait(100)  # its queued signal reaches the view
     assert [r.url.params.get("q") for r in searches()] == ["张", "zsf"]
-    assert [c.name for c in search.model.rows()] == ["张三丰"] and search.status.text() == "1 customers"
+    assert [c.name for c in search.model.rows()] == ["张三丰"] and search.status.text() == "1 customer"
 
 
 def test_customer_table_model_is_a_well_behaved_qt_model(qtmodeltester, live):
@@ -370,7 +370,7 @@ def test_every_interface_string_is_translated_in_the_shipped_qm(qapp):
     translated = module.existing()
     assert i18n.set_language(qapp, "zh_CN")
     try:
-        missing = [s for s in sources if s not in translated or i18n.tr(s) != translated[s]]
+        missing = [s for s in sources if s not in translated or i18n.tr(*s) != translated[s]]
     finally:
         i18n.set_language(qapp, "en")
     assert not missing, missing
@@ -737,3 +737,17 @@ def test_a_teller_sees_which_fields_are_theirs_to_change_before_typing(qtbot, li
     qtbot.waitUntil(lambda: mine.version is not None, timeout=10000)
     assert not mine.inputs["name"].isReadOnly() and mine.inputs["marital_status"].isEnabled()
     assert not mine.inputs["org_id"].isEnabled()  # moving a customer between branches: a branch manager's
+
+
+def test_one_english_word_with_two_meanings_has_two_translations_and_counts_agree_in_number(qapp):
+    """An org's kind "Branch" is 支行; a customer's "Branch" (the org it belongs to) is
+    所属机构. "1 customer", "2 customers"; Chinese has one form."""
+    assert i18n.label("org_kind", "branch") == "Branch" and i18n.field_labels()["org_id"] == "Branch"
+    assert i18n.set_language(qapp, "zh_CN")
+    try:
+        assert i18n.label("org_kind", "branch") == "支行"
+        assert i18n.field_labels()["org_id"] == "所属机构"
+        assert i18n.tr("%1 customer").replace("%1", "1") == i18n.tr("%1 customers").replace("%1", "1")
+        assert i18n.tr("Name", "of an organisation") == "机构名称" and i18n.tr("Name") == "姓名"
+    finally:
+        i18n.set_language(qapp, "en")

@@ -130,7 +130,7 @@ def test_a_bank_sets_up_and_an_account_manager_keeps_a_customer(qtbot, qapp, liv
         (qtbot.keyClicks if q.isascii() else type_text)(search.query, q)
         qtbot.keyClick(search.query, Qt.Key.Key_Return)  # search now, without waiting for the debounce
         assert search.status.text() == "Searching..."
-        qtbot.waitUntil(lambda: search.status.text() == "1 customers", timeout=15000)
+        qtbot.waitUntil(lambda: search.status.text() == "1 customer", timeout=15000)
         assert search.model.customer_at(0).name == "张三丰"
     search.table.setFocus()
     qtbot.keyClick(search.table, Qt.Key.Key_Return)
