@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 _translator: QTranslator | None = None
+_language = "en"
 
 
 def tr(text: str, disambiguation: str | None = None) -> str:
@@ -45,18 +46,24 @@ def install_font(app: QApplication) -> str:
 
 def set_language(app: QApplication, lang: str) -> bool:
     """Install the translator for `lang` ("en" is the source language)."""
-    global _translator
+    global _translator, _language
     if _translator is not None:
         app.removeTranslator(_translator)
         _translator = None
+    _language = "en"
     if lang == "en":
         return True
     t = QTranslator(app)
     if not t.load(resource_path("translations", f"crm_{lang}.qm")):
         return False
     app.installTranslator(t)
-    _translator = t
+    _translator, _language = t, lang
     return True
+
+
+def current_language() -> str:
+    """The interface's language now (a LANGUAGES key)."""
+    return _language
 
 
 # ----------------------------------------------------------------------------- labels

@@ -1,13 +1,14 @@
 """The main window: navigation by what the role may do, customer tabs, status bar."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
-from client.i18n import LANGUAGES, label, tr
+from client.i18n import LANGUAGES, current_language, label, tr
 from client.views.approvals_view import ApprovalsView
 from client.views.audit_view import AuditView
 from client.views.customer_form import CustomerProfileForm
@@ -71,11 +72,34 @@ class MainWindow(QMainWindow):
         quit_action = QAction(tr("Quit"), self)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
+        view = self.menuBar().addMenu(tr("&View"))
+        self.shortcut_actions: list[QAction] = []
+
+        def action(menu: QMenu, text: str, keys: str, do: Callable[[], object]) -> QAction:
+            """A menu entry with its shortcut (shown in the menu and on the Help page)."""
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(keys))  # portable text: Ctrl is Command on macOS
+            act.triggered.connect(lambda _c=False: do())
+            menu.addAction(act)
+            self.shortcut_actions.append(act)
+            return act
+        if self.search is not None:
+            action(view, tr("Find a customer"), "Ctrl+F", self.find_customer)
+            if controller.may("customer.create"):
+                action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None))
+        action(view, tr("Refresh"), "F5", self.refresh_current)
+        action(view, tr("Close tab"), "Ctrl+W", lambda: self.close_tab(self.tabs.currentIndex()))
         lang_menu = self.menuBar().addMenu(tr("&Language"))
         for code, name in LANGUAGES.items():
             act = QAction(name, self)
+            act.setCheckable(True)
+            act.setChecked(code == current_language())  # the language in use, marked
             act.triggered.connect(lambda _c=False, code=code: self.language_requested.emit(code))
             lang_menu.addAction(act)
+        help_menu = self.menuBar().addMenu(tr("&Help"))
+        keys = QAction(tr("Keyboard shortcuts"), self)
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
         self.user_label = QLabel(f"{me.user.display_name} · {label('role', me.user.role)}")
         self.org_label = QLabel(me.org.name)
         self.server_label = QLabel(controller.api.base_url)
@@ -103,9 +127,44 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         w = self.tabs.widget(index)
-        if isinstance(w, CustomerProfileForm) and not w.confirm_close():
+        if not isinstance(w, CustomerProfileForm):  # the home tabs stay
+            return
+        if not w.confirm_close():
             return
         self.tabs.removeTab(index)
+
+    def find_customer(self) -> None:
+        """Ctrl+F: the search box, its text selected for the next customer."""
+        if self.search is not None:
+            self.tabs.setCurrentWidget(self.search)
+            self.search.query.setFocus()
+            self.search.query.selectAll()
+
+    def refresh_current(self) -> None:
+        """F5: the current tab asks the server again (a profile only without unsaved edits)."""
+        w = self.tabs.currentWidget()
+        if isinstance(w, CustomerSearchView):
+            w.search_now()
+        elif isinstance(w, CustomerProfileForm):
+            if w.customer_id is not None and not w.is_dirty():
+                w.reload()
+        elif isinstance(w, (StaffView, ApprovalsView, AuditView)):
+            w.refresh()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(what, keys) of every shortcut, in the user's language and this platform's keys."""
+        rows = [(a.text(), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                for a in self.shortcut_actions]
+        save = QKeySequence(QKeySequence.StandardKey.Save).toString(QKeySequence.SequenceFormat.NativeText)
+        return [*rows, (tr("Save"), save), (tr("Open the customer chosen / the one found"), tr("Enter")),
+                (tr("From the search box into the results"), tr("Down arrow")), (tr("Next field"), tr("Tab"))]
+
+    def show_shortcuts(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, tr("Keyboard shortcuts"),
+                          "\n".join(f"{keys}\t{what}" for what, keys in self.shortcut_rows()),
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
+        return box
 
     def request_logout(self) -> None:
         if all(f.confirm_close() for f in self.forms()):

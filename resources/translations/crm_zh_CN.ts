@@ -1165,8 +1165,24 @@
       <translation>退出</translation>
     </message>
     <message>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+      <source>Close tab</source>
+      <translation>关闭标签页</translation>
+    </message>
+    <message>
       <source>&amp;Language</source>
       <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <source>Keyboard shortcuts</source>
+      <translation>键盘快捷键</translation>
     </message>
     <message>
       <source>Your session has ended: log in again; your open forms are kept.</source>
@@ -1187,6 +1203,34 @@
     <message>
       <source>Audit trail</source>
       <translation>审计日志</translation>
+    </message>
+    <message>
+      <source>Find a customer</source>
+      <translation>查找客户</translation>
+    </message>
+    <message>
+      <source>Open the customer chosen / the one found</source>
+      <translation>打开选中的客户 / 唯一查到的客户</translation>
+    </message>
+    <message>
+      <source>Enter</source>
+      <translation>回车键</translation>
+    </message>
+    <message>
+      <source>From the search box into the results</source>
+      <translation>从搜索框进入结果列表</translation>
+    </message>
+    <message>
+      <source>Down arrow</source>
+      <translation>下方向键</translation>
+    </message>
+    <message>
+      <source>Next field</source>
+      <translation>下一个输入项</translation>
+    </message>
+    <message>
+      <source>Tab</source>
+      <translation>Tab 键</translation>
     </message>
     <message>
       <source>Kind</source>

@@ -751,3 +751,35 @@ def test_one_english_word_with_two_meanings_has_two_translations_and_counts_agre
         assert i18n.tr("Name", "of an organisation") == "机构名称" and i18n.tr("Name") == "姓名"
     finally:
         i18n.set_language(qapp, "en")
+
+
+def test_keyboard_shortcuts_find_new_refresh_and_close_and_are_listed_in_help(qtbot, live):
+    transport = WatchedTransport()
+    w = MainWindow(controller_for(live.url, "manager", transport))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitActive(w)
+    assert w.search is not None
+    form = w.open_customer(own_customer(live.url))
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert w.tabs.currentWidget() is w.search and QApplication.focusWidget() is w.search.query
+    searches = len(transport.sent("GET", "/api/v1/customers"))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: len(transport.sent("GET", "/api/v1/customers")) == searches + 1, timeout=10000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    new = w.tabs.currentWidget()
+    assert isinstance(new, CustomerProfileForm) and new.customer_id is None
+    qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert w.tabs.indexOf(new) < 0 and w.tabs.indexOf(form) >= 0  # the untouched new form closes
+    w.tabs.setCurrentWidget(w.search)
+    qtbot.keyClick(w.search.query, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert w.tabs.indexOf(w.search) >= 0  # a home tab stays
+    rows = dict(w.shortcut_rows())
+    assert rows["Find a customer"] == "Ctrl+F" and rows["New customer"] == "Ctrl+N" and rows["Refresh"] == "F5"
+    assert rows["Close tab"] == "Ctrl+W" and rows["Save"] == "Ctrl+S"
+    box = w.show_shortcuts()
+    assert "Ctrl+F\tFind a customer" in box.text()
+    box.close()
+    languages = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Language").actions()
+    assert [a.text() for a in languages if a.isChecked()] == ["English"]  # the language in use, marked
