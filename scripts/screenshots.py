@@ -119,6 +119,8 @@ def main() -> None:
             admin = MainWindow(controller_for(server.url, "admin"))
             admin.resize(900, 560)
             admin.show()
+            assert admin.org_tree is not None
+            admin.tabs.setCurrentWidget(admin.org_tree)
             settle(200)
             admin.grab().save(str(OUT / f"organisations_{lang}.png"))
             assert admin.staff is not None

@@ -62,6 +62,10 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.audit, tr("Audit trail"))
         for i in range(self.tabs.count()):  # the home tabs stay
             self.tabs.tabBar().setTabButton(i, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        # each role starts on its main screen: the customers, else the audit trail, else the staff
+        home = self.search or self.audit or self.staff
+        if home is not None:
+            self.tabs.setCurrentWidget(home)
         menu = self.menuBar().addMenu(tr("&Session"))
         change = QAction(tr("Change password..."), self)
         change.triggered.connect(self.password_change_requested)

@@ -288,6 +288,9 @@ def test_navigation_follows_the_role(qtbot, live):
     auditor = MainWindow(controller_for(live.url, "auditor"))
     qtbot.addWidget(auditor)
     assert auditor.search is None
+    # each role starts on its main screen
+    assert auditor.tabs.currentWidget() is auditor.audit
+    assert admin.tabs.currentWidget() is admin.staff and teller.tabs.currentWidget() is teller.search
 
 
 def test_teller_sees_masked_identifiers_and_may_replace_only_the_mobile(qtbot, live):
