@@ -16,6 +16,30 @@ if TYPE_CHECKING:
     from client.app import Controller
 
 
+def approval_details(a: ApprovalRead, org_names: dict[int, str]) -> str:
+    """What a request is about, in the reader's language, from its structured `details`
+    (the server's `summary` is English, for API users): whom or which customer, and the
+    role or organisation it would give."""
+    d = a.details
+    if d.get("customer_no"):
+        subject = str(d["customer_no"])
+    elif d.get("username"):
+        subject = f"{d.get('display_name') or ''} ({d['username']})".strip()
+    else:
+        subject = str(a.object_id or "")
+    parts = [subject]
+    role = d.get("new_role") or (d.get("role") if a.kind in ("user.create", "user.grant_privileged")
+                                 and not d.get("user_id") else None)
+    if role:
+        parts.append(tr("role: %1").replace("%1", label("role", str(role))))
+    org = d.get("new_org_id") or d.get("org_id_to")
+    if org and str(org).isdigit():
+        parts.append(tr("to %1").replace("%1", org_names.get(int(org), str(org))))
+    if d.get("manager_id_to") is not None:
+        parts.append(tr("a new account manager"))
+    return tr("; ").join(p for p in parts if p)
+
+
 class ApprovalsView(QWidget):
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +49,7 @@ class ApprovalsView(QWidget):
                    lambda a: a.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
             Column("maker", lambda: tr("Requested by"), lambda a: a.maker.display_name),
             Column("kind", lambda: tr("Request"), lambda a: label("approval_kind", a.kind)),
-            Column("summary", lambda: tr("Details"), lambda a: a.summary),
+            Column("summary", lambda: tr("Details"), lambda a: approval_details(a, controller.org_names)),
         ], self, key=lambda a: a.id)
         self.table = record_table(self.model)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())

@@ -889,6 +889,10 @@
       <translation>年龄</translation>
     </message>
     <message>
+      <source>a new account manager</source>
+      <translation>更换客户经理</translation>
+    </message>
+    <message>
       <source>Reason (shown to the requester)</source>
       <translation>理由（申请人可见）</translation>
     </message>
@@ -907,6 +911,14 @@
     <message>
       <source>Waiting for a decision</source>
       <translation>待审批</translation>
+    </message>
+    <message>
+      <source>role: %1</source>
+      <translation>角色：%1</translation>
+    </message>
+    <message>
+      <source>to %1</source>
+      <translation>调往 %1</translation>
     </message>
     <message>
       <source>Requested</source>

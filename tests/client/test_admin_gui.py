@@ -461,3 +461,26 @@ def test_the_approvals_tab_shows_a_request_as_soon_as_it_is_sent(qtbot, live):
     qtbot.waitUntil(lambda: "Sent for approval" in w.staff.status.text(), timeout=10000)
     qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in w.approvals.model.rows()), timeout=10000)
     assert w.approvals.model.rowCount() >= shown_before
+
+
+def test_an_approval_reads_in_the_checkers_language(qtbot, qapp, live):
+    """The request's details come from its structured details, not the server's English
+    summary ("Grant auditor to …"): in Chinese, whom it concerns and the role it gives."""
+    from shared.schemas import ApprovalPending
+
+    user_id, username = new_teller(live.url)
+    admin = api_as(live.url, "admin")
+    version = admin.users(username)[0].version
+    assert isinstance(admin.update_user(user_id, version, {"role": "auditor"}), ApprovalPending)
+    assert i18n.set_language(qapp, "zh_CN")
+    try:
+        checker = MainWindow(controller_for(live.url, "admin2"))
+        qtbot.addWidget(checker)
+        view = checker.approvals
+        assert view is not None
+        qtbot.waitUntil(lambda: any(a.details.get("username") == username for a in view.model.rows()), timeout=10000)
+        row = next(i for i, a in enumerate(view.model.rows()) if a.details.get("username") == username)
+        text = view.model.data(view.model.index(row, 3))
+        assert f"({username})" in text and "角色：审计员" in text and "Grant" not in text
+    finally:
+        i18n.set_language(qapp, "en")
