@@ -43,6 +43,18 @@ def controller_for(url: str, username: str) -> Controller:
     return Controller(api, api.me(), api.orgs())
 
 
+def searched(url: str, username: str, query: str) -> MainWindow:
+    """`username`'s main window at the common branch size, the search run for `query`."""
+    window = MainWindow(controller_for(url, username))
+    window.resize(1180, 720)
+    window.show()
+    assert window.search is not None
+    window.search.query.setText(query)
+    window.search.search_now()
+    settle()
+    return window
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     qapp = make_qapp("en")
@@ -57,13 +69,8 @@ def main() -> None:
             login.grab().save(str(OUT / f"login_{lang}.png"))
             login.close()
 
-            window = MainWindow(controller_for(server.url, "manager"))
-            window.resize(1180, 720)
-            window.show()
+            window = searched(server.url, "manager", "zh")
             assert window.search is not None
-            window.search.query.setText("zh")
-            window.search.search_now()
-            settle()
             window.grab().save(str(OUT / f"search_{lang}.png"))
 
             rows = [window.search.model.customer_at(i) for i in range(window.search.model.rowCount())]
@@ -90,13 +97,8 @@ def main() -> None:
             window.close()
 
             # the teller sees the same customer masked: ID and phone masked, the age for the birth date
-            counter = MainWindow(controller_for(server.url, "teller"))
-            counter.resize(1180, 720)
-            counter.show()
+            counter = searched(server.url, "teller", "张三丰")
             assert counter.search is not None
-            counter.search.query.setText("张三丰")
-            counter.search.search_now()
-            settle()
             masked = counter.open_customer(counter.search.model.customer_at(0).id)
             settle()
             assert masked.masked, "the teller's view of a customer is masked"
@@ -104,13 +106,8 @@ def main() -> None:
             counter.close()
 
             # the branch manager sees the same customer with the account manager to choose
-            president = MainWindow(controller_for(server.url, "president"))
-            president.resize(1180, 720)
-            president.show()
+            president = searched(server.url, "president", "张三丰")
             assert president.search is not None
-            president.search.query.setText("张三丰")
-            president.search.search_now()
-            settle()
             president.open_customer(president.search.model.customer_at(0).id)
             settle()
             president.grab().save(str(OUT / f"customer_branch_manager_{lang}.png"))
