@@ -148,9 +148,8 @@ class CustomerProfileForm(QWidget):
             self.inputs[f], self.errors[f] = w, err
             form.addRow(names[f] + (" *" if f in ("name", "gender", "birth_date", "id_number", "org_id") else ""),
                         box)
-        # the account manager: shown to who may list the staff, chosen by who may reassign
+        # the account manager: shown to who may list the staff (who may choose: `_may_change`)
         if controller.may(Action.USER_READ):
-            self.inputs["manager_id"].setEnabled(controller.may(Action.CUSTOMER_REASSIGN))
             controller.account_managers(self._managers_listed, lambda _e: None, owner=self)
         else:
             form.setRowVisible(form.rowCount() - 1, False)  # manager_id, the last row
