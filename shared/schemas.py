@@ -272,6 +272,9 @@ class CustomerSummary(_Read):
     phone: str | None
     org_id: int
     manager_id: int | None
+    #: the responsible account manager's display name (what the list's column and the
+    #: profile's header show; readers who may not list users still see whose customer it is)
+    manager_name: str | None = None
     version: int
 
 

@@ -90,12 +90,19 @@ def to_read(c: Customer, masked: list[str]) -> CustomerRead:
 
 
 def _read_as(db: Session, actor: Actor, c: Customer) -> CustomerRead:
-    return to_read(c, access.masked_customer_fields(db, actor, c))
+    r = to_read(c, access.masked_customer_fields(db, actor, c))
+    manager = db.get(User, c.manager_id) if c.manager_id is not None else None
+    r.manager_name = manager.display_name if manager is not None else None
+    return r
 
 
+#: The responsible account manager's name beside their id, in the same statement (one
+#: primary-key probe per row of a page: the list's and the header card's column).
+_MANAGER_NAME = select(User.display_name).where(User.id == Customer.manager_id).correlate(Customer) \
+    .scalar_subquery().label("manager_name")
 #: What a list row and a full profile read (the hot reads select columns, not entities).
-SUMMARY_COLUMNS = columns_for(Customer, CustomerSummary)
-READ_COLUMNS = columns_for(Customer, CustomerRead)
+SUMMARY_COLUMNS = (*columns_for(Customer, CustomerSummary), _MANAGER_NAME)
+READ_COLUMNS = (*columns_for(Customer, CustomerRead), _MANAGER_NAME)
 
 
 async def read(x: Executor, actor: Actor, customer_id: int) -> CustomerRead:

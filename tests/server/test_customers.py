@@ -412,3 +412,21 @@ def test_an_exact_look_up_finds_each_kind_of_identifier(api, world, db, corporat
 def test_what_no_stored_identifier_can_equal_finds_nothing(api, world, corporate, q):  # type: ignore[no-untyped-def]
     r = api.get("/customers", params={"q": q}, headers=world.h("bm_a"))
     assert r.status_code == 200 and r.json()["total"] == 0 and r.json()["items"] == []
+
+
+def test_lists_and_profiles_name_the_account_manager_for_every_reader(api, world):
+    """The list's "account manager" column and the profile header: whose customer it is,
+    as a name, also for a teller (who may not list users)."""
+    r = api.post("/customers", headers=world.h("am_a"), json=new_customer(world, org="A1"))
+    assert r.status_code == 201 and r.json()["manager_name"] == "用户am_a"
+    cid, v = r.json()["id"], r.json()["version"]
+    assert api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()["manager_name"] == "用户am_a"
+    listed = api.get("/customers", headers=world.h("teller_a1"), params={"page_size": 200}).json()["items"]
+    assert next(c for c in listed if c["id"] == cid)["manager_name"] == "用户am_a"
+    found = api.get("/customers", headers=world.h("teller_a1"), params={"q": "赵六"}).json()["items"]
+    assert {c["manager_name"] for c in found if c["id"] == cid} == {"用户am_a"}
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"manager_id": world.users["am_a2"], "version": v})
+    assert r.status_code == 200 and r.json()["manager_name"] == "用户am_a2"
+    r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"manager_id": None, "version": v + 1})
+    assert r.status_code == 200 and r.json()["manager_name"] is None
+    assert api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()["manager_name"] is None
