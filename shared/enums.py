@@ -135,3 +135,10 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class ExportFormat(StrEnum):
+    """What a list is exported to (the client writes the file; the server records it)."""
+
+    XLSX = "xlsx"
+    CSV = "csv"

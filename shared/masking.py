@@ -1,6 +1,8 @@
 """Masking of sensitive identifiers for readers whose scope does not allow the full value."""
 from __future__ import annotations
 
+import re
+
 
 def mask_id_number(v: str | None) -> str | None:
     """First 6 and last 4 characters: 110101********4514."""
@@ -33,3 +35,17 @@ def mask_account(v: str | None) -> str | None:
 
 def is_masked(v: str | None) -> bool:
     return bool(v) and "*" in v  # type: ignore[operator]
+
+
+#: A run of digits (a resident ID may end in X) long enough to be a phone or an ID.
+_IDENTIFIER_RUN = re.compile(r"\d{7,}[Xx]?")
+
+
+def mask_search_text(text: str) -> str:
+    """A search text as a record of it may keep it (an export's filters in the audit
+    trail): every run of 7 or more digits masked as a resident ID (15 or 18 long) or a
+    mobile number would be, so a typed identifier is not kept whole."""
+    def masked(m: re.Match[str]) -> str:
+        run = m.group(0)
+        return (mask_id_number(run) if len(run) in (15, 18) else mask_phone(run)) or ""
+    return _IDENTIFIER_RUN.sub(masked, text)

@@ -18,6 +18,7 @@ from shared.enums import (
     CustomerSort,
     CustomerType,
     Education,
+    ExportFormat,
     Gender,
     IncomeBand,
     JobStatus,
@@ -335,8 +336,14 @@ class HistoryEntry(BaseModel):
 
 
 class AuditEntry(_Read):
+    """CONTRACT.md's `{id, at, actor, action, object_type, object_id, outcome, source,
+    details}`; `actor_id`, `actor_name` (the username as recorded) and `detail` (the
+    details as recorded JSON text) are the same facts as first served."""
+
     id: int
     at: datetime
+    #: who acted, as a user now (null for an anonymous attempt, e.g. a failed login)
+    actor: ActorRead | None = None
     actor_id: int | None
     actor_name: str | None
     action: str
@@ -344,6 +351,7 @@ class AuditEntry(_Read):
     object_id: str | None
     outcome: str
     source: str | None
+    details: dict[str, Any] | None = None
     detail: str | None
 
 
@@ -421,3 +429,23 @@ def problem_fields(body: dict[str, Any]) -> dict[str, str]:
     for e in body.get("errors") or []:
         out.setdefault(e.get("field", ""), e.get("code", ""))
     return out
+
+
+# ----------------------------------------------------------------------------- exports
+#: The most rows one export holds (a branch's book is thousands; the bank's two million
+#: are not exported from a desktop).
+MAX_EXPORT_ROWS = 100_000
+#: A filter's name as the list's query parameter (`q`, `org_id`, `action`…).
+FilterName = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[a-z_]+$")]
+
+
+class ExportRecord(_Write):
+    """What a client exported from a list, for the audit trail (POST
+    /api/v1/{customers,users,audit,approvals}/exports): the file's format, how many rows,
+    the columns and the filters the list was shown with. The client writes the file only
+    once the server has recorded this."""
+
+    format: ExportFormat
+    rows: StrictInt = Field(ge=0, le=MAX_EXPORT_ROWS)
+    columns: list[Annotated[Text, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=40)
+    filters: dict[FilterName, Annotated[Text, Field(max_length=100)]] = Field(default_factory=dict, max_length=12)

@@ -27,5 +27,5 @@ def search_audit(actor: Annotated[Actor, require(Action.AUDIT_READ)], db: DbSess
     rows, total = audit.search(db, actor, actor_id=actor_id, action=action, object_type=object_type,
                                object_id=object_id,
                                outcome=outcome, since=since, until=until, page=page, page_size=page_size)
-    return Page[AuditEntry](items=[AuditEntry.model_validate(r) for r in rows], total=total, page=page,
+    return Page[AuditEntry](items=audit.to_entries(db, rows), total=total, page=page,
                             page_size=page_size)

@@ -13,6 +13,8 @@ from server.context import Actor, Principal
 from server.executor import constant
 from server.models import AuditLog
 from server.models.base import utcnow
+from shared.masking import mask_search_text
+from shared.schemas import ActorRead, AuditEntry, ExportRecord
 
 
 def record(db: Session, action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
@@ -77,6 +79,15 @@ def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str |
     )
 
 
+def record_export(db: Session, actor: Actor, listed: str, export: ExportRecord) -> None:
+    """An export of a list on record (`<listed>.export`): its format, rows, columns and
+    the filters it was shown with, a typed identifier masked (the audit trail's readers
+    may not see it whole)."""
+    filters = {k: mask_search_text(v) if k == "q" else v for k, v in export.filters.items()}
+    record(db, f"{listed}.export", who=actor, object_type=listed, format=str(export.format), rows=export.rows,
+           columns=export.columns, filters=filters)
+
+
 def search(db: Session, actor: Actor, *, actor_id: int | None = None, action: str | None = None,
            object_type: str | None = None,
            object_id: str | None = None, outcome: str | None = None, since: datetime | None = None,
@@ -105,3 +116,31 @@ def search(db: Session, actor: Actor, *, actor_id: int | None = None, action: st
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.scalars(q.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size))
     return list(rows), total
+
+
+def to_entries(db: Session, rows: list[AuditLog]) -> list[AuditEntry]:
+    """The page's rows with who acted as a user (one query for the page) and the
+    details as an object."""
+    from sqlalchemy import select
+
+    from server.models import User
+    ids = {r.actor_id for r in rows if r.actor_id is not None}
+    users = {u.id: ActorRead.model_validate(u) for u in db.scalars(select(User).where(User.id.in_(ids)))} \
+        if ids else {}
+    out = []
+    for r in rows:
+        e = AuditEntry.model_validate(r)
+        e.actor = users.get(r.actor_id) if r.actor_id is not None else None
+        e.details = _details(r.detail)
+        out.append(e)
+    return out
+
+
+def _details(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:  # recorded as JSON by `_row`; an older free-text row reads as its text
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}
