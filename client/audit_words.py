@@ -43,6 +43,10 @@ ACTIONS: Words = {
     "approval.decide": lambda: tr("Decide request"),
     "parameter.change": lambda: tr("Change system parameter"),
     "import.customers": lambda: tr("Import customers"),
+    "customer.export": lambda: tr("Export customer list"),
+    "user.export": lambda: tr("Export staff list"),
+    "audit.export": lambda: tr("Export audit trail"),
+    "approval.export": lambda: tr("Export approvals list"),
     "permission.denied": lambda: tr("Request outside the role's rights"),
     # permissions (what a refusal names)
     "session.self": lambda: tr("Own session"),
@@ -84,6 +88,7 @@ OBJECTS: Words = {
     "approval": lambda: tr("Approval request"),
     "parameter": lambda: tr("System parameter"),
     "import_batch": lambda: tr("Import batch"),
+    "audit": lambda: tr("Audit trail"),
 }
 
 #: why: the codes the server gives as `reason`
@@ -119,6 +124,23 @@ DETAILS: Words = {
     "name": lambda: tr("Name"),
     "via": lambda: tr("Via"),
     "device": lambda: tr("Device"),
+    "format": lambda: tr("Format"),
+    "rows": lambda: tr("Rows"),
+    "columns": lambda: tr("Columns"),
+    "filters": lambda: tr("Filters"),
+}
+
+#: an export's filters (the list's query parameters) -> their words
+FILTERS: Words = {
+    "q": lambda: tr("Search text"),
+    "org_id": lambda: tr("Organisation"),
+    "manager_id": lambda: tr("Account manager"),
+    "type": lambda: tr("Type"),
+    "sort": lambda: tr("Sorted by"),
+    "role": lambda: tr("Role"),
+    "status": lambda: tr("Status"),
+    "action": lambda: tr("Action"),
+    "object_id": lambda: tr("Object id"),
 }
 
 
@@ -144,6 +166,12 @@ SOURCES: Words = {
 def source_text(source: str | None) -> str:
     words = SOURCES.get(source or "")
     return words() if words else (source or "")
+
+
+def who_text(e: AuditEntry) -> str:
+    """Who acted: the staff member's name where the entry names a user, else the
+    recorded actor (the system, the operator) in words."""
+    return e.actor.display_name if e.actor is not None else actor_text(e.actor_name)
 
 
 def actor_text(name: str | None) -> str:
@@ -199,9 +227,32 @@ def _value(key: str, value: Any) -> str:
     if key in ("via", "device") and isinstance(value, str):
         words = VALUES.get(value)
         return words() if words else value
+    if key == "filters" and isinstance(value, dict):
+        return tr(", ").join(f"{_words(FILTERS, str(k))} {_filter_value(str(k), v)}" for k, v in value.items())
+    if key == "format" and isinstance(value, str):
+        return value.upper()
     if isinstance(value, list):
         return tr(", ").join(str(v) for v in value)
     return "" if value is None else str(value)
+
+
+def _words(words: Words, code: str) -> str:
+    found = words.get(code)
+    return found() if found else code
+
+
+def _filter_value(key: str, value: Any) -> str:
+    text = "" if value is None else str(value)
+    if key == "sort":
+        descending = text.startswith("-")
+        column = {"name": tr("Name"), "customer_no": tr("Customer no."), "created_at": tr("Created"),
+                  "updated_at": tr("Updated")}.get(text.removeprefix("-"), text)
+        return column + (" " + tr("(descending)") if descending else "")
+    if key == "action":
+        return action_text(text)
+    if key in ("role", "type", "status"):
+        return label({"status": "approval_status", "type": "customer_type"}.get(key, key), text)
+    return text
 
 
 def detail_text(detail: str | None) -> str:
@@ -220,6 +271,6 @@ def detail_text(detail: str | None) -> str:
 
 def sentence(e: AuditEntry) -> str:
     """Who did what to what, and how it ended: one line of the trail."""
-    args = (actor_text(e.actor_name) or tr("(unknown)"), action_text(e.action), object_text(e.object_type, e.object_id),
+    args = (who_text(e) or tr("(unknown)"), action_text(e.action), object_text(e.object_type, e.object_id),
             outcome_text(e.outcome))
     return re.sub(r"%([1-4])", lambda m: args[int(m.group(1)) - 1], tr("%1: %2 %3 — %4"))

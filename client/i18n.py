@@ -94,6 +94,8 @@ def enum_labels() -> dict[str, dict[str, str]]:
                           "user.unlock": tr("Unlock a user"),
                           "user.password_reset": tr("Reset a password"),
                           "customer.reassign": tr("Reassign a customer")},
+        "customer_type": {"personal": tr("Personal"), "corporate": tr("Corporate")},
+        "approval_status": {"pending": tr("Pending"), "approved": tr("Approved"), "rejected": tr("Rejected")},
     }
 
 
@@ -184,5 +186,8 @@ def error_message(code: str, fallback: str = "") -> str:
         "field.out_of_range": tr("Out of the allowed range"),
         "request.too_large": tr("The request is too large"),
         "server.unavailable": tr("The server is busy: try again in a moment"),
+        "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),
+        "export.cancelled": tr("The export was stopped: no file was written"),
+        "export.write_failed": tr("The file could not be written"),
     }
     return messages.get(code, fallback or code)

@@ -14,6 +14,7 @@ from shared.schemas import (
     CustomerPage,
     CustomerQuery,
     CustomerRead,
+    ExportRecord,
     HistoryEntry,
     LoginResponse,
     Me,
@@ -169,6 +170,10 @@ class ApiClient:
         params = {"action": action, "object_id": object_id, "page": page, "page_size": page_size}
         return Page[AuditEntry].model_validate(
             self._request("GET", "/audit", params={k: v for k, v in params.items() if v}))
+
+    def record_export(self, listed: str, export: ExportRecord) -> None:
+        """Put an export of the list at `/{listed}` on the audit trail (before its file is written)."""
+        self._request("POST", f"/{listed}/exports", json=export.model_dump(mode="json"))
 
     # ------------------------------------------------------------------ customers
     def search_customers(self, query: CustomerQuery, page: int = 1, page_size: int = 50) -> CustomerPage:

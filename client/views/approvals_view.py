@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from client.export import ExportSource
 from client.i18n import error_message, label, tr
 from client.models.rows import Column, RowsModel
 from client.views.widgets import Pager, record_table
@@ -81,7 +82,10 @@ class ApprovalsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.pager.refresh(lambda api, page, size: api.approvals_page("pending", page, size))
+        self.pager.refresh(lambda api, page, size: api.approvals_page("pending", page, size), {"status": "pending"})
+
+    def export_source(self) -> ExportSource[ApprovalRead]:
+        return self.pager.export_source("approvals", tr("Approvals"))
 
     def _show(self, page: Page[ApprovalRead]) -> None:
         if page.page == 1:

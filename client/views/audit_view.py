@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 from client.audit_words import (
     ACTIONS,
     action_text,
-    actor_text,
     detail_text,
     object_text,
     outcome_text,
     source_text,
+    who_text,
 )
+from client.export import ExportSource
 from client.i18n import error_message, tr
 from client.models.rows import Column, RowsModel
 from client.views.history import HistoryTable
@@ -43,7 +44,7 @@ class AuditView(QWidget):
         self.controller = controller
         self.model: RowsModel[AuditEntry] = RowsModel([
             Column("at", lambda: tr("When"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
-            Column("actor", lambda: tr("Who"), lambda e: actor_text(e.actor_name)),
+            Column("actor", lambda: tr("Who"), who_text),
             Column("action", lambda: tr("Action"), lambda e: action_text(e.action)),
             Column("object", lambda: tr("Object"), lambda e: object_text(e.object_type, e.object_id)),
             Column("outcome", lambda: tr("Outcome"), lambda e: outcome_text(e.outcome)),
@@ -103,7 +104,11 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         action, object_id = self.action.currentData() or "", self.object_id.text().strip()
-        self.pager.refresh(lambda api, page, size: api.audit_page(action, object_id, page, size))
+        self.pager.refresh(lambda api, page, size: api.audit_page(action, object_id, page, size),
+                           {k: v for k, v in (("action", action), ("object_id", object_id)) if v})
+
+    def export_source(self) -> ExportSource[AuditEntry]:
+        return self.pager.export_source("audit", tr("Audit trail"))
 
     def _show(self, page: Page[AuditEntry]) -> None:
         if page.page == 1:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.export import ExportSource
 from client.i18n import error_message, tr
 from client.models.customer_table import CustomerTableModel
 from client.views.widgets import Pager, record_table
@@ -123,9 +124,13 @@ class CustomerSearchView(QWidget):
         query = self.customer_query()
         self.status.setText(tr("Searching..."))
         self.pager.page_size = PAGE_SIZE
-        generation = self.pager.refresh(lambda api, page, size: api.search_customers(query, page, size))
+        generation = self.pager.refresh(lambda api, page, size: api.search_customers(query, page, size),
+                                        query.params())
         self._asked = {generation: query}
         return generation
+
+    def export_source(self) -> ExportSource[CustomerSummary]:
+        return self.pager.export_source("customers", tr("Customers"))
 
     def enter(self) -> None:
         """Enter in the search box: the one customer found is opened — at once when the

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -13,8 +14,10 @@ from client.views.approvals_view import ApprovalsView
 from client.views.audit_view import AuditView
 from client.views.customer_form import CustomerProfileForm
 from client.views.customer_search import CustomerSearchView
+from client.views.exporting import ExportRun, ask_export_path, run_with_progress
 from client.views.orgs_admin import OrgTreeView
 from client.views.staff_admin import StaffView
+from shared.enums import ExportFormat
 
 if TYPE_CHECKING:
     from client.app import Controller
@@ -38,6 +41,7 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.setCentralWidget(self.tabs)
         self.search: CustomerSearchView | None = None
+        self.export_run: ExportRun | None = None
         if controller.may("customer.lookup"):
             self.search = CustomerSearchView(controller)
             self.search.open_customer.connect(self.open_customer)
@@ -92,6 +96,7 @@ class MainWindow(QMainWindow):
             if controller.may("customer.create"):
                 action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None))
         action(view, tr("Refresh"), "F5", self.refresh_current)
+        action(view, tr("Export list..."), "Ctrl+E", self.export_current)
         action(view, tr("Close tab"), "Ctrl+W", lambda: self.close_tab(self.tabs.currentIndex()))
         lang_menu = self.menuBar().addMenu(tr("&Language"))
         for code, name in LANGUAGES.items():
@@ -154,6 +159,21 @@ class MainWindow(QMainWindow):
                 w.reload()
         elif isinstance(w, (StaffView, ApprovalsView, AuditView)):
             w.refresh()
+
+    def export_current(self, target: tuple[Path, ExportFormat] | None = None) -> ExportRun | None:
+        """Ctrl+E: the current tab's list to XLSX or CSV, as shown (`target`: the file and
+        format, else asked for)."""
+        source_of = getattr(self.tabs.currentWidget(), "export_source", None)
+        if source_of is None:
+            self.statusBar().showMessage(tr("This tab holds no list to export"), 10000)
+            return None
+        source = source_of()
+        target = target or ask_export_path(self, source.title)
+        if target is None:
+            return None
+        self.export_run = run_with_progress(self.controller, source, *target, self,
+                                            lambda text: self.statusBar().showMessage(text, 30000))
+        return self.export_run
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(what, keys) of every shortcut, in the user's language and this platform's keys."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.export import ExportSource
 from client.i18n import enum_labels, error_message, label, tr
 from client.models.rows import Column, RowsModel
 from client.views.widgets import FieldErrors, NewPassword, Pager, error_label, ok_cancel, record_table
@@ -296,7 +297,11 @@ class StaffView(QWidget):
     def refresh(self, select_id: int | None = None) -> None:
         q, role = self.query.text().strip(), self.role_filter.currentData()
         self._keep = select_id
-        self.pager.refresh(lambda api, page, size: api.users_page(q, role=role, page=page, page_size=size))
+        self.pager.refresh(lambda api, page, size: api.users_page(q, role=role, page=page, page_size=size),
+                           {k: v for k, v in (("q", q), ("role", role or "")) if v})
+
+    def export_source(self) -> ExportSource[UserRead]:
+        return self.pager.export_source("users", tr("Staff"))
 
     def _remember_selection(self) -> None:
         """The rows are replaced: the user selected meanwhile stays selected if listed."""

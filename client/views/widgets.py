@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from client.export import ExportSource
 from client.i18n import error_message, tr
 from client.models.rows import RowsModel
 from shared.passwords import password_errors
@@ -165,6 +166,7 @@ class Pager(Generic[R]):
         self._generation = 0
         self._page = 0
         self._ask: Callable[[ApiClient, int, int], Page[R]] | None = None
+        self._filters: dict[str, str] = {}
         model.set_fetcher(self._next)
 
     @property
@@ -172,12 +174,21 @@ class Pager(Generic[R]):
         """Which `refresh` the rows on screen (or on their way) answer."""
         return self._generation
 
-    def refresh(self, ask: Callable[[ApiClient, int, int], Page[R]]) -> int:
-        """Ask for the first page; returns the refresh's generation."""
+    def refresh(self, ask: Callable[[ApiClient, int, int], Page[R]], filters: dict[str, str] | None = None) -> int:
+        """Ask for the first page; returns the refresh's generation. `filters`: what the
+        list is filtered and sorted by, as query parameters (an export records them)."""
         self._generation += 1
         self._ask = ask
+        self._filters = dict(filters or {})
         self._request(self._generation, 1)
         return self._generation
+
+    def export_source(self, listed: str, title: str) -> ExportSource[R]:
+        """The list as shown (its columns' headers in the user's language, their texts)
+        with the last `refresh`'s way to ask for pages, for client/views/exporting.py."""
+        assert self._ask is not None, "refresh first"
+        return ExportSource(listed, title, self._ask, self._filters,
+                            [(c.header(), c.text) for c in self.model.columns])
 
     def _next(self) -> None:
         self._request(self._generation, self._page + 1)

@@ -92,6 +92,22 @@
       <translation>导入客户</translation>
     </message>
     <message>
+      <source>Export customer list</source>
+      <translation>导出客户列表</translation>
+    </message>
+    <message>
+      <source>Export staff list</source>
+      <translation>导出员工列表</translation>
+    </message>
+    <message>
+      <source>Export audit trail</source>
+      <translation>导出审计日志</translation>
+    </message>
+    <message>
+      <source>Export approvals list</source>
+      <translation>导出审批列表</translation>
+    </message>
+    <message>
       <source>Request outside the role's rights</source>
       <translation>超出角色权限的请求</translation>
     </message>
@@ -220,6 +236,10 @@
       <translation>导入批次</translation>
     </message>
     <message>
+      <source>Audit trail</source>
+      <translation>审计日志</translation>
+    </message>
+    <message>
       <source>the account is locked</source>
       <translation>账户已锁定</translation>
     </message>
@@ -324,6 +344,50 @@
       <translation>设备</translation>
     </message>
     <message>
+      <source>Format</source>
+      <translation>格式</translation>
+    </message>
+    <message>
+      <source>Rows</source>
+      <translation>行数</translation>
+    </message>
+    <message>
+      <source>Columns</source>
+      <translation>列</translation>
+    </message>
+    <message>
+      <source>Filters</source>
+      <translation>筛选条件</translation>
+    </message>
+    <message>
+      <source>Search text</source>
+      <translation>搜索内容</translation>
+    </message>
+    <message>
+      <source>Account manager</source>
+      <translation>客户经理</translation>
+    </message>
+    <message>
+      <source>Type</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <source>Sorted by</source>
+      <translation>排序</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Action</source>
+      <translation>操作</translation>
+    </message>
+    <message>
+      <source>Object id</source>
+      <translation>对象编号</translation>
+    </message>
+    <message>
       <source>the create-admin command</source>
       <translation>命令行创建管理员</translation>
     </message>
@@ -380,6 +444,14 @@
       <translation>、</translation>
     </message>
     <message>
+      <source>Customer no.</source>
+      <translation>客户号</translation>
+    </message>
+    <message>
+      <source>(descending)</source>
+      <translation>（降序）</translation>
+    </message>
+    <message>
       <source>Gender</source>
       <translation>性别</translation>
     </message>
@@ -430,14 +502,6 @@
     <message>
       <source>Branch</source>
       <translation>所属机构</translation>
-    </message>
-    <message>
-      <source>Account manager</source>
-      <translation>客户经理</translation>
-    </message>
-    <message>
-      <source>Type</source>
-      <translation>类型</translation>
     </message>
     <message>
       <source>Required</source>
@@ -708,6 +772,18 @@
       <translation>服务器繁忙，请稍后重试</translation>
     </message>
     <message>
+      <source>The list holds too many rows for one export: narrow it first</source>
+      <translation>列表行数过多，无法一次导出：请先缩小范围</translation>
+    </message>
+    <message>
+      <source>The export was stopped: no file was written</source>
+      <translation>导出已停止：未写入文件</translation>
+    </message>
+    <message>
+      <source>The file could not be written</source>
+      <translation>无法写入文件</translation>
+    </message>
+    <message>
       <source>Teller</source>
       <translation>柜员</translation>
     </message>
@@ -865,6 +941,22 @@
       <translation>调整客户归属</translation>
     </message>
     <message>
+      <source>Personal</source>
+      <translation>个人</translation>
+    </message>
+    <message>
+      <source>Corporate</source>
+      <translation>对公</translation>
+    </message>
+    <message>
+      <source>Pending</source>
+      <translation>待审批</translation>
+    </message>
+    <message>
+      <source>Approved</source>
+      <translation>已批准</translation>
+    </message>
+    <message>
       <source>Unsaved changes</source>
       <translation>有未保存的修改</translation>
     </message>
@@ -879,10 +971,6 @@
     <message>
       <source>(%1 s)</source>
       <translation>（%1 秒）</translation>
-    </message>
-    <message>
-      <source>Customer no.</source>
-      <translation>客户号</translation>
     </message>
     <message>
       <source>Age</source>
@@ -907,6 +995,10 @@
     <message>
       <source>Refresh</source>
       <translation>刷新</translation>
+    </message>
+    <message>
+      <source>Approvals</source>
+      <translation>审批</translation>
     </message>
     <message>
       <source>Waiting for a decision</source>
@@ -949,10 +1041,6 @@
       <translation>全部操作</translation>
     </message>
     <message>
-      <source>Object id</source>
-      <translation>对象编号</translation>
-    </message>
-    <message>
       <source>Search</source>
       <translation>查询</translation>
     </message>
@@ -967,10 +1055,6 @@
     <message>
       <source>Who</source>
       <translation>操作人</translation>
-    </message>
-    <message>
-      <source>Action</source>
-      <translation>操作</translation>
     </message>
     <message>
       <source>Object</source>
@@ -1101,12 +1185,44 @@
       <translation>正在查询…</translation>
     </message>
     <message>
+      <source>Customers</source>
+      <translation>客户</translation>
+    </message>
+    <message>
       <source>%1 customer</source>
       <translation>共 %1 位客户</translation>
     </message>
     <message>
       <source>%1 customers</source>
       <translation>共 %1 位客户</translation>
+    </message>
+    <message>
+      <source>Excel workbook (*.xlsx)</source>
+      <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+      <source>CSV, UTF-8 (*.csv)</source>
+      <translation>CSV，UTF-8 编码 (*.csv)</translation>
+    </message>
+    <message>
+      <source>Export list</source>
+      <translation>导出列表</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Exporting %1...</source>
+      <translation>正在导出%1……</translation>
+    </message>
+    <message>
+      <source>(at most %1 rows)</source>
+      <translation>（最多 %1 行）</translation>
+    </message>
+    <message>
+      <source>%1 rows exported to %2</source>
+      <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
       <source>What</source>
@@ -1119,14 +1235,6 @@
     <message>
       <source>After</source>
       <translation>修改后</translation>
-    </message>
-    <message>
-      <source>Personal</source>
-      <translation>个人</translation>
-    </message>
-    <message>
-      <source>Corporate</source>
-      <translation>对公</translation>
     </message>
     <message>
       <source>Branch CRM - Log in</source>
@@ -1181,6 +1289,10 @@
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
+      <source>Export list...</source>
+      <translation>导出列表……</translation>
+    </message>
+    <message>
       <source>Close tab</source>
       <translation>关闭标签页</translation>
     </message>
@@ -1201,24 +1313,16 @@
       <translation>会话已结束，请重新登录；已打开的表单会保留。</translation>
     </message>
     <message>
-      <source>Customers</source>
-      <translation>客户</translation>
-    </message>
-    <message>
       <source>Organisations</source>
       <translation>机构</translation>
     </message>
     <message>
-      <source>Approvals</source>
-      <translation>审批</translation>
-    </message>
-    <message>
-      <source>Audit trail</source>
-      <translation>审计日志</translation>
-    </message>
-    <message>
       <source>Find a customer</source>
       <translation>查找客户</translation>
+    </message>
+    <message>
+      <source>This tab holds no list to export</source>
+      <translation>此标签页没有可导出的列表</translation>
     </message>
     <message>
       <source>Open the customer chosen / the one found</source>
@@ -1366,10 +1470,6 @@
       <translation>编辑用户 %1</translation>
     </message>
     <message>
-      <source>Status</source>
-      <translation>状态</translation>
-    </message>
-    <message>
       <source>%1 user</source>
       <translation>%1 个用户</translation>
     </message>
@@ -1392,10 +1492,6 @@
     <message>
       <source>Every session of %1 has ended.</source>
       <translation>%1 的所有会话已结束。</translation>
-    </message>
-    <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
     </message>
     <message>
       <source>New password</source>

@@ -22,7 +22,12 @@ def _trees() -> tuple[ast.Module, ...]:
 
 
 def _is_audit_call(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CALLS \
+    """`audit.record(...)` and its kin, and the audit module's own `record(...)` calls."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name):
+        return node.func.id == "record"
+    return isinstance(node.func, ast.Attribute) and node.func.attr in _CALLS \
         and isinstance(node.func.value, ast.Name) and node.func.value.id == "audit"
 
 
@@ -58,6 +63,7 @@ def _constants(keyword: str) -> set[str]:
 def written_actions() -> set[str]:
     """The first argument of every audit call: a string, an f-string over an import kind,
     or a permission (a refusal names the action refused)."""
+    from server.api.exports import EXPORTABLE
     from server.imports import customers  # noqa: F401  (registers the kinds)
     from server.imports.engine import KINDS
     out: set[str] = {str(a) for a in Action}
@@ -72,9 +78,17 @@ def written_actions() -> set[str]:
                 out |= {f"import.{k}" for k in KINDS}
             elif text == "f'{resource}.update'":  # access.authorise_fields: a resource with field tiers
                 out |= {f"{r}.update" for r in FIELD_TIERS}
+            elif text == "f'{listed}.export'":  # audit.record_export: every exportable list
+                out |= {f"{listed}.export" for listed, _action in EXPORTABLE.values()}
             else:
                 raise AssertionError(f"an audit action this test cannot read: {text}")
     return out
+
+
+def _exported() -> set[str]:
+    """What an export's record names as its object (audit.record_export: the list)."""
+    from server.api.exports import EXPORTABLE
+    return {listed for listed, _action in EXPORTABLE.values()}
 
 
 def test_the_scan_finds_the_calls():
@@ -87,7 +101,7 @@ def test_the_scan_finds_the_calls():
 @pytest.mark.parametrize(("written", "words"), [
     (written_actions, audit_words.ACTIONS),
     (lambda: _constants("outcome") | {"success", "denied"}, audit_words.OUTCOMES),  # the defaults
-    (lambda: _constants("object_type"), audit_words.OBJECTS),
+    (lambda: _constants("object_type") | _exported(), audit_words.OBJECTS),
     (lambda: _constants("reason"), audit_words.REASONS),
     (lambda: _constants("via") | _constants("device"), audit_words.VALUES),
     (lambda: _constants("actor_name"), audit_words.ACTORS),
@@ -111,3 +125,11 @@ def test_a_detail_reads_as_words():
         "Fields: Mobile, Address; Needs: Change customer's profile"
     assert audit_words.detail_text('{"version": 3, "file_sha256": "ab"}') == ""  # nothing a reader needs
     assert audit_words.detail_text("not json") == "not json"
+
+
+def test_an_exports_record_reads_as_words():
+    detail = '{"format": "xlsx", "rows": 148, "columns": ["Name", "Mobile"], ' \
+             '"filters": {"q": "张", "sort": "-name", "type": "corporate"}}'
+    assert audit_words.detail_text(detail) == \
+        "Format: XLSX; Rows: 148; Columns: Name, Mobile; Filters: Search text 张, Sorted by Name (descending), " \
+        "Type Corporate"
