@@ -186,6 +186,7 @@ def error_message(code: str, fallback: str = "") -> str:
         "field.out_of_range": tr("Out of the allowed range"),
         "request.too_large": tr("The request is too large"),
         "server.unavailable": tr("The server is busy: try again in a moment"),
+        "client.internal_error": tr("Something went wrong in this program: please tell IT"),
         "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),
         "export.cancelled": tr("The export was stopped: no file was written"),
         "export.write_failed": tr("The file could not be written"),

@@ -253,6 +253,16 @@ CUSTOMER_FIELDS = ("name", "gender", "birth_date", "id_number", "uscc", "phone",
                    "employer", "marital_status", "education", "income_band", "lifecycle_stage", "org_id",
                    "manager_id")
 assert set(CUSTOMER_FIELDS) == set(CustomerCreate.model_fields) - {"type"}
+#: Only a personal customer has these (given for a corporate one: `field.not_applicable`).
+PERSONAL_ONLY_FIELDS = ("gender", "birth_date", "id_number", "marital_status", "education", "income_band",
+                        "occupation", "employer")
+#: Only a corporate customer has these.
+CORPORATE_ONLY_FIELDS = ("uscc",)
+#: What a new customer must have, by type (CONTRACT.md: "Required on create").
+REQUIRED_ON_CREATE: dict[CustomerType, tuple[str, ...]] = {
+    CustomerType.PERSONAL: ("name", "gender", "birth_date", "id_number", "org_id"),
+    CustomerType.CORPORATE: ("name", "uscc", "org_id"),
+}
 
 
 class CustomerSummary(_Read):

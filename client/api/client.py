@@ -34,6 +34,8 @@ class ApiError(Exception):
     detail: str = ""
     field_errors: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
+    #: the answer's Retry-After, in seconds (429, 503)
+    retry_after: int | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.detail or self.title}"
@@ -66,13 +68,16 @@ class ApiClient:
         if r.status_code >= 400:
             try:
                 body = r.json()
+                if not isinstance(body, dict):  # a proxy's page, a bare list: no problem+json
+                    body = {}
             except ValueError:
                 body = {}
             fields: dict[str, str] = {}
             for e in body.get("errors") or []:
                 fields.setdefault(e.get("field", ""), e.get("code", ""))
+            retry = r.headers.get("Retry-After", "")
             raise ApiError(r.status_code, body.get("code", f"http.{r.status_code}"), body.get("title", ""),
-                           body.get("detail", ""), fields, body)
+                           body.get("detail", ""), fields, body, int(retry) if retry.isdigit() else None)
         return r.json() if r.content else None
 
     def healthy(self) -> bool:

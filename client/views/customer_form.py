@@ -1,9 +1,16 @@
-"""A personal customer's profile: create and edit, live validation with the shared
-validators, field errors from the server next to their fields, a conflict dialog on
-409, a guard against losing edits, and the change history."""
+"""The customer workspace: a header card that says who the customer is at a glance,
+a toolbar, and tabs — the profile with its fields grouped in two columns (identity,
+contact, work and income, allocation), the change history, and whatever later work
+plugs in (finances, accounts, ratings: `WORKSPACE_TABS`) without touching the others.
+
+The profile creates and edits personal and corporate customers: live validation with
+the shared validators, rights shown before typing, every error answer through the one
+error path (client/problems.py), a conflict dialog on 409, a guard against losing
+edits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -15,30 +22,51 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from client.i18n import enum_labels, error_message, field_labels, tr
+from client.i18n import enum_labels, error_message, field_labels, label, tr
+from client.problems import Kind, problem_of
 from client.views.history import HistoryTable, display_value, value_text
+from client.views.widgets import Countdown
+from shared.enums import CustomerType
+from shared.masking import mask_id_number, mask_phone
 from shared.permissions import Action, Resource, actions_for_fields
-from shared.schemas import ApprovalPending, UserRead
+from shared.schemas import (
+    CORPORATE_ONLY_FIELDS,
+    PERSONAL_ONLY_FIELDS,
+    REQUIRED_ON_CREATE,
+    ApprovalPending,
+    CustomerPage,
+    CustomerQuery,
+    UserRead,
+)
 from shared.validators import (
     id_birth_date,
     id_gender,
     id_number_errors,
     length_errors,
     normalise_id_number,
+    normalise_uscc,
     phone_errors,
+    uscc_errors,
 )
 
 if TYPE_CHECKING:
@@ -46,11 +74,24 @@ if TYPE_CHECKING:
     from client.app import Controller
     from shared.schemas import CustomerRead
 
-TEXTS = ("name", "id_number", "phone", "address", "occupation", "employer")
+TEXTS = ("name", "id_number", "uscc", "phone", "address", "occupation", "employer")
 #: A field that cannot be typed in does not look like one that can (as disabled lists do).
 READ_ONLY_STYLE = 'QLineEdit[readOnly="true"], QDateEdit[readOnly="true"] { background: palette(window); }'
-ORDER = ("name", "gender", "birth_date", "id_number", "phone", "address", "occupation", "employer",
-         "marital_status", "education", "income_band", "lifecycle_stage", "org_id", "manager_id")
+#: The profile's groups (key, title, fields), the first two in the left column.
+GROUPS: tuple[tuple[str, Callable[[], str], tuple[str, ...]], ...] = (
+    ("identity", lambda: tr("Identity"), ("type", "name", "gender", "birth_date", "id_number", "uscc")),
+    ("contact", lambda: tr("Contact"), ("phone", "address")),
+    ("work", lambda: tr("Work and income"), ("occupation", "employer", "marital_status", "education", "income_band")),
+    ("allocation", lambda: tr("Allocation"), ("lifecycle_stage", "org_id", "manager_id")),
+)
+ORDER = tuple(f for _key, _title, fields in GROUPS for f in fields)
+#: What marks a required field that is still empty (it goes once the field is filled).
+REQUIRED_MARK = ' <span style="color:#b00020">*</span>'
+HEADER_STYLE = """
+#customerHeader { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
+#customerHeader QLabel[role="caption"] { color: palette(placeholder-text); }
+#customerHeader QLabel[role="badge"] { background: #e8eef7; color: #1d4f91; border-radius: 8px; padding: 1px 8px; }
+"""
 
 
 class ConflictDialog(QDialog):
@@ -87,11 +128,115 @@ class ConflictDialog(QDialog):
         self.differing_fields = diffs
 
 
+class CustomerHeader(QFrame):
+    """Who the customer is at a glance (Dynamics' form header, Salesforce's highlights
+    panel): the name with its type and lifecycle stage, then the facts staff ask for
+    first. Identifiers are masked here whoever reads them: the card is what a
+    colleague or the customer sees over the shoulder. `set_fact` takes more (the grade,
+    assets and warnings that later work adds) without a new layout."""
+
+    COLUMNS = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerHeader")
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badges: dict[str, QLabel] = {}
+        self._badge_row = QHBoxLayout()
+        self._badge_row.setSpacing(6)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addLayout(self._badge_row)
+        top.addStretch(1)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(4)
+        self.facts: dict[str, QLabel] = {}
+        self._captions: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addLayout(top)
+        layout.addLayout(self._grid)
+        self.setStyleSheet(HEADER_STYLE)
+        # every fact has its place before the customer arrives: loading moves nothing
+        for key, caption in (("customer_no", tr("Customer no.")), ("identifier", tr("Resident ID")),
+                             ("age", tr("Age")), ("phone", tr("Mobile")), ("org", tr("Branch")),
+                             ("manager", tr("Account manager"))):
+            self.set_fact(key, caption, "")
+        self.title.setText(" ")
+
+    def set_badge(self, key: str, text: str) -> None:
+        badge = self.badges.get(key)
+        if badge is None:
+            badge = self.badges[key] = QLabel()
+            badge.setProperty("role", "badge")
+            self._badge_row.addWidget(badge)
+        badge.setText(text)
+        badge.setVisible(bool(text))
+
+    def set_fact(self, key: str, caption: str, value: str) -> None:
+        """A fact in the next free cell (captions beside values, `COLUMNS` to a row)."""
+        if key not in self.facts:
+            n = len(self.facts)
+            row, col = divmod(n, self.COLUMNS)
+            cap, val = QLabel(), QLabel()
+            cap.setProperty("role", "caption")
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._grid.addWidget(cap, row, col * 2)
+            self._grid.addWidget(val, row, col * 2 + 1)
+            self._grid.setColumnStretch(col * 2 + 1, 1)
+            self._captions[key], self.facts[key] = cap, val
+        self._captions[key].setText(caption)
+        self.facts[key].setText(value or "—")
+
+    def show_new(self) -> None:
+        self.title.setText(tr("New customer"))
+        for key in self.facts:
+            self.facts[key].setText("—")
+
+    def show_customer(self, c: CustomerRead, org_names: dict[int, str]) -> None:
+        self.title.setText(c.name)
+        self.set_badge("type", label("customer_type", c.type))
+        self.set_badge("stage", label("lifecycle_stage", c.lifecycle_stage))
+        corporate = c.type == CustomerType.CORPORATE
+        self.set_fact("customer_no", tr("Customer no."), c.customer_no)
+        if corporate:
+            self.set_fact("identifier", tr("Credit code"), c.uscc or "")
+            self.set_fact("age", tr("Age"), "")
+        else:
+            self.set_fact("identifier", tr("Resident ID"), mask_id_number(c.id_number) or "")
+            self.set_fact("age", tr("Age"), "" if c.age is None else str(c.age))
+        self.set_fact("phone", tr("Mobile"), mask_phone(c.phone) or "")
+        self.set_fact("org", tr("Branch"), org_names.get(c.org_id, ""))
+        self.set_fact("manager", tr("Account manager"), c.manager_name or "")
+
+
+#: What makes one more tab of the workspace for an existing customer: (title, page), or
+#: None where it is not for this user. Tabs follow the profile in this order. Later work
+#: (finances, accounts, ratings) appends its factory here; no other tab changes.
+TabFactory = Callable[["CustomerProfileForm"], "tuple[str, QWidget] | None"]
+
+
+def _history_tab(form: CustomerProfileForm) -> tuple[str, QWidget] | None:
+    return (tr("History"), form.history) if form.controller.may(Action.CUSTOMER_HISTORY) else None
+
+
+WORKSPACE_TABS: list[TabFactory] = [_history_tab]
+
+
 class CustomerProfileForm(QWidget):
-    """Signals: saved(int) with the customer's id; title_changed(str)."""
+    """Signals: saved(int) with the customer's id; title_changed(str);
+    open_existing(int): the user asked to open the customer a duplicate identifier
+    belongs to (one in their scope)."""
 
     saved = Signal(int)
     title_changed = Signal(str)
+    open_existing = Signal(int)
 
     def __init__(self, controller: Controller, customer_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,85 +248,142 @@ class CustomerProfileForm(QWidget):
         self._idempotency_key: str | None = None
         self._idempotent_request: tuple[Any, ...] | None = None  # what that key was made for
         self.inputs: dict[str, QWidget] = {}
+        self.captions: dict[str, QLabel] = {}
+        self._rows: dict[str, QFormLayout] = {}
         self._manager_names: dict[int, str] = {}
+        self._existing_id: int | None = None
+        self._countdown: Countdown | None = None
+        self._tabs_added = False
         self.errors: dict[str, QLabel] = {}
-        names = field_labels()
-        labels = enum_labels()
-        form = QFormLayout()
-        for f in ORDER:
-            if f in TEXTS:
-                edit = QLineEdit()
-                edit.textEdited.connect(lambda _t, f=f: self._field_changed(f))
-                w: QWidget = edit
-            elif f == "birth_date":
-                w = QDateEdit()
-                w.setDisplayFormat("yyyy-MM-dd")
-                w.setCalendarPopup(True)
-                w.setMinimumDate(QDate(1900, 1, 1))
-                w.setDate(QDate(1980, 1, 1))
-                w.dateChanged.connect(lambda _d, f=f: self._field_changed(f))
-            else:
-                w = QComboBox()
-                if f == "org_id":
-                    for org_id, org_name in controller.org_choices():
-                        w.addItem(org_name, org_id)
-                elif f == "manager_id":
-                    w.addItem(tr("(none)"), None)  # the account managers follow (`_managers_listed`)
-                else:
-                    if f != "gender":
-                        w.addItem("", None)
-                    for value, text in labels[f].items():
-                        w.addItem(text, value)
-                w.currentIndexChanged.connect(lambda _i, f=f: self._field_changed(f))
-            # the error beside its input, its room kept while hidden: an error appearing
-            # moves nothing on the form (under the input it pushed every row below down)
-            err = QLabel()
-            err.setStyleSheet("color: #b00020")
-            err.setWordWrap(True)
-            policy = err.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            err.setSizePolicy(policy)
-            err.setVisible(False)
-            box = QHBoxLayout()
-            box.addWidget(w, 3)
-            box.addWidget(err, 2)
-            self.inputs[f], self.errors[f] = w, err
-            form.addRow(names[f] + (" *" if f in ("name", "gender", "birth_date", "id_number", "org_id") else ""),
-                        box)
+        self.header = CustomerHeader()
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for i, (_key, title, fields) in enumerate(GROUPS):
+            box = QGroupBox(title())
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for f in fields:
+                self._add_field(form, f)
+            (left if i < 2 else right).addWidget(box)
+        for column in (left, right):
+            column.addStretch(1)
+            columns.addLayout(column, 1)
         # the account manager: shown to who may list the staff (who may choose: `_may_change`)
         if controller.may(Action.USER_READ):
             controller.account_managers(self._managers_listed, lambda _e: None, owner=self)
         else:
-            form.setRowVisible(form.rowCount() - 1, False)  # manager_id, the last row
-        self.status = QLabel()
-        self.save_button = QPushButton(tr("Save"))
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self).activated.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.save_button)
-        profile = QWidget()
-        pl = QVBoxLayout(profile)
-        pl.addLayout(form)
-        pl.addStretch(1)
-        pl.addLayout(buttons)
+            self._rows["manager_id"].setRowVisible(self.captions["manager_id"], False)
+        page = QWidget()
+        page.setLayout(columns)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
         self.history = HistoryTable(controller)
         self.tabs = QTabWidget()
-        self.tabs.addTab(profile, tr("Profile"))
-        if customer_id is not None and controller.may("customer.history"):
-            self.tabs.addTab(self.history, tr("History"))
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(scroll, tr("Profile"))
+        style = self.style()
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        save_keys = QKeySequence(QKeySequence.StandardKey.Save).toString(QKeySequence.SequenceFormat.NativeText)
+        self.save_action = self.toolbar.addAction(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton),
+                                                  tr("Save"))
+        self.save_action.setToolTip(f"{tr('Save')} ({save_keys})")
+        self.save_action.triggered.connect(lambda _c=False: self.save())
+        self.reload_action = self.toolbar.addAction(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
+                                                    tr("Reload"))
+        self.reload_action.setToolTip(tr("Load the customer again (F5)"))
+        self.reload_action.triggered.connect(lambda _c=False: self.reload_if_unchanged())
+        self.reload_action.setEnabled(customer_id is not None)
+        self.save_button = self.toolbar.widgetForAction(self.save_action)
+        assert isinstance(self.save_button, QToolButton)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self).activated.connect(self.save)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.open_existing_button = QPushButton()
+        self.open_existing_button.setVisible(False)
+        self.open_existing_button.clicked.connect(self._open_existing)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.open_existing_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
         self.setStyleSheet(READ_ONLY_STYLE)
         #: the first field that may be typed in takes the focus once the form has its values
         self._focus_pending = True
+        self._apply_type()  # personal until the customer says otherwise: its rows only
         if customer_id is None:
+            self.header.show_new()
             self.loaded = self.values()
             self.title_changed.emit(tr("New customer"))
             QTimer.singleShot(0, self._focus_first_field)
         else:
+            self._add_tabs()
             self.reload()
+
+    def _add_field(self, form: QFormLayout, f: str) -> None:
+        names = field_labels()
+        if f in TEXTS:
+            edit = QLineEdit()
+            edit.textEdited.connect(lambda _t, f=f: self._field_changed(f))
+            w: QWidget = edit
+        elif f == "birth_date":
+            w = QDateEdit()
+            w.setDisplayFormat("yyyy-MM-dd")
+            w.setCalendarPopup(True)
+            w.setMinimumDate(QDate(1900, 1, 1))
+            w.setDate(QDate(1980, 1, 1))
+            w.dateChanged.connect(lambda _d, f=f: self._field_changed(f))
+        else:
+            w = QComboBox()
+            if f == "org_id":
+                for org_id, org_name in self.controller.org_choices():
+                    w.addItem(org_name, org_id)
+            elif f == "manager_id":
+                w.addItem(tr("(none)"), None)  # the account managers follow (`_managers_listed`)
+            elif f == "type":
+                w.addItem(tr("Personal"), CustomerType.PERSONAL.value)
+                w.addItem(tr("Corporate"), CustomerType.CORPORATE.value)
+            else:
+                if f != "gender":
+                    w.addItem("", None)
+                for value, text in enum_labels()[f].items():
+                    w.addItem(text, value)
+            w.currentIndexChanged.connect(lambda _i, f=f: self._field_changed(f))
+        # the error beside its input, its room kept while hidden: an error appearing
+        # moves nothing on the form (under the input it pushed every row below down)
+        err = QLabel()
+        err.setStyleSheet("color: #b00020")
+        err.setWordWrap(True)
+        policy = err.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        err.setSizePolicy(policy)
+        err.setVisible(False)
+        box = QHBoxLayout()
+        box.addWidget(w, 3)
+        box.addWidget(err, 2)
+        caption = QLabel(names[f])
+        caption.setTextFormat(Qt.TextFormat.RichText)
+        caption.setBuddy(w)
+        self.inputs[f], self.errors[f], self.captions[f], self._rows[f] = w, err, caption, form
+        form.addRow(caption, box)
+
+    def _add_tabs(self) -> None:
+        """The tabs after the profile, once there is a customer to show in them."""
+        if self._tabs_added:
+            return
+        self._tabs_added = True
+        for make in WORKSPACE_TABS:
+            made = make(self)
+            if made is not None:
+                self.tabs.addTab(made[1], made[0])
 
     def _managers_listed(self, users: list[UserRead]) -> None:
         """The account managers to choose from, named with their org; the choice on screen
@@ -194,27 +396,66 @@ class CustomerProfileForm(QWidget):
         w.blockSignals(True)
         w.clear()
         w.addItem(tr("(none)"), None)
-        for user_id, label in sorted(self._manager_names.items(), key=lambda item: item[1]):
-            w.addItem(label, user_id)
+        for user_id, label_text in sorted(self._manager_names.items(), key=lambda item: item[1]):
+            w.addItem(label_text, user_id)
         if current is not None and w.findData(current) < 0:
             w.addItem(f"#{current}", current)  # not one the user may see: kept as it is
         w.setCurrentIndex(max(w.findData(current), 0))
         w.blockSignals(False)
 
     def _focus_first_field(self) -> None:
-        """Keyboard first: an opened profile is typed into at once (Tab moves on)."""
+        """Keyboard first: an opened profile is typed into at once (Tab moves on; the
+        type of a new customer is a Shift+Tab away)."""
         if not self._focus_pending or not self.isVisible():
             return
         self._focus_pending = False
-        for w in self.inputs.values():
-            if w.isEnabled() and not (isinstance(w, (QLineEdit, QDateEdit)) and w.isReadOnly()):
+        for f, w in self.inputs.items():
+            if f != "type" and self._applies(f) and w.isEnabled() \
+                    and not (isinstance(w, (QLineEdit, QDateEdit)) and w.isReadOnly()):
                 w.setFocus(Qt.FocusReason.OtherFocusReason)
                 return
 
+    # ------------------------------------------------------------------ the customer's type
+    def customer_type(self) -> CustomerType:
+        w = self.inputs["type"]
+        assert isinstance(w, QComboBox)
+        return CustomerType(w.currentData() or CustomerType.PERSONAL)
+
+    def _applies(self, field: str) -> bool:
+        """Whether `field` belongs to a customer of the type on screen."""
+        corporate = self.customer_type() == CustomerType.CORPORATE
+        return not ((field in PERSONAL_ONLY_FIELDS and corporate) or (field in CORPORATE_ONLY_FIELDS and not corporate))
+
+    def _apply_type(self) -> None:
+        """Show the fields of the chosen type only (a corporate customer has a credit code,
+        no resident ID, gender or birth date); the type is chosen once, on creation."""
+        for f in self.inputs:
+            if f != "manager_id" or self.controller.may(Action.USER_READ):
+                self._rows[f].setRowVisible(self.captions[f], self._applies(f))
+        corporate = self.customer_type() == CustomerType.CORPORATE
+        self.captions["name"].setText(self._caption("name", tr("Company name") if corporate else None))
+        self._update_required()
+
+    def _caption(self, field: str, text: str | None = None) -> str:
+        return (text or field_labels()[field]).replace("&", "&amp;").replace("<", "&lt;")
+
+    def _update_required(self) -> None:
+        """A required field still empty is marked; filled, it is not (defect 7)."""
+        required = REQUIRED_ON_CREATE[self.customer_type()]
+        values = self.values()
+        corporate = self.customer_type() == CustomerType.CORPORATE
+        for f in ORDER:
+            base = self._caption(f, tr("Company name") if f == "name" and corporate else None)
+            empty = f in required and values.get(f) in (None, "")
+            self.captions[f].setText(base + (REQUIRED_MARK if empty else ""))
+
     # ------------------------------------------------------------------ values
     def values(self) -> dict[str, Any]:
+        """The fields of the type on screen, as typed."""
         out: dict[str, Any] = {}
         for f, w in self.inputs.items():
+            if f != "type" and not self._applies(f):
+                continue
             if isinstance(w, QLineEdit):
                 out[f] = w.text().strip() or None
             elif isinstance(w, QDateEdit):
@@ -224,7 +465,15 @@ class CustomerProfileForm(QWidget):
         return out
 
     def set_values(self, record: dict[str, Any]) -> None:
+        type_box = self.inputs["type"]
+        assert isinstance(type_box, QComboBox)
+        type_box.blockSignals(True)
+        type_box.setCurrentIndex(max(type_box.findData(record.get("type") or CustomerType.PERSONAL.value), 0))
+        type_box.setEnabled(self.customer_id is None)  # a customer's type is chosen once
+        type_box.blockSignals(False)
         for f, w in self.inputs.items():
+            if f == "type":
+                continue
             v = record.get(f)
             w.blockSignals(True)
             may_change = self._may_change(f)
@@ -252,7 +501,7 @@ class CustomerProfileForm(QWidget):
                     w.setDate(QDate(v.year, v.month, v.day))
             elif isinstance(w, QComboBox):
                 if f == "manager_id" and v is not None and w.findData(v) < 0:
-                    w.addItem(self._manager_names.get(v, f"#{v}"), v)  # named once the list is in
+                    w.addItem(self._manager_names.get(v, record.get("manager_name") or f"#{v}"), v)
                 w.setCurrentIndex(max(w.findData(v), 0))
             if isinstance(w, QComboBox):
                 w.setEnabled(may_change)
@@ -265,6 +514,7 @@ class CustomerProfileForm(QWidget):
                 w.style().unpolish(w)  # READ_ONLY_STYLE follows the property
                 w.style().polish(w)
             w.blockSignals(False)
+        self._apply_type()
         self.clear_errors()
 
     def changes(self) -> dict[str, Any]:
@@ -291,9 +541,12 @@ class CustomerProfileForm(QWidget):
 
     # ------------------------------------------------------------------ live validation
     def _field_changed(self, field: str) -> None:
+        if field == "type":
+            self._apply_type()
+            self.clear_errors()
         v = self.values()
         errs = []
-        if field == "id_number" and v["id_number"]:
+        if field == "id_number" and v.get("id_number"):
             errs = id_number_errors(v["id_number"])
             if not errs:  # a valid ID already says gender and birth date
                 idn = normalise_id_number(v["id_number"])
@@ -301,11 +554,20 @@ class CustomerProfileForm(QWidget):
                 born = id_birth_date(idn)
                 if born:
                     self.inputs["birth_date"].setDate(QDate(born.year, born.month, born.day))  # type: ignore[attr-defined]
-        elif field == "phone" and v["phone"]:
+        elif field == "uscc" and v.get("uscc"):
+            # checked as the server will (python-stdnum's GB 32100 check character)
+            errs = uscc_errors(v["uscc"])
+            if not errs and normalise_uscc(v["uscc"]) != v["uscc"]:
+                w = self.inputs["uscc"]
+                assert isinstance(w, QLineEdit)
+                w.setText(normalise_uscc(v["uscc"]))  # stored upper-case: shown so
+        elif field == "phone" and v.get("phone"):
             errs = phone_errors(v["phone"])
         elif field == "name":
             errs = length_errors("name", v["name"] or "", min_len=1, max_len=100)
         self.show_error(field, errs[0].code if errs else None)
+        self._update_required()
+        self.open_existing_button.setVisible(False)
         self.status.setText(tr("Unsaved changes") if self.is_dirty() else "")
 
     def _set_combo(self, field: str, value: str) -> None:
@@ -331,6 +593,15 @@ class CustomerProfileForm(QWidget):
         self.controller.load_customer(self.customer_id, self._loaded, self._failed, owner=self)
         self._load_history()
 
+    def reload_if_unchanged(self) -> None:
+        """The toolbar's Reload (and F5): unsaved edits are not thrown away for it."""
+        if self.customer_id is None:
+            return
+        if self.is_dirty():
+            self.status.setText(tr("Save or undo your changes before reloading"))
+            return
+        self.reload()
+
     def _load_history(self) -> None:
         if self.customer_id is not None and self.controller.may("customer.history"):
             self.controller.load_history(self.customer_id, self.history.show_entries, lambda _e: None, owner=self)
@@ -340,11 +611,15 @@ class CustomerProfileForm(QWidget):
         record = c.model_dump()
         self.set_values(record)
         self.loaded = self.values()
+        self.header.show_customer(c, self.controller.org_names)
+        self.reload_action.setEnabled(True)
         self._focus_first_field()
         self.status.setText("")
         self.title_changed.emit(f"{c.name} ({c.customer_no})")
 
     def save(self) -> None:
+        if not self.save_action.isEnabled():
+            return  # a save on its way, or a wait the server asked for
         changes = self.changes() if self.customer_id is not None else \
             {k: v for k, v in self.values().items() if v is not None}
         if self.customer_id is not None and not changes:
@@ -357,7 +632,8 @@ class CustomerProfileForm(QWidget):
         request = (self.customer_id, self.version, payload)
         if self._idempotency_key is None or request != self._idempotent_request:
             self._idempotency_key, self._idempotent_request = uuid.uuid4().hex, request
-        self.save_button.setEnabled(False)
+        self.save_action.setEnabled(False)
+        self.open_existing_button.setVisible(False)
         self.status.setText(tr("Saving..."))
         if self.customer_id is None:
             self.controller.create_customer(payload, self._idempotency_key, self._saved, self._save_failed,
@@ -369,56 +645,65 @@ class CustomerProfileForm(QWidget):
 
     def _saved(self, c: CustomerRead | ApprovalPending) -> None:
         self._idempotency_key = None
-        self.save_button.setEnabled(True)
+        self.save_action.setEnabled(True)
         if isinstance(c, ApprovalPending):  # a reassignment beyond the threshold waits for a checker
             assert self.customer_id is not None
             self.controller.load_customer(self.customer_id, self._loaded, lambda _e: None, owner=self)
             self.status.setText(tr("Sent for approval (request %1): a checker must approve the move.")
                                 .replace("%1", str(c.approval_id)))
             return
-        new = self.customer_id is None
         self._loaded(c)
         self.status.setText(tr("Saved"))
-        if new and self.controller.may("customer.history"):
-            self.tabs.addTab(self.history, tr("History"))
+        self._add_tabs()
         self._load_history()
         self.saved.emit(c.id)
 
+    def _shown_fields(self) -> set[str]:
+        return {f for f in self.inputs if f != "type" and self._applies(f)
+                and (f != "manager_id" or self.controller.may(Action.USER_READ))}
+
     def _save_failed(self, err: ApiError) -> None:
-        self.save_button.setEnabled(True)
-        if err.status == 422:
+        """Every error answer through the one error path (client/problems.py)."""
+        p = problem_of(err, self._shown_fields())
+        if not p.same_key:
             self._idempotency_key = None  # the request itself must change
-            self.clear_errors()
-            names = field_labels()
-            unmarked = []
-            for field, code in err.field_errors.items():
-                if field in self.errors:
-                    self.show_error(field, code)
-                else:
-                    unmarked.append(f"{names.get(field, field)}: {error_message(code)}")
-            if len(unmarked) < len(err.field_errors):
-                self.status.setText(" ".join([error_message("validation.failed"), *unmarked]))
-            else:  # nothing to mark: say what is wrong (a reused Idempotency-Key, say)
-                self.status.setText(" ".join(unmarked) or error_message(err.code, err.detail))
-        elif err.status == 403:
-            self._idempotency_key = None  # the same body is refused again: it must change
-            self.clear_errors()
-            names = field_labels()
-            refused = [f for f in err.body.get("fields", []) if isinstance(f, str)]
-            for field in refused:
-                self.show_error(field, err.code, tr("Your role may not change this field"))
-            listed = tr(", ").join(names.get(f, f) for f in refused)
-            self.status.setText(tr("Your role may not change: %1").replace("%1", listed) if refused
-                                else error_message(err.code, err.detail))
-        elif err.status == 409 and "current" in err.body:
-            self._idempotency_key = None
-            self.resolve_conflict(err.body["current"])
-        elif err.status == 409:
-            self._idempotency_key = None
-            self.status.setText(error_message(err.code, err.detail))
-            self.show_error("id_number", err.code if err.code == "customer.id_number.duplicate" else None)
-        else:  # network or server trouble: the form keeps everything, the same key retries
-            self.status.setText(error_message(err.code, err.detail) + " " + tr("(your input is kept: save again)"))
+        self.clear_errors()
+        if p.kind is Kind.CONFLICT:
+            self.save_action.setEnabled(True)
+            assert p.current is not None
+            self.resolve_conflict(p.current)
+            return
+        if p.kind is Kind.WAIT:  # the same save may go again when the wait is over
+            assert p.retry_after is not None
+            self._countdown = Countdown(self.status, p.code, p.retry_after, lambda: self.save_action.setEnabled(True),
+                                        self)
+            return
+        self.save_action.setEnabled(True)
+        for field, text in p.fields.items():
+            self.show_error(field, p.code, text)
+        self.status.setText(p.message)
+        if p.code in ("customer.id_number.duplicate", "customer.uscc.duplicate"):
+            self._offer_existing("id_number" if "id_number" in p.code else "uscc")
+
+    def _offer_existing(self, field: str) -> None:
+        """A duplicate identifier: where that customer is in the user's scope, offer to
+        open it (the search finds it only there); otherwise say nothing more."""
+        value = self.values().get(field)
+        if not value:
+            return
+
+        def found(page: CustomerPage) -> None:
+            hits = [c for c in page.items if c.id != self.customer_id]
+            if len(hits) == 1 and not page.total_capped:
+                self._existing_id = hits[0].id
+                self.open_existing_button.setText(tr("Open the existing customer: %1 (%2)")
+                                                  .replace("%1", hits[0].name).replace("%2", hits[0].customer_no))
+                self.open_existing_button.setVisible(True)
+        self.controller.search(CustomerQuery(q=str(value)), found, lambda _e: None, owner=self)
+
+    def _open_existing(self) -> None:
+        if self._existing_id is not None:
+            self.open_existing.emit(self._existing_id)
 
     def resolve_conflict(self, current: dict[str, Any]) -> ConflictDialog:
         """Show what differs, modal to this window; the choice arrives through `finished`."""
@@ -441,7 +726,7 @@ class CustomerProfileForm(QWidget):
             self.status.setText(tr("Unsaved changes"))
 
     def _failed(self, err: ApiError) -> None:
-        self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(problem_of(err).message)
 
     def confirm_close(self) -> bool:
         """Guard against losing unsaved edits."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QObject
+from PySide6.QtCore import QAbstractItemModel, QObject, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from client.export import ExportSource
 from client.i18n import error_message, tr
 from client.models.rows import RowsModel
+from client.problems import waiting
 from shared.passwords import password_errors
 from shared.schemas import Page
 
@@ -117,6 +118,34 @@ class NewPassword:
         elif self.second.text() != self.first.text():
             self.errors.show(self.field + "_confirm", "password.mismatch")
         return ok
+
+
+class Countdown(QObject):
+    """A wait the server asked for (429, or 503 with Retry-After), counted down second
+    by second on `label`; `done()` when it is over (the same request may go again)."""
+
+    def __init__(self, label: QLabel, code: str, seconds: int, done: Callable[[], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.label, self.code, self.left, self.done = label, code, seconds, done
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._tick)
+        self.label.setText(waiting(code, seconds))
+        self.timer.start()
+
+    def _tick(self) -> None:
+        self.left -= 1
+        if self.left > 0:
+            self.label.setText(waiting(self.code, self.left))
+            return
+        self.timer.stop()
+        self.label.setText(tr("You may try again now"))
+        self.done()
+
+    @property
+    def running(self) -> bool:
+        return self.timer.isActive()
 
 
 def record_table(model: QAbstractItemModel) -> QTableView:

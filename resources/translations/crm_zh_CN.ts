@@ -772,6 +772,10 @@
       <translation>服务器繁忙，请稍后重试</translation>
     </message>
     <message>
+      <source>Something went wrong in this program: please tell IT</source>
+      <translation>程序出现异常：请联系信息技术部门</translation>
+    </message>
+    <message>
       <source>The list holds too many rows for one export: narrow it first</source>
       <translation>列表行数过多，无法一次导出：请先缩小范围</translation>
     </message>
@@ -977,6 +981,22 @@
       <translation>年龄</translation>
     </message>
     <message>
+      <source>(your input is kept: try again)</source>
+      <translation>（您的输入已保留：请重试）</translation>
+    </message>
+    <message>
+      <source>Your role may not change this field</source>
+      <translation>您的角色不能修改此项</translation>
+    </message>
+    <message>
+      <source>(try again in %1 s)</source>
+      <translation>（%1 秒后可重试）</translation>
+    </message>
+    <message>
+      <source>Your role may not change: %1</source>
+      <translation>您的角色不能修改：%1</translation>
+    </message>
+    <message>
       <source>a new account manager</source>
       <translation>更换客户经理</translation>
     </message>
@@ -1077,6 +1097,22 @@
       <translation>%1 条记录（最新在前）</translation>
     </message>
     <message>
+      <source>Identity</source>
+      <translation>身份信息</translation>
+    </message>
+    <message>
+      <source>Contact</source>
+      <translation>联系方式</translation>
+    </message>
+    <message>
+      <source>Work and income</source>
+      <translation>职业与收入</translation>
+    </message>
+    <message>
+      <source>Allocation</source>
+      <translation>归属</translation>
+    </message>
+    <message>
       <source>Changed by someone else</source>
       <translation>记录已被他人修改</translation>
     </message>
@@ -1093,12 +1129,28 @@
       <translation>保留我的修改继续编辑</translation>
     </message>
     <message>
-      <source>Save</source>
-      <translation>保存</translation>
+      <source>New customer</source>
+      <translation>新建客户</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>变更历史</translation>
     </message>
     <message>
       <source>Profile</source>
       <translation>客户资料</translation>
+    </message>
+    <message>
+      <source>Save</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <source>Reload</source>
+      <translation>重新加载</translation>
+    </message>
+    <message>
+      <source>Load the customer again (F5)</source>
+      <translation>重新加载该客户 (F5)</translation>
     </message>
     <message>
       <source>(none)</source>
@@ -1133,40 +1185,32 @@
       <translation>服务器上已保存的值</translation>
     </message>
     <message>
-      <source>History</source>
-      <translation>变更历史</translation>
-    </message>
-    <message>
-      <source>New customer</source>
-      <translation>新建客户</translation>
+      <source>Save or undo your changes before reloading</source>
+      <translation>重新加载前请先保存或撤销修改</translation>
     </message>
     <message>
       <source>Nothing to save</source>
       <translation>没有需要保存的修改</translation>
     </message>
     <message>
-      <source>Masked: type a new value to replace it</source>
-      <translation>已遮蔽：输入新值即可替换</translation>
+      <source>Company name</source>
+      <translation>企业名称</translation>
     </message>
     <message>
-      <source>Your role may not change this field</source>
-      <translation>您的角色不能修改此项</translation>
+      <source>Masked: type a new value to replace it</source>
+      <translation>已遮蔽：输入新值即可替换</translation>
     </message>
     <message>
       <source>Sent for approval (request %1): a checker must approve the move.</source>
       <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
     </message>
     <message>
-      <source>Your role may not change: %1</source>
-      <translation>您的角色不能修改：%1</translation>
-    </message>
-    <message>
-      <source>(your input is kept: save again)</source>
-      <translation>（您的输入已保留，请再次保存）</translation>
-    </message>
-    <message>
       <source>Age %1 (masked)</source>
       <translation>年龄 %1（已遮蔽）</translation>
+    </message>
+    <message>
+      <source>Open the existing customer: %1 (%2)</source>
+      <translation>打开已有客户：%1（%2）</translation>
     </message>
     <message>
       <source>Name, pinyin (zsf), resident ID, mobile or customer no.</source>
@@ -1500,6 +1544,10 @@
     <message>
       <source>Repeat it</source>
       <translation>再次输入</translation>
+    </message>
+    <message>
+      <source>You may try again now</source>
+      <translation>现在可以重试</translation>
     </message>
   </context>
 </TS>

@@ -33,6 +33,7 @@ from shared.enums import CustomerSort, CustomerType, Role
 from shared.errors import FieldError
 from shared.permissions import ALLOCATION_FIELDS, MASKED_CUSTOMER_FIELDS, UNMASKED_BY, Action, Resource
 from shared.schemas import (
+    PERSONAL_ONLY_FIELDS,
     CustomerCreate,
     CustomerQuery,
     CustomerRead,
@@ -65,8 +66,6 @@ SORTS = {
     "-updated_at": (Customer.updated_at.desc(), Customer.id.desc()),
 }
 assert set(SORTS) == set(CustomerSort), "every sort order the query offers is implemented"
-_PERSONAL_ONLY = ("gender", "birth_date", "id_number", "marital_status", "education", "income_band", "occupation",
-                  "employer")
 _MANAGER_ROLES = (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
 
 
@@ -353,7 +352,7 @@ def field_errors(state: dict[str, Any], changed: set[str]) -> list[FieldError]:
         elif "uscc" in changed:
             errs += uscc_errors(state["uscc"])
         errs += [FieldError(f, "field.not_applicable", "Only personal customers have this field")
-                 for f in _PERSONAL_ONLY if state.get(f) not in (None, "") and f in changed]
+                 for f in PERSONAL_ONLY_FIELDS if state.get(f) not in (None, "") and f in changed]
     if state.get("phone") and "phone" in changed:
         errs += phone_errors(state["phone"])
     for f, n in (("address", 200), ("occupation", 60), ("employer", 100)):
