@@ -96,10 +96,7 @@ class Application(QObject):
 
         def failed(e: ApiError) -> None:
             if self.login_dialog is not None:
-                text = error_message(e.code, e.detail)
-                if e.code == "auth.throttled" and e.body.get("retry_after"):
-                    text += " " + tr("(%1 s)").replace("%1", str(e.body["retry_after"]))
-                self.login_dialog.show_error(text)
+                self.login_dialog.show_problem(e)
 
         self.tasks.run(work, ok, failed)
 

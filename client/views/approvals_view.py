@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from client.export import ExportSource
-from client.i18n import error_message, label, tr
+from client.i18n import label, tr
 from client.models.rows import Column, RowsModel
+from client.problems import problem_of
 from client.views.widgets import Pager, record_table
 from shared.schemas import ApprovalRead, Page
 
@@ -95,7 +96,7 @@ class ApprovalsView(QWidget):
         self._update_buttons()
 
     def _failed(self, err: ApiError) -> None:
-        self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(problem_of(err).message)
 
     def selected(self) -> ApprovalRead | None:
         rows = self.table.selectionModel().selectedRows()

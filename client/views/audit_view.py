@@ -27,8 +27,9 @@ from client.audit_words import (
     who_text,
 )
 from client.export import ExportSource
-from client.i18n import error_message, tr
+from client.i18n import tr
 from client.models.rows import Column, RowsModel
+from client.problems import problem_of
 from client.views.history import HistoryTable
 from client.views.widgets import Pager, record_table
 from shared.schemas import AuditEntry, Page
@@ -117,4 +118,4 @@ class AuditView(QWidget):
                             .replace("%1", f"{page.total:,}"))
 
     def _failed(self, err: ApiError) -> None:
-        self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(problem_of(err).message)

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from client.export import ExportSource
-from client.i18n import error_message, tr
+from client.i18n import tr
 from client.models.customer_table import CustomerTableModel
+from client.problems import problem_of
 from client.views.widgets import Pager, record_table
 from shared.enums import CustomerSort
 from shared.schemas import CONTROL_CHARACTERS, CustomerPage, CustomerQuery, CustomerSummary, Page
@@ -160,7 +161,7 @@ class CustomerSearchView(QWidget):
     def _failed(self, err: ApiError) -> None:
         if self.model.rowCount() == 0:  # the first page: no rows of the query before stay
             self._shown = None
-        self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(problem_of(err).message)
 
     def _open(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():

@@ -1,18 +1,25 @@
 """Login: server, username, password, remember username, remember me (OS keyring)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
 )
 
-from client.i18n import tr
-from client.views.widgets import error_label, ok_cancel
+from client.i18n import error_message, tr
+from client.problems import Kind, problem_of
+from client.views.widgets import Countdown, error_label, ok_cancel
+
+if TYPE_CHECKING:
+    from client.api.client import ApiError
 
 
 class LoginDialog(QDialog):
@@ -47,6 +54,7 @@ class LoginDialog(QDialog):
         form.addRow("", self.remember_username)
         form.addRow("", self.remember_me)
         self.buttons = ok_cancel(self, tr("Log in"), self._submit)
+        self.countdown: Countdown | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -56,6 +64,8 @@ class LoginDialog(QDialog):
         (self.password if username else self.username).setFocus()
 
     def _submit(self) -> None:
+        if not self.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled():
+            return  # Enter during a wait the server asked for
         if not self.username.text().strip() or not self.password.text():
             self.show_error(tr("Enter your username and password"))
             return
@@ -67,6 +77,22 @@ class LoginDialog(QDialog):
         self.buttons.setEnabled(not busy)
         if busy:
             self.message.setText(tr("Logging in..."))
+
+    def show_problem(self, err: ApiError) -> None:
+        """A refused login through the one error path: a wait the server asks for (too
+        many attempts) is counted down, and Log in waits for it."""
+        p = problem_of(err)
+        if p.kind is Kind.WAIT:
+            assert p.retry_after is not None
+            self.set_busy(False)
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            self.countdown = Countdown(self.message, p.code, p.retry_after, self._wait_over, self)
+            return
+        # a login's 401 is a wrong password, not an ended session: the code says which
+        self.show_error(error_message(p.code, err.detail))
+
+    def _wait_over(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
 
     def show_error(self, text: str) -> None:
         self.set_busy(False)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from client.i18n import label, tr
+from client.problems import Kind, problem_of
 from client.views.widgets import FieldErrors, error_label, ok_cancel
 from shared.enums import ORG_PARENT_KIND, OrgKind
 from shared.schemas import OrgRead
@@ -172,10 +173,11 @@ class OrgTreeView(QWidget):
             self.controller.reload_orgs()
 
         def failed(err: ApiError) -> None:
-            if err.status == 409 and "current" in err.body:
+            p = problem_of(err)
+            if p.kind is Kind.CONFLICT and p.current is not None:
                 d.accept()
                 self.status.setText(tr("%1 was changed by someone else meanwhile; nothing was saved. "
-                                       "Check and try again.").replace("%1", err.body["current"].get("name", "")))
+                                       "Check and try again.").replace("%1", str(p.current.get("name", ""))))
                 self.controller.reload_orgs()
             else:
                 d.failed(err)

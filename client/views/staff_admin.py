@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from client.export import ExportSource
-from client.i18n import enum_labels, error_message, label, tr
+from client.i18n import enum_labels, label, tr
 from client.models.rows import Column, RowsModel
+from client.problems import Kind, problem_of
 from client.views.widgets import FieldErrors, NewPassword, Pager, error_label, ok_cancel, record_table
 from shared.enums import PRIVILEGED_ROLES
 from shared.schemas import ApprovalPending, Page, UserRead
@@ -321,7 +322,7 @@ class StaffView(QWidget):
         self._update_buttons()
 
     def _failed(self, err: ApiError) -> None:
-        self.status.setText(error_message(err.code, err.detail))
+        self.status.setText(problem_of(err).message)
 
     def selected(self) -> UserRead | None:
         rows = self.table.selectionModel().selectedRows()
@@ -387,8 +388,9 @@ class StaffView(QWidget):
         self.refresh(select_id=result.id)
 
     def _edit_failed(self, d: UserDialog, err: ApiError) -> None:
-        if err.status == 409 and "current" in err.body:  # someone else saved first: start from theirs
-            current = UserRead.model_validate(err.body["current"])
+        p = problem_of(err)
+        if p.kind is Kind.CONFLICT and p.current is not None:  # someone else saved first: start from theirs
+            current = UserRead.model_validate(p.current)
             self._replace(current)
             d.accept()
             self._say(tr("%1 was changed by someone else meanwhile; nothing was saved. Check and try again.")

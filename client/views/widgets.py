@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from client.export import ExportSource
 from client.i18n import error_message, tr
 from client.models.rows import RowsModel
-from client.problems import waiting
+from client.problems import Kind, problem_of, waiting
 from shared.passwords import password_errors
 from shared.schemas import Page
 
@@ -40,6 +40,7 @@ class FieldErrors:
     def __init__(self, form: QFormLayout) -> None:
         self.form = form
         self.labels: dict[str, QLabel] = {}
+        self.countdown: Countdown | None = None
 
     def add_row(self, field: str, caption: str, widget: QWidget) -> QWidget:
         err = QLabel()
@@ -57,11 +58,14 @@ class FieldErrors:
 
     def show(self, field: str, code: str | None) -> bool:
         """Show `code`'s message under `field`; False when the form has no such field."""
+        return self.show_text(field, error_message(code) if code else "")
+
+    def show_text(self, field: str, text: str) -> bool:
         lbl = self.labels.get(field)
         if lbl is None:
             return False
-        lbl.setText(error_message(code) if code else "")
-        lbl.setVisible(bool(code))
+        lbl.setText(text)
+        lbl.setVisible(bool(text))
         return True
 
     def show_all(self, errors: dict[str, str]) -> list[str]:
@@ -82,9 +86,14 @@ class FieldErrors:
         field = (code_fields or {}).get(err.code)
         if field and self.show(field, err.code):
             return
-        unshown = self.show_all(err.field_errors) if err.field_errors else [err.code]
-        if unshown:
-            message.setText(error_message(unshown[0], err.detail))
+        p = problem_of(err, shown=self.labels.keys())
+        for f, text in p.fields.items():
+            self.show_text(f, text)
+        if p.kind is Kind.WAIT:
+            assert p.retry_after is not None
+            self.countdown = Countdown(message, p.code, p.retry_after, lambda: None, message)
+        elif p.unmapped or not p.fields:
+            message.setText(" ".join(p.unmapped) if p.fields else p.message)
 
 
 class NewPassword:

@@ -6,6 +6,7 @@ the in-memory stand-in of tests/desktop.py."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,6 +146,9 @@ def test_the_device_token_lets_its_user_past_the_address_throttle(qtbot, qapp, s
     qtbot.waitUntil(lambda: d.buttons.isEnabled() and d.message.text().startswith(error_message("auth.throttled")),
                     timeout=10000)
     assert app.window is None and d.isVisible()
+    # the wait is counted down, and Log in waits for it (the one error path's 429)
+    assert re.search(r"\(try again in \d+ s\)$", d.message.text()), d.message.text()
+    assert not d.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
 
     logged_in(qtbot, app, "manager")  # has a token from this desk: not held back
     assert app.controller is not None and app.controller.me.user.username == "manager"
