@@ -158,6 +158,8 @@ def error_message(code: str, fallback: str = "") -> str:
         "validation.failed": tr("Please correct the marked fields"),
         "idempotency.key_reused": tr("The server took this save for another one: please save again"),
         "idempotency.in_progress": tr("This save is still being processed: wait a moment"),
+        "idempotency.key_invalid": tr("The request's idempotency key is not valid: please save again"),
+        "request.method_not_allowed": tr("The server does not offer this here"),
         "field.too_short": tr("Too short"),
         "field.unknown": tr("Not a field of this form"),
         "field.invalid_integer": tr("Not a whole number"),

@@ -664,6 +664,14 @@
       <translation>这次保存仍在处理中：请稍候</translation>
     </message>
     <message>
+      <source>The request's idempotency key is not valid: please save again</source>
+      <translation>请求的幂等键无效：请重新保存</translation>
+    </message>
+    <message>
+      <source>The server does not offer this here</source>
+      <translation>服务器不支持此操作</translation>
+    </message>
+    <message>
       <source>Too short</source>
       <translation>太短</translation>
     </message>
@@ -971,10 +979,6 @@
     <message>
       <source>Open forms of the user logged in before hold unsaved changes (%1). Log in as someone else and discard them?</source>
       <translation>之前登录的用户有未保存修改的表单（%1 个）。要以其他用户登录并放弃这些修改吗？</translation>
-    </message>
-    <message>
-      <source>(%1 s)</source>
-      <translation>（%1 秒）</translation>
     </message>
     <message>
       <source>Age</source>
