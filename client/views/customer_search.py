@@ -21,7 +21,7 @@ from client.i18n import tr
 from client.models.customer_table import CustomerTableModel
 from client.problems import problem_of
 from client.views.widgets import Pager, record_table
-from shared.enums import CustomerSort
+from shared.enums import CustomerSort, CustomerType
 from shared.schemas import CONTROL_CHARACTERS, CustomerPage, CustomerQuery, CustomerSummary, Page
 
 if TYPE_CHECKING:
@@ -60,9 +60,13 @@ class CustomerSearchView(QWidget):
         for org_id, name in controller.org_choices():
             self.org_filter.addItem(name, org_id)
         self.org_filter.setVisible(self.org_filter.count() > 2)  # more than one org to choose from
+        self.kind = QComboBox()  # personal, corporate or both: each has its own columns
+        self.kind.addItem(tr("All customers"), None)
+        self.kind.addItem(tr("Personal"), CustomerType.PERSONAL.value)
+        self.kind.addItem(tr("Corporate"), CustomerType.CORPORATE.value)
         self.mine = QCheckBox(tr("Only my customers"))
         self.mine.setVisible(controller.me.user.role in ("account_manager", "branch_manager"))
-        for signal in (self.org_filter.currentIndexChanged, self.mine.toggled):
+        for signal in (self.org_filter.currentIndexChanged, self.kind.currentIndexChanged, self.mine.toggled):
             signal.connect(lambda *_a: self.search_now())
         self.new_button = QPushButton(tr("New customer"))
         self.new_button.clicked.connect(self.new_customer)
@@ -88,6 +92,7 @@ class CustomerSearchView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.org_filter)
+        top.addWidget(self.kind)
         top.addWidget(self.mine)
         top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
@@ -98,9 +103,10 @@ class CustomerSearchView(QWidget):
     def customer_query(self) -> CustomerQuery:
         """What the user is asking for: the text, the org filter and 'only my customers'."""
         text = CONTROL_CHARACTERS.sub("", self.query.text()).strip()  # a query may not hold them
+        kind = self.kind.currentData()
         return CustomerQuery(q=text or None, org_id=self.org_filter.currentData(),
                              manager_id=self.controller.me.user.id if self.mine.isChecked() else None,
-                             sort=self._sort)
+                             type=CustomerType(kind) if kind else None, sort=self._sort)
 
     def _sort_by(self, key: str, descending: bool) -> None:
         sort = CustomerSort(f"-{key}" if descending else key)
@@ -123,6 +129,9 @@ class CustomerSearchView(QWidget):
     def search_now(self) -> int:
         self.timer.stop()
         query = self.customer_query()
+        if query.type != self.model.kind:
+            self.model.set_kind(query.type)
+            self._show_sort()
         self.status.setText(tr("Searching..."))
         self.pager.page_size = PAGE_SIZE
         generation = self.pager.refresh(lambda api, page, size: api.search_customers(query, page, size),

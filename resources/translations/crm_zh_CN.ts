@@ -985,6 +985,18 @@
       <translation>年龄</translation>
     </message>
     <message>
+      <source>Resident ID / credit code</source>
+      <translation>身份证号 / 信用代码</translation>
+    </message>
+    <message>
+      <source>Company name</source>
+      <translation>企业名称</translation>
+    </message>
+    <message>
+      <source>Phone</source>
+      <translation>电话</translation>
+    </message>
+    <message>
       <source>(your input is kept: try again)</source>
       <translation>（您的输入已保留：请重试）</translation>
     </message>
@@ -1197,10 +1209,6 @@
       <translation>没有需要保存的修改</translation>
     </message>
     <message>
-      <source>Company name</source>
-      <translation>企业名称</translation>
-    </message>
-    <message>
       <source>Masked: type a new value to replace it</source>
       <translation>已遮蔽：输入新值即可替换</translation>
     </message>
@@ -1223,6 +1231,10 @@
     <message>
       <source>All my branches</source>
       <translation>本机构及下属全部</translation>
+    </message>
+    <message>
+      <source>All customers</source>
+      <translation>全部客户</translation>
     </message>
     <message>
       <source>Only my customers</source>

@@ -69,7 +69,7 @@ def test_a_branch_manager_exports_every_customer_of_the_branch_as_shown(qtbot, l
     assert len(rows) == 1 + total
     assert f"{total:,}" in message and str(path) in message
     # masked as the list shows it, also for a reader who may see the full profile
-    id_col, phone_col = headers.index("Resident ID"), headers.index("Mobile")
+    id_col, phone_col = headers.index("Resident ID / credit code"), headers.index("Mobile")
     personal = [r for r in rows[1:] if r[id_col] and len(r[id_col]) == 18 and "*" in r[id_col]]
     assert personal and all(ID_MASK.match(r[id_col]) for r in personal)
     assert all(MOBILE_MASK.match(r[phone_col]) for r in rows[1:] if r[phone_col])

@@ -17,6 +17,7 @@ from client.api.client import ApiClient
 from client.main import Application
 from client.models.customer_table import CustomerTableModel
 from client.views.customer_form import ConflictDialog, CustomerProfileForm
+from client.views.customer_search import CustomerSearchView
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from server.demo import DEMO_PASSWORD
@@ -87,7 +88,10 @@ def test_search_as_you_type_by_pinyin_and_enter_opens_the_profile(qtbot, live):
     qtbot.waitUntil(lambda: search.model.rowCount() > 0 and search.model.customer_at(0).name == "张三丰",
                     timeout=10000)
     row = [search.model.data(search.model.index(0, col)) for col in range(search.model.columnCount())]
-    assert row[4] == id_mask(full.id_number) and row[5] == mobile_mask(full.phone)  # masked in lists
+    keys = [c.key for c in search.model.columns]
+    assert row[keys.index("id_number")] == id_mask(full.id_number)  # masked in lists
+    assert row[keys.index("phone")] == mobile_mask(full.phone)
+    assert row[keys.index("manager")] == "刘晓燕"  # whose customer, by name
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)  # from the box into the results
     assert QApplication.focusWidget() is search.table and search.table.currentIndex().row() == 0
     with qtbot.wait_signal(search.open_customer, timeout=2000) as opened:
@@ -786,3 +790,22 @@ def test_keyboard_shortcuts_find_new_refresh_and_close_and_are_listed_in_help(qt
     box.close()
     languages = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Language").actions()
     assert [a.text() for a in languages if a.isChecked()] == ["English"]  # the language in use, marked
+
+
+def test_corporate_customers_are_listed_with_their_own_columns(qtbot, live):
+    """The type filter: companies with their credit code, no gender or age; both types
+    together with a type column. Every list names the branch and the account manager."""
+    search = CustomerSearchView(controller_for(live.url, "president"))
+    qtbot.addWidget(search)
+    search.kind.setCurrentIndex(search.kind.findData("corporate"))
+    qtbot.waitUntil(lambda: search.model.rowCount() > 0 and search.model.kind == "corporate", timeout=10000)
+    headers = [search.model.headerData(i, Qt.Orientation.Horizontal) for i in range(search.model.columnCount())]
+    assert headers == ["Customer no.", "Company name", "Credit code", "Phone", "Branch", "Account manager"]
+    rows = [search.model.customer_at(i) for i in range(search.model.rowCount())]
+    assert {c.type for c in rows} == {"corporate"}
+    credit = search.model.data(search.model.index(0, 2))
+    assert credit == rows[0].uscc and len(credit) == 18
+    search.kind.setCurrentIndex(search.kind.findData(None))
+    qtbot.waitUntil(lambda: search.model.kind is None and search.model.rowCount() > 0, timeout=10000)
+    headers = [search.model.headerData(i, Qt.Orientation.Horizontal) for i in range(search.model.columnCount())]
+    assert headers[:3] == ["Customer no.", "Name", "Type"] and headers[-2:] == ["Branch", "Account manager"]
