@@ -1,0 +1,86 @@
+"""The UI thread never stalls over 100 ms (issue 13, "Measured, not hoped"): a watchdog
+(client/watchdog.py) runs while a branch manager searches as they type, scrolls the
+branch's whole list page by page and saves a profile, against a real server process
+(`crm-server demo`: the server's work does not share the client's interpreter). The
+figures themselves come from bench/client_ui.py (docs/PERFORMANCE.md)."""
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from client.views.customer_form import CustomerProfileForm
+from client.views.main_window import MainWindow
+from client.watchdog import UiWatchdog
+from shared.schemas import CustomerQuery
+from tests.client.conftest import api_as, controller_for
+from tests.e2e.conftest import crm_server, free_port
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen([*crm_server(), "demo", "--port", str(port), "--customers", "360"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "the demo server did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def test_the_ui_thread_never_stalls_while_searching_paging_and_saving(qtbot, demo_server):
+    w = MainWindow(controller_for(demo_server, "president"))
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    search = w.search
+    assert search is not None
+    search.search_now()
+    qtbot.waitUntil(lambda: search._shown is not None, timeout=10000)
+    qtbot.wait(200)  # the window has settled (first paint, fonts)
+    dog = UiWatchdog()
+    dog.start()
+    for q in ("zsf", "wang", "li", "chen", "zhang"):
+        search.query.setFocus()
+        search.query.selectAll()
+        for ch in q:
+            qtbot.keyClick(search.query, ch)
+            qtbot.wait(80)
+        qtbot.waitUntil(lambda q=q: search._shown is not None and search._shown[1].q == q, timeout=10000)
+    search.query.clear()
+    total = api_as(demo_server, "president").search_customers(CustomerQuery(), 1, 1).total
+    assert total > 100  # the demo branch: several pages
+    qtbot.waitUntil(lambda: search._shown is not None and search._shown[1].q is None, timeout=10000)
+    while search.model.rowCount() < total:
+        before = search.model.rowCount()
+        search.table.scrollToBottom()
+        qtbot.waitUntil(lambda before=before: search.model.rowCount() > before, timeout=10000)
+    search.table.selectRow(0)
+    qtbot.keyClick(search.table, Qt.Key.Key_Return)
+    form = w.tabs.currentWidget()
+    assert isinstance(form, CustomerProfileForm)
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    occupation = form.inputs["occupation"]
+    assert isinstance(occupation, QLineEdit)
+    occupation.setText((occupation.text() or "职员") + "乙")
+    form.save()
+    qtbot.waitUntil(lambda: form.status.text() == "Saved", timeout=10000)
+    dog.stop()
+    assert dog.stalls, "the watchdog ran"
+    assert not dog.over(100), sorted(dog.stalls)[-5:]
