@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 _translator: QTranslator | None = None
+_qt_translator: QTranslator | None = None
 _language = "en"
 
 
@@ -45,11 +46,14 @@ def install_font(app: QApplication) -> str:
 
 
 def set_language(app: QApplication, lang: str) -> bool:
-    """Install the translator for `lang` ("en" is the source language)."""
-    global _translator, _language
-    if _translator is not None:
-        app.removeTranslator(_translator)
-        _translator = None
+    """Install the translator for `lang` ("en" is the source language), and Qt's own
+    for the words Qt's widgets bring (a message box's buttons, a line edit's Copy and
+    Paste, the file dialog)."""
+    global _translator, _qt_translator, _language
+    for installed in (_translator, _qt_translator):
+        if installed is not None:
+            app.removeTranslator(installed)
+    _translator = _qt_translator = None
     _language = "en"
     if lang == "en":
         return True
@@ -57,6 +61,10 @@ def set_language(app: QApplication, lang: str) -> bool:
     if not t.load(resource_path("translations", f"crm_{lang}.qm")):
         return False
     app.installTranslator(t)
+    qt = QTranslator(app)
+    if qt.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        _qt_translator = qt
     _translator, _language = t, lang
     return True
 

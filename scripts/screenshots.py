@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 from client import i18n
-from client.api.client import ApiClient
+from client.api.client import ApiClient, ApiError
 from client.app import Controller
 from client.main import make_qapp
 from client.views.customer_form import ConflictDialog
@@ -46,7 +46,7 @@ def controller_for(url: str, username: str) -> Controller:
 def searched(url: str, username: str, query: str) -> MainWindow:
     """`username`'s main window at the common branch size, the search run for `query`."""
     window = MainWindow(controller_for(url, username))
-    window.resize(1180, 720)
+    window.resize(1366, 768)  # the common branch monitor
     window.show()
     assert window.search is not None
     window.search.query.setText(query)
@@ -67,6 +67,10 @@ def main() -> None:
             login.show()
             settle(100)
             login.grab().save(str(OUT / f"login_{lang}.png"))
+            # too many failed attempts: the wait counted down, Log in held back
+            login.show_problem(ApiError(429, "auth.throttled", body={"retry_after": 42}))
+            settle(100)
+            login.grab().save(str(OUT / f"login_throttled_{lang}.png"))
             login.close()
 
             window = searched(server.url, "manager", "zh")
@@ -83,6 +87,12 @@ def main() -> None:
             form._field_changed("phone")
             settle(100)
             window.grab().save(str(OUT / f"customer_form_{lang}.png"))
+            form.set_values(form.loaded)
+            form.status.clear()
+            window.resize(1920, 1080)
+            settle(200)
+            window.grab().save(str(OUT / f"customer_1920_{lang}.png"))
+            window.resize(1366, 768)
             form.tabs.setCurrentIndex(1)
             settle(100)
             window.grab().save(str(OUT / f"history_{lang}.png"))
@@ -94,6 +104,44 @@ def main() -> None:
             dialog.grab().save(str(OUT / f"conflict_{lang}.png"))
             dialog.close()
             form.set_values(form.loaded)
+            form.tabs.setCurrentIndex(0)
+
+            # a new customer: the required marks of the empty fields; a duplicate resident ID
+            new = window.open_customer(None)
+            settle(100)
+            window.grab().save(str(OUT / f"new_customer_{lang}.png"))
+            new.inputs["name"].setText("张三丰")  # type: ignore[attr-defined]
+            new.inputs["id_number"].setText(form.loaded["id_number"])  # type: ignore[attr-defined]
+            new._field_changed("id_number")
+            new.save()
+            settle(800)
+            window.grab().save(str(OUT / f"duplicate_{lang}.png"))
+            new.set_values(new.loaded)
+            window.close_tab(window.tabs.indexOf(new))
+
+            # a new corporate customer with a mistyped credit code
+            corp = window.open_customer(None)
+            kind = corp.inputs["type"]
+            kind.setCurrentIndex(kind.findData("corporate"))  # type: ignore[attr-defined]
+            corp.inputs["name"].setText("杭州明达科技有限公司")  # type: ignore[attr-defined]
+            corp.inputs["uscc"].setText("91330100MA2B3C4D5X")  # type: ignore[attr-defined]
+            corp._field_changed("uscc")
+            settle(100)
+            window.grab().save(str(OUT / f"new_corporate_{lang}.png"))
+            corp.set_values(corp.loaded)
+            window.close_tab(window.tabs.indexOf(corp))
+
+            # corporate customers listed with their own columns
+            assert window.search is not None
+            window.tabs.setCurrentWidget(window.search)
+            window.search.query.clear()
+            window.search.kind.setCurrentIndex(window.search.kind.findData("corporate"))
+            settle()
+            window.grab().save(str(OUT / f"search_corporate_{lang}.png"))
+            shortcuts = window.show_shortcuts()
+            settle(100)
+            shortcuts.grab().save(str(OUT / f"shortcuts_{lang}.png"))
+            shortcuts.close()
             window.close()
 
             # the teller sees the same customer masked: ID and phone masked, the age for the birth date
@@ -114,7 +162,7 @@ def main() -> None:
             president.close()
 
             admin = MainWindow(controller_for(server.url, "admin"))
-            admin.resize(900, 560)
+            admin.resize(1366, 768)
             admin.show()
             assert admin.org_tree is not None
             admin.tabs.setCurrentWidget(admin.org_tree)
@@ -151,7 +199,7 @@ def main() -> None:
             teller = next(u for u in maker.users("teller") if u.username == "teller")
             maker.update_user(teller.id, teller.version, {"role": "auditor"})
             checker = MainWindow(controller_for(server.url, "admin2"))
-            checker.resize(1000, 480)
+            checker.resize(1366, 768)
             checker.show()
             assert checker.approvals is not None
             checker.tabs.setCurrentWidget(checker.approvals)
@@ -171,7 +219,7 @@ def main() -> None:
             checker.close()
 
             auditor = MainWindow(controller_for(server.url, "auditor"))
-            auditor.resize(1180, 760)
+            auditor.resize(1366, 768)
             auditor.show()
             assert auditor.audit is not None
             auditor.tabs.setCurrentWidget(auditor.audit)

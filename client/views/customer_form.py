@@ -259,8 +259,9 @@ class CustomerProfileForm(QWidget):
         columns = QHBoxLayout()
         columns.setSpacing(12)
         left, right = QVBoxLayout(), QVBoxLayout()
-        for i, (_key, title, fields) in enumerate(GROUPS):
-            box = QGroupBox(title())
+        self.groups: dict[str, QGroupBox] = {}
+        for i, (key, title, fields) in enumerate(GROUPS):
+            box = self.groups[key] = QGroupBox(title())
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for f in fields:
@@ -269,6 +270,13 @@ class CustomerProfileForm(QWidget):
         for column in (left, right):
             column.addStretch(1)
             columns.addLayout(column, 1)
+        # the inputs of a column start at one edge: its captions as wide as its widest (and its mark)
+        mark = self.fontMetrics().horizontalAdvance(" *") + 2
+        for in_column in (GROUPS[:2], GROUPS[2:]):
+            captions = [self.captions[f] for _k, _t, fields in in_column for f in fields]
+            widest = max(c.sizeHint().width() for c in captions) + mark
+            for c in captions:
+                c.setMinimumWidth(widest)
         # the account manager: shown to who may list the staff (who may choose: `_may_change`)
         if controller.may(Action.USER_READ):
             controller.account_managers(self._managers_listed, lambda _e: None, owner=self)
@@ -432,8 +440,8 @@ class CustomerProfileForm(QWidget):
         for f in self.inputs:
             if f != "manager_id" or self.controller.may(Action.USER_READ):
                 self._rows[f].setRowVisible(self.captions[f], self._applies(f))
-        corporate = self.customer_type() == CustomerType.CORPORATE
-        self.captions["name"].setText(self._caption("name", tr("Company name") if corporate else None))
+        for key, _title, fields in GROUPS:  # a group with none of its fields for this type goes
+            self.groups[key].setVisible(any(self._applies(f) for f in fields))
         self._update_required()
 
     def _caption(self, field: str, text: str | None = None) -> str:
@@ -443,9 +451,11 @@ class CustomerProfileForm(QWidget):
         """A required field still empty is marked; filled, it is not (defect 7)."""
         required = REQUIRED_ON_CREATE[self.customer_type()]
         values = self.values()
-        corporate = self.customer_type() == CustomerType.CORPORATE
+        # a company's name and phone are called so
+        renamed = {"name": tr("Company name"), "phone": tr("Phone")} \
+            if self.customer_type() == CustomerType.CORPORATE else {}
         for f in ORDER:
-            base = self._caption(f, tr("Company name") if f == "name" and corporate else None)
+            base = self._caption(f, renamed.get(f))
             empty = f in required and values.get(f) in (None, "")
             self.captions[f].setText(base + (REQUIRED_MARK if empty else ""))
 

@@ -809,3 +809,17 @@ def test_corporate_customers_are_listed_with_their_own_columns(qtbot, live):
     qtbot.waitUntil(lambda: search.model.kind is None and search.model.rowCount() > 0, timeout=10000)
     headers = [search.model.headerData(i, Qt.Orientation.Horizontal) for i in range(search.model.columnCount())]
     assert headers[:3] == ["Customer no.", "Name", "Type"] and headers[-2:] == ["Branch", "Account manager"]
+
+
+def test_the_words_qt_itself_brings_are_chinese_too(qapp):
+    """A message box's buttons, a dialog's Cancel: Qt's own translation is loaded with ours."""
+    assert i18n.set_language(qapp, "zh_CN")
+    try:
+        box = QMessageBox(QMessageBox.Icon.Question, "t", "t",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+                          | QMessageBox.StandardButton.Close)
+        texts = {box.button(b).text() for b in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Cancel,
+                                                QMessageBox.StandardButton.Close)}
+        assert not any(any("a" <= ch.lower() <= "z" for ch in t) for t in texts), texts
+    finally:
+        i18n.set_language(qapp, "en")
