@@ -247,6 +247,32 @@ def name_query(q: str) -> NameQuery | None:
 
 
 _IDENTIFIER = re.compile(r"^(?=.*\d)[0-9A-Z]+$")
+#: what a teller asks a walk-in for: the surname (or the name's start) and the last four
+#: digits of the mobile number, "张 5678", "张三5678", "zhang 5678"
+_SURNAME_PHONE = re.compile(r"^\s*(?P<name>[^\W\d_]{1,20}?)[\s\-]*(?P<digits>\d{4})\s*$")
+
+
+class SurnameAndPhone(NamedTuple):
+    #: the name's start as typed (Chinese), or its spelling's start (Latin, lower case)
+    name: str
+    latin: bool
+    last4: str
+
+
+def surname_and_phone(q: str) -> SurnameAndPhone | None:
+    """`q` as a surname and the last four digits of a phone, or None. Nothing an exact
+    identifier search answers reads so: a customer number is C and digits (so a Latin
+    name takes two letters or more), and a resident ID, credit code or phone has more
+    than four digits."""
+    m = _SURNAME_PHONE.match(q)
+    if m is None:
+        return None
+    name = normalise_name(m.group("name"))
+    if _LATIN_QUERY.match(name):
+        return SurnameAndPhone(name, True, m.group("digits")) if len(name) >= 2 else None
+    if _PLAIN_CJK.fullmatch(name):
+        return SurnameAndPhone(name, False, m.group("digits"))
+    return None
 
 
 def is_identifier_query(q: str) -> bool:

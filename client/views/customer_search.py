@@ -54,7 +54,8 @@ class CustomerSearchView(QWidget):
         self._open_single = 0
         self._sort = CustomerSort.NAME
         self.query = QLineEdit()
-        self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile or customer no."))
+        self.query.setPlaceholderText(tr("Name, pinyin (zsf), resident ID, mobile, customer no., or surname and "
+                                         "the mobile's last 4 digits (张 5678)"))
         self.query.setClearButtonEnabled(True)
         self.query.setMaxLength(QUERY_MAX_LENGTH)
         self.query.installEventFilter(self)

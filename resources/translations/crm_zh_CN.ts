@@ -1225,8 +1225,8 @@
       <translation>打开已有客户：%1（%2）</translation>
     </message>
     <message>
-      <source>Name, pinyin (zsf), resident ID, mobile or customer no.</source>
-      <translation>姓名、拼音（如 zsf）、身份证号、手机号或客户号</translation>
+      <source>Name, pinyin (zsf), resident ID, mobile, customer no., or surname and the mobile's last 4 digits (张 5678)</source>
+      <translation>姓名、拼音（如 zsf）、身份证号、手机号、客户号，或姓氏加手机尾号后4位（张 5678）</translation>
     </message>
     <message>
       <source>All my branches</source>

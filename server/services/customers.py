@@ -26,7 +26,17 @@ from server.models import (
     User,
 )
 from server.models.base import columns_for
-from server.search import SORT_LETTERS, NameQuery, index_entry, is_identifier_query, name_query, prefix_range
+from server.models.customer import phone_last4
+from server.search import (
+    SORT_LETTERS,
+    NameQuery,
+    SurnameAndPhone,
+    index_entry,
+    is_identifier_query,
+    name_query,
+    prefix_range,
+    surname_and_phone,
+)
 from server.services import approvals, audit, history, jobs
 from shared import errors as codes
 from shared.enums import CustomerSort, CustomerType, Role
@@ -121,6 +131,10 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
     is a name (module server.search); no text lists the scope."""
     await access.load_subtrees(x, actor, actor.org_id, query.org_id)
     q = (query.q or "").strip()
+    walk_in = surname_and_phone(q) if q else None
+    if walk_in is not None:
+        return await _search_by_surname_and_phone(x, actor, walk_in, query, page=page, page_size=page_size,
+                                                  count_cap=count_cap)
     name = name_query(q) if q and not is_identifier_query(q) else None
     if name is not None:
         return await _search_by_name(x, actor, name, query, page=page, page_size=page_size, count_cap=count_cap)
@@ -132,9 +146,7 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
         filters, filter_values = _filter_shape(actor, query)
         found = await x.all(_identifier_lookup(scope, shape, filters, query.sort),
                             {**values, **match, **filter_values, "limit": count_cap + 1})
-        start = (page - 1) * page_size
-        return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
-                len(found) > count_cap)
+        return _capped_page(found, page, page_size, count_cap)
     scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
     filters, filter_values = _filter_shape(actor, query)
     count, rows = _list_statements(scope, filters, query.sort)
@@ -142,6 +154,36 @@ async def search(x: Executor, actor: Actor, query: CustomerQuery, *, page: int, 
     n = await x.scalar(count, params) or 0
     found = await x.all(rows, params)
     return [to_summary(c) for c in found], min(n, count_cap), n > count_cap
+
+
+def _capped_page(found: Sequence[Any], page: int, page_size: int, count_cap: int
+                 ) -> tuple[list[CustomerSummary], int, bool]:
+    """A page of rows fetched whole (at most the cap + 1): its rows, the capped count, capped."""
+    start = (page - 1) * page_size
+    return ([to_summary(c) for c in found[start:start + page_size]], min(len(found), count_cap),
+            len(found) > count_cap)
+
+
+async def _search_by_surname_and_phone(x: Executor, actor: Actor, walk_in: SurnameAndPhone, query: CustomerQuery,
+                                       *, page: int, page_size: int, count_cap: int
+                                       ) -> tuple[list[CustomerSummary], int, bool]:
+    """The customers whose phone ends in the four digits (`ix_customer_phone_last4`: a
+    few hundred at most of two million) and whose name, or its spelling, starts so."""
+    scope, values = access.scope_condition(None, actor, Resource.CUSTOMER)
+    filters, filter_values = _filter_shape(actor, query)
+    found = await x.all(_surname_and_phone_lookup(scope, filters, walk_in.latin, query.sort),
+                        {**values, **filter_values, "last4": walk_in.last4, "limit": count_cap + 1,
+                         "starts": f"{_like_escaped(walk_in.name)}%"})
+    return _capped_page(found, page, page_size, count_cap)
+
+
+@functools.lru_cache(maxsize=128)
+def _surname_and_phone_lookup(scope: ColumnElement[bool], filters: tuple[bool, bool, bool], latin: bool,
+                              sort: str) -> Select[Any]:
+    starts = (Customer.sort_key if latin else Customer.name).like(bindparam("starts"), escape="/")
+    stmt = _apply_filters(select(*SUMMARY_COLUMNS).where(
+        scope, phone_last4(Customer.phone) == bindparam("last4"), starts), filters)
+    return constant(stmt.order_by(*SORTS[sort]).limit(bindparam("limit")))
 
 
 @functools.lru_cache(maxsize=256)

@@ -823,3 +823,16 @@ def test_the_words_qt_itself_brings_are_chinese_too(qapp):
         assert not any(any("a" <= ch.lower() <= "z" for ch in t) for t in texts), texts
     finally:
         i18n.set_language(qapp, "en")
+
+
+def test_a_teller_finds_a_walk_in_by_surname_and_the_mobiles_last_four_digits(qtbot, live):
+    full = api_as(live.url, "manager").customer(own_customer(live.url))
+    assert full.phone
+    search = CustomerSearchView(controller_for(live.url, "teller"))
+    qtbot.addWidget(search)
+    search.show()
+    search.query.setFocus()
+    type_text(search.query, f"张 {full.phone[-4:]}")
+    with qtbot.wait_signal(search.open_customer, timeout=10000) as opened:
+        qtbot.keyClick(search.query, Qt.Key.Key_Return)
+    assert opened.args == [full.id]

@@ -430,3 +430,64 @@ def test_lists_and_profiles_name_the_account_manager_for_every_reader(api, world
     r = api.patch(f"/customers/{cid}", headers=world.h("bm_a"), json={"manager_id": None, "version": v + 1})
     assert r.status_code == 200 and r.json()["manager_name"] is None
     assert api.get(f"/customers/{cid}", headers=world.h("teller_a1")).json()["manager_name"] is None
+
+
+# ----------------------------------------------------------------------------- surname and phone
+def _walk_ins(api, world):
+    """Customers a teller might be asked for by surname and the mobile's last four digits."""
+    made = {}
+    for n, (who, org, name, phone) in enumerate((
+            ("am_a", "A1", "赵一鸣", "13900005678"),   # the one asked for
+            ("am_a", "A1", "赵二", "13900001234"),     # the same surname, another number
+            ("am_a", "A1", "钱三", "13911115678"),     # another surname, the same last four
+            ("am_b", "B1", "赵四", "13922225678"),     # the same, at another branch
+            ("am_a", "A1", "Zoe Zhao", "13933335678"))):  # spelt in Latin letters
+        idn = id_number("320102", "19900101", 400 + n, n % 2 == 0)
+        body = new_customer(world, org=org, id_number=idn, name=name, phone=phone)
+        body["gender"] = "male" if n % 2 == 0 else "female"
+        r = api.post("/customers", headers=world.h(who), json=body)
+        assert r.status_code == 201, r.text
+        made[name] = r.json()["id"]
+    return made
+
+
+@pytest.mark.parametrize("q", ["赵5678", "赵 5678", "赵一5678", " 赵-5678 "])
+def test_a_surname_and_the_last_four_digits_find_the_walk_in_in_scope_only(api, world, q):
+    made = _walk_ins(api, world)
+    r = api.get("/customers", headers=world.h("bm_a"), params={"q": q})
+    assert r.status_code == 200
+    body = r.json()
+    assert [c["id"] for c in body["items"]] == [made["赵一鸣"]] and body["total"] == 1
+    assert body["items"][0]["phone"] == "139****5678"  # masked in lists as ever
+    other = api.get("/customers", headers=world.h("bm_b"), params={"q": q}).json()
+    assert [c["id"] for c in other["items"]] == ([made["赵四"]] if q != "赵一5678" else [])
+
+
+def test_the_surname_may_be_spelt_in_pinyin(api, world):
+    made = _walk_ins(api, world)
+    found = api.get("/customers", headers=world.h("bm_a"), params={"q": "zhao 5678"}).json()["items"]
+    assert {c["id"] for c in found} == {made["赵一鸣"]}  # 赵一鸣's spelling starts zhao; Zoe Zhao's with zoe
+    found = api.get("/customers", headers=world.h("bm_a"), params={"q": "zoe5678"}).json()["items"]
+    assert {c["id"] for c in found} == {made["Zoe Zhao"]}
+
+
+def test_the_identifier_search_is_as_it_was(api, world):
+    """A whole phone, a customer number (C and digits), four digits alone: exact look-ups
+    or nothing, never the surname-and-phone reading."""
+    made = _walk_ins(api, world)
+    h = world.h("bm_a")
+    assert [c["id"] for c in api.get("/customers", headers=h, params={"q": "13900005678"}).json()["items"]] == \
+        [made["赵一鸣"]]
+    number = api.get(f"/customers/{made['钱三']}", headers=h).json()["customer_no"]
+    assert [c["id"] for c in api.get("/customers", headers=h, params={"q": number}).json()["items"]] == [made["钱三"]]
+    assert api.get("/customers", headers=h, params={"q": "5678"}).json()["items"] == []
+
+
+def test_only_a_name_and_four_digits_read_as_surname_and_phone():
+    from server.search import surname_and_phone
+    assert surname_and_phone("张 5678") == ("张", False, "5678")
+    assert surname_and_phone("Zhang5678") == ("zhang", True, "5678")
+    for q in ("C1234", "c1234",  # a customer number's shape: C and digits
+              "13900005678", "5678", "张三", "张 56789", "张 567", "320102199001014003",
+              "91350100M000100Y43", "张z5678"):
+        assert surname_and_phone(q) is None, q

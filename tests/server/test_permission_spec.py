@@ -378,6 +378,39 @@ SPEC: list[Route] = [
         "auditor": (listed(None),),
     }),
 
+    # ------------------------------------------------------------------ exports (issue 13: "each export is audited")
+    # A list exported is on the audit trail; whoever may read a list may export it
+    # (the team's reading: the export holds what the list shows, masked as shown, and
+    # unmasking for export is its own request, `customer.unmask_export`).
+    R("POST /customers/exports", "list", {
+        "teller":  (NO_CONTENT,),
+        "am":      (NO_CONTENT,),
+        "bm":      (NO_CONTENT,),
+        "admin":   (DENIED,),
+        "auditor": (DENIED,),
+    }),
+    R("POST /users/exports", "list", {
+        "teller":  (DENIED,),
+        "am":      (DENIED,),
+        "bm":      (NO_CONTENT,),
+        "admin":   (NO_CONTENT,),
+        "auditor": (DENIED,),
+    }),
+    R("POST /audit/exports", "list", {
+        "teller":  (DENIED,),
+        "am":      (DENIED,),
+        "bm":      (DENIED,),
+        "admin":   (DENIED,),
+        "auditor": (NO_CONTENT,),
+    }),
+    R("POST /approvals/exports", "list", {
+        "teller":  (DENIED,),
+        "am":      (NO_CONTENT,),  # their own requests
+        "bm":      (NO_CONTENT,),
+        "admin":   (NO_CONTENT,),
+        "auditor": (DENIED,),
+    }),
+
     # ------------------------------------------------------------------ system parameters (head-office admins only)
     # Bank-wide values: targets are an existing name and a missing one.
     R("GET /parameters", "list", {
@@ -758,6 +791,17 @@ def _history(c: Ctx, t: str) -> Req:
 @builds("GET /audit")
 def _audit(c: Ctx, t: str) -> Req:
     return Req("GET", "/audit")
+
+
+EXPORTED = {"format": "csv", "rows": 3, "columns": ["Name"], "filters": {}}
+
+
+def _exports(listed: str) -> Builder:
+    return lambda c, t: Req("POST", f"/{listed}/exports", EXPORTED)
+
+
+for _listed in ("customers", "users", "audit", "approvals"):
+    builds(f"POST /{_listed}/exports")(_exports(_listed))
 
 
 PARAMETER = {"existing": "reassignment-threshold", "missing": "no-such-parameter"}
