@@ -183,6 +183,9 @@ class CustomerSearchView(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
+            if obj is self.query and key == Qt.Key.Key_Escape and self.query.text():
+                self.query.clear()  # Esc: start again (the list follows)
+                return True
             if obj is self.query and key == Qt.Key.Key_Down and self.model.rowCount():
                 self.table.setFocus()
                 self.table.selectRow(max(self.table.currentIndex().row(), 0))

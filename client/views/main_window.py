@@ -5,9 +5,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QStyle, QTabWidget, QToolBar
 
 from client.i18n import LANGUAGES, current_language, label, tr
 from client.views.approvals_view import ApprovalsView
@@ -83,20 +83,35 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu(tr("&View"))
         self.shortcut_actions: list[QAction] = []
 
-        def action(menu: QMenu, text: str, keys: str, do: Callable[[], object]) -> QAction:
-            """A menu entry with its shortcut (shown in the menu and on the Help page)."""
+        #: the common actions with icons, under the menus (each also in the View menu)
+        self.toolbar = QToolBar(tr("Common actions"))
+        self.toolbar.setObjectName("common-actions")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(self.toolbar)
+        style = self.style()
+
+        def action(menu: QMenu, text: str, keys: str, do: Callable[[], object],
+                   icon: QStyle.StandardPixmap | None = None) -> QAction:
+            """A menu entry with its shortcut (shown in the menu, its tooltip and on the Help page)."""
             act = QAction(text, self)
             act.setShortcut(QKeySequence(keys))  # portable text: Ctrl is Command on macOS
             act.triggered.connect(lambda _c=False: do())
             menu.addAction(act)
             self.shortcut_actions.append(act)
+            if icon is not None:
+                act.setIcon(style.standardIcon(icon))
+                act.setToolTip(f"{text.removesuffix('...')} "
+                               f"({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+                self.toolbar.addAction(act)
             return act
+        pixmap = QStyle.StandardPixmap
         if self.search is not None:
-            action(view, tr("Find a customer"), "Ctrl+F", self.find_customer)
+            action(view, tr("Find a customer"), "Ctrl+F", self.find_customer, pixmap.SP_FileDialogContentsView)
             if controller.may("customer.create"):
-                action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None))
-        action(view, tr("Refresh"), "F5", self.refresh_current)
-        action(view, tr("Export list..."), "Ctrl+E", self.export_current)
+                action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None), pixmap.SP_FileIcon)
+        action(view, tr("Refresh"), "F5", self.refresh_current, pixmap.SP_BrowserReload)
+        action(view, tr("Export list..."), "Ctrl+E", self.export_current, pixmap.SP_ArrowDown)
         action(view, tr("Close tab"), "Ctrl+W", lambda: self.close_tab(self.tabs.currentIndex()))
         lang_menu = self.menuBar().addMenu(tr("&Language"))
         for code, name in LANGUAGES.items():
@@ -155,8 +170,7 @@ class MainWindow(QMainWindow):
         if isinstance(w, CustomerSearchView):
             w.search_now()
         elif isinstance(w, CustomerProfileForm):
-            if w.customer_id is not None and not w.is_dirty():
-                w.reload()
+            w.reload_if_unchanged()
         elif isinstance(w, (StaffView, ApprovalsView, AuditView)):
             w.refresh()
 
@@ -181,7 +195,8 @@ class MainWindow(QMainWindow):
                 for a in self.shortcut_actions]
         save = QKeySequence(QKeySequence.StandardKey.Save).toString(QKeySequence.SequenceFormat.NativeText)
         return [*rows, (tr("Save"), save), (tr("Open the customer chosen / the one found"), tr("Enter")),
-                (tr("From the search box into the results"), tr("Down arrow")), (tr("Next field"), tr("Tab"))]
+                (tr("From the search box into the results"), tr("Down arrow")), (tr("Next field"), tr("Tab")),
+                (tr("Clear the search box; close a dialog without its changes"), tr("Esc"))]
 
     def show_shortcuts(self) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, tr("Keyboard shortcuts"),

@@ -253,7 +253,7 @@ class StaffView(QWidget):
         self.query.textChanged.connect(lambda _t: self.timer.start())
         self.role_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.table = record_table(self.model)
-        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.table.activated.connect(lambda _i: self.edit_selected())  # Enter, or a double click
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.new_button = QPushButton(tr("New user"))
         self.edit_button = QPushButton(tr("Edit"))

@@ -1349,6 +1349,10 @@
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
+      <source>Common actions</source>
+      <translation>常用操作</translation>
+    </message>
+    <message>
       <source>Export list...</source>
       <translation>导出列表……</translation>
     </message>
@@ -1407,6 +1411,14 @@
     <message>
       <source>Tab</source>
       <translation>Tab 键</translation>
+    </message>
+    <message>
+      <source>Clear the search box; close a dialog without its changes</source>
+      <translation>清空搜索框；关闭对话框（不保留修改）</translation>
+    </message>
+    <message>
+      <source>Esc</source>
+      <translation>Esc 键</translation>
     </message>
     <message>
       <source>Kind</source>

@@ -485,3 +485,14 @@ def test_an_approval_reads_in_the_checkers_language(qtbot, qapp, live):
         assert f"({username})" in text and "角色：审计员" in text and "Grant" not in text
     finally:
         i18n.set_language(qapp, "en")
+
+
+def test_enter_on_a_staff_member_opens_them_for_editing(qtbot, live):
+    view = staff_view(qtbot, live.url)
+    view.show()
+    select(qtbot, view, "teller")
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    d = view.dialog
+    assert d is not None and d.isVisible() and d.username.text() == "teller"
+    d.reject()

@@ -38,10 +38,16 @@ def window_for(qtbot, url: str, username: str, transport=None) -> MainWindow:  #
     return w
 
 
+PROGRESS: list[tuple[int, int]] = []
+
+
 def exported(qtbot, w: MainWindow, path: Path, fmt: ExportFormat) -> str:  # type: ignore[no-untyped-def]
-    """Run the current tab's export to `path`; the status bar's last words."""
+    """Run the current tab's export to `path`; the status bar's last words (the progress
+    reported on the way in PROGRESS)."""
+    PROGRESS.clear()
     run = w.export_current((path, fmt))
     assert run is not None
+    run.progressed.connect(lambda done, total: PROGRESS.append((done, total)))
     qtbot.waitUntil(lambda: run.done, timeout=20000)
     return w.statusBar().currentMessage()
 
@@ -68,6 +74,9 @@ def test_a_branch_manager_exports_every_customer_of_the_branch_as_shown(qtbot, l
     assert rows[0] == headers
     assert len(rows) == 1 + total
     assert f"{total:,}" in message and str(path) in message
+    # progress page by page, off the UI thread, up to every row
+    assert len(PROGRESS) > 3 and PROGRESS[-1] == (total, total)
+    assert [d for d, _t in PROGRESS] == sorted(d for d, _t in PROGRESS)
     # masked as the list shows it, also for a reader who may see the full profile
     id_col, phone_col = headers.index("Resident ID / credit code"), headers.index("Mobile")
     personal = [r for r in rows[1:] if r[id_col] and len(r[id_col]) == 18 and "*" in r[id_col]]

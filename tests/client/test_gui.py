@@ -790,6 +790,10 @@ def test_keyboard_shortcuts_find_new_refresh_and_close_and_are_listed_in_help(qt
     box.close()
     languages = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Language").actions()
     assert [a.text() for a in languages if a.isChecked()] == ["English"]  # the language in use, marked
+    tools = {a.text(): a for a in w.toolbar.actions()}  # the common actions with icons, shortcut in the tip
+    assert set(tools) == {"Find a customer", "New customer", "Refresh", "Export list..."}
+    assert all(not a.icon().isNull() for a in tools.values())
+    assert tools["Export list..."].toolTip() == "Export list (Ctrl+E)"
 
 
 def test_corporate_customers_are_listed_with_their_own_columns(qtbot, live):
@@ -836,3 +840,14 @@ def test_a_teller_finds_a_walk_in_by_surname_and_the_mobiles_last_four_digits(qt
     with qtbot.wait_signal(search.open_customer, timeout=10000) as opened:
         qtbot.keyClick(search.query, Qt.Key.Key_Return)
     assert opened.args == [full.id]
+
+
+def test_esc_in_the_search_box_starts_again(qtbot, live):
+    search = CustomerSearchView(controller_for(live.url, "manager"))
+    qtbot.addWidget(search)
+    search.show()
+    search.query.setFocus()
+    qtbot.keyClicks(search.query, "zsf")
+    qtbot.keyClick(search.query, Qt.Key.Key_Escape)
+    assert search.query.text() == ""
+    qtbot.waitUntil(lambda: search._shown is not None and search._shown[1].q is None, timeout=10000)
