@@ -78,3 +78,27 @@ def live_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[ServerPr
         server.proc.wait(10)
     except subprocess.TimeoutExpired:
         server.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[str]:
+    """`crm-server demo` as a process: the demo bank (360 customers, 148 in the
+    president's branch), its throwaway database removed when it stops."""
+    port = free_port()
+    proc = subprocess.Popen([*crm_server(), "demo", "--port", str(port), "--customers", "360"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "the demo server did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)

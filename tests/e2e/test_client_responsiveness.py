@@ -5,12 +5,6 @@ branch's whole list page by page and saves a profile, against a real server proc
 figures themselves come from bench/client_ui.py (docs/PERFORMANCE.md)."""
 from __future__ import annotations
 
-import subprocess
-import time
-from collections.abc import Iterator
-
-import httpx
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
@@ -19,29 +13,6 @@ from client.views.main_window import MainWindow
 from client.watchdog import UiWatchdog
 from shared.schemas import CustomerQuery
 from tests.client.conftest import api_as, controller_for
-from tests.e2e.conftest import crm_server, free_port
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([*crm_server(), "demo", "--port", str(port), "--customers", "360"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "the demo server did not start"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(20)
 
 
 def _search_page_and_save(qtbot, w: MainWindow, url: str) -> list[float]:  # type: ignore[no-untyped-def]
