@@ -1,6 +1,7 @@
 """The main window: navigation by what the role may do, customer tabs, status bar."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,7 +112,11 @@ class MainWindow(QMainWindow):
             if controller.may("customer.create"):
                 action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None), pixmap.SP_FileIcon)
         action(view, tr("Refresh"), "F5", self.refresh_current, pixmap.SP_BrowserReload)
-        action(view, tr("Export list..."), "Ctrl+E", self.export_current, pixmap.SP_ArrowDown)
+        self.export_action = action(view, tr("Export list..."), "Ctrl+E", self.export_current, pixmap.SP_ArrowDown)
+        # offered where the tab holds a list
+        self.tabs.currentChanged.connect(lambda _i: self.export_action.setEnabled(
+            hasattr(self.tabs.currentWidget(), "export_source")))
+        self.export_action.setEnabled(hasattr(self.tabs.currentWidget(), "export_source"))
         action(view, tr("Close tab"), "Ctrl+W", lambda: self.close_tab(self.tabs.currentIndex()))
         lang_menu = self.menuBar().addMenu(tr("&Language"))
         for code, name in LANGUAGES.items():
@@ -199,9 +204,11 @@ class MainWindow(QMainWindow):
                 (tr("Clear the search box; close a dialog without its changes"), tr("Esc"))]
 
     def show_shortcuts(self) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Information, tr("Keyboard shortcuts"),
-                          "\n".join(f"{keys}\t{what}" for what, keys in self.shortcut_rows()),
+        rows = "".join(f"<tr><td style='padding-right:16px'><b>{html.escape(keys)}</b></td>"
+                       f"<td>{html.escape(what)}</td></tr>" for what, keys in self.shortcut_rows())
+        box = QMessageBox(QMessageBox.Icon.Information, tr("Keyboard shortcuts"), f"<table>{rows}</table>",
                           QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
         box.open()
         return box
 

@@ -134,8 +134,10 @@ def test_the_audit_trail_and_staff_lists_export_too(qtbot, live, tmp_path):
 
 def test_a_tab_without_a_list_says_so(qtbot, live):
     w = window_for(qtbot, live.url, "president")
+    assert w.export_action.isEnabled()  # the customer list
     form = w.open_customer(None)
     assert w.tabs.currentWidget() is form
+    assert not w.export_action.isEnabled()  # offered where there is a list
     assert w.export_current() is None
     assert w.statusBar().currentMessage() == "This tab holds no list to export"
 
