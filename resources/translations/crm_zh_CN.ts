@@ -784,6 +784,82 @@
       <translation>程序出现异常：请联系信息技术部门</translation>
     </message>
     <message>
+      <source>The lower bound is above the upper bound</source>
+      <translation>下限高于上限</translation>
+    </message>
+    <message>
+      <source>This ratio has a range already</source>
+      <translation>该比率已有参考范围</translation>
+    </message>
+    <message>
+      <source>Every ratio needs a range</source>
+      <translation>每个比率都需要参考范围</translation>
+    </message>
+    <message>
+      <source>This ticket type and priority have a target already</source>
+      <translation>该工单类型和优先级已有时限</translation>
+    </message>
+    <message>
+      <source>Every ticket type and priority needs a target</source>
+      <translation>每种工单类型和优先级都需要时限</translation>
+    </message>
+    <message>
+      <source>The thresholds must rise from one level to the next</source>
+      <translation>各级阈值必须逐级升高</translation>
+    </message>
+    <message>
+      <source>The file's header is not the one this kind of file has</source>
+      <translation>文件表头与该类文件不符</translation>
+    </message>
+    <message>
+      <source>The file is not UTF-8 text</source>
+      <translation>文件不是 UTF-8 编码的文本</translation>
+    </message>
+    <message>
+      <source>The file has no trailer line (TRAILER,rows,sum)</source>
+      <translation>文件缺少尾行（TRAILER,行数,合计）</translation>
+    </message>
+    <message>
+      <source>The file's trailer does not agree with its rows</source>
+      <translation>文件尾行与数据行不符</translation>
+    </message>
+    <message>
+      <source>The file cannot be read as CSV</source>
+      <translation>无法按 CSV 读取该文件</translation>
+    </message>
+    <message>
+      <source>The row does not have the header's number of fields</source>
+      <translation>该行字段数与表头不符</translation>
+    </message>
+    <message>
+      <source>The same customer appears twice in the file</source>
+      <translation>同一客户在文件中出现两次</translation>
+    </message>
+    <message>
+      <source>This core-banking id belongs to another customer</source>
+      <translation>该核心系统编号属于另一位客户</translation>
+    </message>
+    <message>
+      <source>Too many rows were rejected: nothing of the file was applied</source>
+      <translation>被拒绝的行过多：文件内容均未生效</translation>
+    </message>
+    <message>
+      <source>The import failed on the server: nothing of the file was applied</source>
+      <translation>服务器导入失败：文件内容均未生效</translation>
+    </message>
+    <message>
+      <source>The background job failed on the server</source>
+      <translation>后台任务在服务器上失败</translation>
+    </message>
+    <message>
+      <source>This server cannot run this kind of job</source>
+      <translation>该服务器无法执行此类后台任务</translation>
+    </message>
+    <message>
+      <source>The background job stopped without finishing</source>
+      <translation>后台任务未完成即已停止</translation>
+    </message>
+    <message>
       <source>The list holds too many rows for one export: narrow it first</source>
       <translation>列表行数过多，无法一次导出：请先缩小范围</translation>
     </message>
