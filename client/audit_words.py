@@ -63,6 +63,7 @@ ACTIONS: Words = {
     "customer.edit_contact": lambda: tr("Change customer's contact details"),
     "customer.edit": lambda: tr("Change customer's profile"),
     "customer.history": lambda: tr("Customer history"),
+    "customer.finance_read": lambda: tr("View household finances"),
     "audit.read": lambda: tr("Read audit trail"),
     "parameter.read": lambda: tr("View system parameters"),
     "parameter.write": lambda: tr("Change system parameters"),

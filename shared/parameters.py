@@ -102,12 +102,15 @@ Days = Annotated[StrictInt, Field(ge=1, le=36500)]
 Hours = Annotated[StrictInt, Field(ge=1, le=8760)]
 
 
-def _fail(title: str, problems: list[tuple[tuple[str | int, ...], str, str, dict[str, Any], Any]]) -> NoReturn:
+def fail_at(title: str, problems: list[tuple[tuple[str | int, ...], str, str, dict[str, Any], Any]]) -> NoReturn:
     """Raise errors at explicit locations (relative to the validated model or field);
     pydantic prefixes the outer path, so they arrive as `ranges[3].min`."""
     raise ValidationError.from_exception_data(title, [
         InitErrorDetails(type=PydanticCustomError(code, message, params), loc=loc, input=value)
         for loc, code, message, params, value in problems])
+
+
+_fail = fail_at
 
 
 class ParameterValue(BaseModel):

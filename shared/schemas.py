@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar, Union
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from shared import errors as codes
 from shared.enums import (
     ApprovalStatus,
     CustomerSort,
@@ -26,9 +38,11 @@ from shared.enums import (
     MaritalStatus,
     OrgKind,
     Position,
+    RatioCode,
     Role,
 )
-from shared.parameters import PARAMETERS, ParameterSpec
+from shared.finance import BALANCE_GROUPS, INCOME_GROUPS, LABELLED_LINES, LINE_GROUPS, MEMBER_LINES, Line
+from shared.parameters import PARAMETERS, Money, ParameterSpec, fail_at
 from shared.validators import USERNAME_LENGTH, USERNAME_PATTERN
 
 T = TypeVar("T")
@@ -459,3 +473,91 @@ class ExportRecord(_Write):
     rows: StrictInt = Field(ge=0, le=MAX_EXPORT_ROWS)
     columns: list[Annotated[Text, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=40)
     filters: dict[FilterName, Annotated[Text, Field(max_length=100)]] = Field(default_factory=dict, max_length=12)
+
+
+# ----------------------------------------------------------------------------- household finance
+class _FinanceLineIn(_Write):
+    """One line of a balance sheet or an income table: a standard `type` of the
+    statement's groups (shared.finance.LINE_GROUPS), its amount as a decimal string
+    (0 … 999,999,999,999.99, at most 2 decimals), a `label` for an `other_*` line, and
+    for an income line the household member it is theirs."""
+
+    _groups: ClassVar[tuple[str, ...]] = ()
+    type: str = Field(max_length=40)
+    amount: Money
+    label: str | None = Field(default=None, max_length=60)
+    member_id: ObjectId | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _type_of_this_statement(cls, v: str) -> str:
+        if LINE_GROUPS.get(v) not in cls._groups:
+            raise PydanticCustomError(codes.FIELD_CHOICE, "Not a line of this statement")
+        return v
+
+    @model_validator(mode="after")
+    def _label_and_member(self) -> _FinanceLineIn:
+        problems: list[tuple[tuple[str | int, ...], str, str, dict[str, Any], Any]] = []
+        if self.type in LABELLED_LINES and not (self.label or "").strip():
+            problems.append((("label",), codes.FIELD_REQUIRED, "An other line needs a label", {}, self.label))
+        if self.member_id is not None and self.type not in MEMBER_LINES:
+            problems.append((("member_id",), "field.not_applicable", "Only income lines name a member", {},
+                             self.member_id))
+        if problems:
+            fail_at(type(self).__name__, problems)
+        return self
+
+    def line(self) -> Line:
+        return Line(self.type, Decimal(self.amount), self.label, self.member_id)
+
+
+class BalanceSheetLineIn(_FinanceLineIn):
+    _groups: ClassVar[tuple[str, ...]] = BALANCE_GROUPS
+
+
+class IncomeStatementLineIn(_FinanceLineIn):
+    _groups: ClassVar[tuple[str, ...]] = INCOME_GROUPS
+
+
+#: The most lines one statement holds (a household's, with room to spare).
+MAX_STATEMENT_LINES = 200
+
+
+class BalanceSheetLines(_Write):
+    lines: list[BalanceSheetLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class IncomeStatementLines(_Write):
+    lines: list[IncomeStatementLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class FinancePreviewIn(_Write):
+    """`POST /api/v1/finance-analysis/preview`: unsaved figures, analysed, stored nowhere."""
+
+    balance_sheet: BalanceSheetLines | None = None
+    income_statement: IncomeStatementLines | None = None
+
+
+class RatioRangeRead(BaseModel):
+    min: str | None
+    max: str | None
+
+
+class RatioRead(BaseModel):
+    code: RatioCode
+    #: 4 decimals; null when not applicable (then `reason` says why)
+    value: str | None
+    range: RatioRangeRead
+    verdict: str
+    reason: str | None = None
+
+
+class FinanceAnalysis(BaseModel):
+    """The totals of both statements (null where that statement is missing), the seven
+    ratios, and the version of the reference ranges they were judged by."""
+
+    balance_sheet_id: int | None = None
+    income_statement_id: int | None = None
+    totals: dict[str, str | None]
+    ratios: list[RatioRead]
+    ranges_version: int

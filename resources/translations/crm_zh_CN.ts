@@ -164,6 +164,10 @@
       <translation>客户变更历史</translation>
     </message>
     <message>
+      <source>View household finances</source>
+      <translation>查看家庭财务</translation>
+    </message>
+    <message>
       <source>Read audit trail</source>
       <translation>查看审计日志</translation>
     </message>

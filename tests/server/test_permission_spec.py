@@ -411,6 +411,18 @@ SPEC: list[Route] = [
         "auditor": (DENIED,),
     }),
 
+    # ------------------------------------------------------------------ household finance
+    # "household finances: view / edit": am own book, bm subtree, everyone else —. The
+    # preview analyses figures sent with it (no customer, nothing stored): whoever may
+    # view household finances may ask for it.
+    R("POST /finance-analysis/preview", "any", {
+        "teller":  (DENIED,),
+        "am":      (OK,),
+        "bm":      (OK,),
+        "admin":   (DENIED,),
+        "auditor": (DENIED,),
+    }),
+
     # ------------------------------------------------------------------ system parameters (head-office admins only)
     # Bank-wide values: targets are an existing name and a missing one.
     R("GET /parameters", "list", {
@@ -791,6 +803,11 @@ def _history(c: Ctx, t: str) -> Req:
 @builds("GET /audit")
 def _audit(c: Ctx, t: str) -> Req:
     return Req("GET", "/audit")
+
+
+@builds("POST /finance-analysis/preview")
+def _finance_preview(c: Ctx, t: str) -> Req:
+    return Req("POST", "/finance-analysis/preview", {"balance_sheet": {"lines": [{"type": "cash", "amount": "1.00"}]}})
 
 
 EXPORTED = {"format": "csv", "rows": 3, "columns": ["Name"], "filters": {}}
