@@ -111,7 +111,7 @@ def test_too_many_lines_is_refused(api, world):
 def test_the_ranges_in_force_judge_and_their_version_is_named(api, world):
     h = world.h("admin")
     current = api.get("/parameters/ratio-ranges", headers=h).json()
-    ranges = [dict(r) for r in current["value"]["ranges"]] if "value" in current else [dict(r) for r in current["ranges"]]
+    ranges = [dict(r) for r in (current["value"] if "value" in current else current)["ranges"]]
     for r in ranges:
         if r["code"] == "investment_to_net_worth":
             r["min"] = "0.1000"
