@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.statement_pdf import StatementData, render  # noqa: E402
-from shared.finance import Line, balance_totals, income_totals, ratios  # noqa: E402
+from server.statement_pdf import StatementData, render
+from shared.finance import Line, balance_totals, income_totals, ratios
 
 D = Decimal
 SHEET = [Line(t, D(a)) for t, a in (

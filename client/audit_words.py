@@ -64,6 +64,10 @@ ACTIONS: Words = {
     "customer.edit": lambda: tr("Change customer's profile"),
     "customer.history": lambda: tr("Customer history"),
     "customer.finance_read": lambda: tr("View household finances"),
+    "customer.finance_edit": lambda: tr("Change household finances"),
+    "balance_sheet.create": lambda: tr("Create balance sheet"),
+    "balance_sheet.update": lambda: tr("Change balance sheet"),
+    "balance_sheet.delete": lambda: tr("Delete balance sheet"),
     "audit.read": lambda: tr("Read audit trail"),
     "parameter.read": lambda: tr("View system parameters"),
     "parameter.write": lambda: tr("Change system parameters"),
@@ -90,6 +94,7 @@ OBJECTS: Words = {
     "parameter": lambda: tr("System parameter"),
     "import_batch": lambda: tr("Import batch"),
     "audit": lambda: tr("Audit trail"),
+    "balance_sheet": lambda: tr("Balance sheet"),
 }
 
 #: why: the codes the server gives as `reason`

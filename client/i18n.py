@@ -216,6 +216,7 @@ def error_message(code: str, fallback: str = "") -> str:
         "job.internal_error": tr("The background job failed on the server"),
         "job.unknown_kind": tr("This server cannot run this kind of job"),
         "job.abandoned": tr("The background job stopped without finishing"),
+        "finance.balance_sheet.duplicate_date": tr("This customer has a balance sheet of that date already"),
         "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),
         "export.cancelled": tr("The export was stopped: no file was written"),
         "export.write_failed": tr("The file could not be written"),

@@ -65,6 +65,7 @@ class Action(StrEnum):
     CUSTOMER_HISTORY = "customer.history"
     #: household finances: members, balance sheets, income tables, their analysis
     CUSTOMER_FINANCE_READ = "customer.finance_read"
+    CUSTOMER_FINANCE_EDIT = "customer.finance_edit"
     AUDIT_READ = "audit.read"
     PARAMETER_READ = "parameter.read"
     PARAMETER_WRITE = "parameter.write"
@@ -142,6 +143,7 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.CUSTOMER_HISTORY: {_AM: _BOOK, _BM: _SUBTREE, _AU: _BANK},
     # "household finances: view / edit": the assigned account manager and the branch's managers
     Action.CUSTOMER_FINANCE_READ: {_AM: _BOOK, _BM: _SUBTREE},
+    Action.CUSTOMER_FINANCE_EDIT: {_AM: _BOOK, _BM: _SUBTREE},
     Action.AUDIT_READ: {_AU: _BANK},
     Action.PARAMETER_READ: {_A: _BANK},
     Action.PARAMETER_WRITE: {_A: _BANK},

@@ -531,6 +531,40 @@ class IncomeStatementLines(_Write):
     lines: list[IncomeStatementLineIn] = Field(max_length=MAX_STATEMENT_LINES)
 
 
+class BalanceSheetIn(_Write):
+    """`POST /api/v1/customers/{id}/balance-sheets`: the household's balance sheet as of a date."""
+
+    as_of: date
+    lines: list[BalanceSheetLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class BalanceSheetUpdate(_Write):
+    """`PATCH .../balance-sheets/{id}`: the lines replaced, based on `version`."""
+
+    version: Version
+    lines: list[BalanceSheetLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class FinanceLineRead(BaseModel):
+    type: str
+    group: str
+    label: str | None = None
+    amount: str
+    member_id: int | None = None
+
+
+class BalanceSheetRead(BaseModel):
+    id: int
+    customer_id: int
+    as_of: date
+    version: int
+    lines: list[FinanceLineRead]
+    #: liquid, investment, personal_use, total_assets, short_term, long_term, total_liabilities, net_worth
+    totals: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+
+
 class FinancePreviewIn(_Write):
     """`POST /api/v1/finance-analysis/preview`: unsaved figures, analysed, stored nowhere."""
 

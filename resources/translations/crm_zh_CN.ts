@@ -168,6 +168,22 @@
       <translation>查看家庭财务</translation>
     </message>
     <message>
+      <source>Change household finances</source>
+      <translation>修改家庭财务</translation>
+    </message>
+    <message>
+      <source>Create balance sheet</source>
+      <translation>新建资产负债表</translation>
+    </message>
+    <message>
+      <source>Change balance sheet</source>
+      <translation>修改资产负债表</translation>
+    </message>
+    <message>
+      <source>Delete balance sheet</source>
+      <translation>删除资产负债表</translation>
+    </message>
+    <message>
       <source>Read audit trail</source>
       <translation>查看审计日志</translation>
     </message>
@@ -242,6 +258,10 @@
     <message>
       <source>Audit trail</source>
       <translation>审计日志</translation>
+    </message>
+    <message>
+      <source>Balance sheet</source>
+      <translation>资产负债表</translation>
     </message>
     <message>
       <source>the account is locked</source>
@@ -862,6 +882,10 @@
     <message>
       <source>The background job stopped without finishing</source>
       <translation>后台任务未完成即已停止</translation>
+    </message>
+    <message>
+      <source>This customer has a balance sheet of that date already</source>
+      <translation>该客户已有该日期的资产负债表</translation>
     </message>
     <message>
       <source>The list holds too many rows for one export: narrow it first</source>

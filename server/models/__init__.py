@@ -3,6 +3,7 @@ from server.models.approval import ApprovalRequest
 from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerSearchKey
+from server.models.finance import BalanceSheet, BalanceSheetLine
 from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.imports import ImportBatch, ImportReject
@@ -14,6 +15,8 @@ from server.models.user import DeviceToken, LoginThrottle, User, UserSession
 __all__ = [
     "ApprovalRequest",
     "AuditLog",
+    "BalanceSheet",
+    "BalanceSheetLine",
     "Base",
     "ChangeRecord",
     "Customer",

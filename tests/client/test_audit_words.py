@@ -78,6 +78,8 @@ def written_actions() -> set[str]:
                 out |= {f"import.{k}" for k in KINDS}
             elif text == "f'{resource}.update'":  # access.authorise_fields: a resource with field tiers
                 out |= {f"{r}.update" for r in FIELD_TIERS}
+            elif text == "f'balance_sheet.{action}'":  # server/services/finance.py: its three changes
+                out |= {f"balance_sheet.{a}" for a in ("create", "update", "delete")}
             elif text == "f'{listed}.export'":  # audit.record_export: every exportable list
                 out |= {f"{listed}.export" for listed, _action in EXPORTABLE.values()}
             else:

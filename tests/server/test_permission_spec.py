@@ -423,6 +423,46 @@ SPEC: list[Route] = [
         "auditor": (DENIED,),
     }),
 
+    # Balance sheets of a customer: targets as for profiles (own = main, in am_a's book;
+    # branch = a_other, another manager's in A; other = b, in branch B). Reading and
+    # writing alike: the assigned account manager and the branch's managers; a customer
+    # outside that scope (or a sheet of one) is 404, tellers, admins and auditors 403.
+    R("POST /customers/{customer_id}/balance-sheets", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (CREATED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (CREATED, CREATED, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("GET /customers/{customer_id}/balance-sheets", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("GET /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("PATCH /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("DELETE /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (NO_CONTENT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (NO_CONTENT, NO_CONTENT, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+
     # ------------------------------------------------------------------ system parameters (head-office admins only)
     # Bank-wide values: targets are an existing name and a missing one.
     R("GET /parameters", "list", {
@@ -810,6 +850,47 @@ def _finance_preview(c: Ctx, t: str) -> Req:
     return Req("POST", "/finance-analysis/preview", {"balance_sheet": {"lines": [{"type": "cash", "amount": "1.00"}]}})
 
 
+SHEET_LINES = [{"type": "cash", "amount": "100.00"}]
+#: who can make a sheet for each target's customer (the setup, not the cell)
+SHEET_MAKER = {"own": "bm_a", "branch": "bm_a", "other": "bm_b"}
+
+
+def _sheet_url(c: Ctx, t: str) -> tuple[str, int]:
+    """A balance sheet of the target's customer, made for the cell (its URL, version)."""
+    if t == "missing":
+        return f"/customers/{MISSING}/balance-sheets/{MISSING}", 1
+    cid = c.customer(t)
+    made = c.ok(201, "POST", f"/customers/{cid}/balance-sheets", user=SHEET_MAKER[t],
+                json={"as_of": "2026-06-30", "lines": SHEET_LINES})
+    return f"/customers/{cid}/balance-sheets/{made['id']}", made["version"]
+
+
+@builds("POST /customers/{customer_id}/balance-sheets")
+def _sheet_create(c: Ctx, t: str) -> Req:
+    return Req("POST", f"/customers/{c.customer(t)}/balance-sheets", {"as_of": "2026-12-31", "lines": SHEET_LINES})
+
+
+@builds("GET /customers/{customer_id}/balance-sheets")
+def _sheets(c: Ctx, t: str) -> Req:
+    return Req("GET", f"/customers/{c.customer(t)}/balance-sheets")
+
+
+@builds("GET /customers/{customer_id}/balance-sheets/{sheet_id}")
+def _sheet_get(c: Ctx, t: str) -> Req:
+    return Req("GET", _sheet_url(c, t)[0])
+
+
+@builds("PATCH /customers/{customer_id}/balance-sheets/{sheet_id}")
+def _sheet_patch(c: Ctx, t: str) -> Req:
+    u, v = _sheet_url(c, t)
+    return Req("PATCH", u, {"version": v, "lines": [{"type": "cash", "amount": "200.00"}]})
+
+
+@builds("DELETE /customers/{customer_id}/balance-sheets/{sheet_id}")
+def _sheet_delete(c: Ctx, t: str) -> Req:
+    return Req("DELETE", _sheet_url(c, t)[0])
+
+
 EXPORTED = {"format": "csv", "rows": 3, "columns": ["Name"], "filters": {}}
 
 
@@ -856,6 +937,7 @@ def anonymous_request(route: Route, world: Any) -> Req:
         return Req("POST", "/auth/login", {"username": "nobody.at.all", "password": "Wrong-Password-0000"},
                    headers={})
     ids = {"org_id": world.orgs["A1"], "user_id": world.users["am_a2"], "customer_id": world.customers["main"],
+           "sheet_id": 1,
            "approval_id": world.approval_id, "name": "reassignment-threshold", "job_id": world.job_id}
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), route.path)
     return Req(route.method, url, {} if route.method in ("POST", "PATCH", "PUT") else None, headers={})
