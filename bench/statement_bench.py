@@ -36,8 +36,8 @@ YEAR = [Line("wages", D("360000"), member_id=1), Line("wages", D("240000"), memb
 
 def data(n: int) -> StatementData:
     b, i = balance_totals(SHEET), income_totals(YEAR)
-    return StatementData("示范商业银行", "城东支行", f"客户{n}", "330102********3810", date(2026, 12, 31), 2026, SHEET, b,
-                         YEAR, i, ratios(b, i), 1, "刘晓燕", datetime(2026, 12, 2, 9, 30),
+    return StatementData("示范商业银行", "城东支行", f"客户{n}", "330102********3810", date(2026, 12, 31), 2026,
+                         SHEET, b, YEAR, i, ratios(b, i), 1, "刘晓燕", datetime(2026, 12, 2, 9, 30),
                          "zh_CN" if n % 2 == 0 else "en", {1: "张三丰", 2: "李秀英"})
 
 
