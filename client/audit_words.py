@@ -65,6 +65,7 @@ ACTIONS: Words = {
     "customer.history": lambda: tr("Customer history"),
     "customer.finance_read": lambda: tr("View household finances"),
     "customer.finance_edit": lambda: tr("Change household finances"),
+    "household.update": lambda: tr("Change household members"),
     "balance_sheet.create": lambda: tr("Create balance sheet"),
     "balance_sheet.update": lambda: tr("Change balance sheet"),
     "balance_sheet.delete": lambda: tr("Delete balance sheet"),
@@ -117,6 +118,8 @@ REASONS: Words = {
 DETAILS: Words = {
     "fields": lambda: tr("Fields"),
     "reason": lambda: tr("Reason"),
+    "members": lambda: tr("Members"),
+    "as_of": lambda: tr("As of"),
     "role": lambda: tr("Role"),
     "action_needed": lambda: tr("Needs"),
     "needed": lambda: tr("Needs"),

@@ -142,3 +142,13 @@ class ExportFormat(StrEnum):
 
     XLSX = "xlsx"
     CSV = "csv"
+
+
+class Relation(StrEnum):
+    """A household member's relation to the customer (CONTRACT.md, Household finance)."""
+
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    OTHER = "other"

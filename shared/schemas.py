@@ -39,6 +39,7 @@ from shared.enums import (
     OrgKind,
     Position,
     RatioCode,
+    Relation,
     Role,
 )
 from shared.finance import BALANCE_GROUPS, INCOME_GROUPS, LABELLED_LINES, LINE_GROUPS, MEMBER_LINES, Line
@@ -529,6 +530,73 @@ class BalanceSheetLines(_Write):
 
 class IncomeStatementLines(_Write):
     lines: list[IncomeStatementLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+#: The most members one household lists.
+MAX_HOUSEHOLD_MEMBERS = 20
+#: A household's second "self" member.
+HOUSEHOLD_SECOND_SELF = "household.members.second_self"
+
+
+class HouseholdMemberIn(_Write):
+    """A member as saved: with the `id` the server gave it to keep it (income lines name
+    it), without one to add it; a member left out is removed."""
+
+    id: ObjectId | None = None
+    name: str = Field(min_length=1, max_length=50)
+    relation: Relation
+    birth_date: date | None = None
+    occupation: str | None = Field(default=None, max_length=60)
+    #: the member's own customer record, if the bank has one (it must be one the user can look up)
+    customer_id: ObjectId | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise PydanticCustomError(codes.FIELD_REQUIRED, "A name is required")
+        return v.strip()
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_already(cls, v: date | None) -> date | None:
+        if v is not None and v > date.today():
+            raise PydanticCustomError("customer.birth_date.future", "Date of birth is in the future")
+        return v
+
+
+class HouseholdIn(_Write):
+    """`PUT /api/v1/customers/{id}/household`: the whole household, based on `version`
+    (0 for a customer whose household was never saved)."""
+
+    version: Annotated[StrictInt, Field(ge=0, le=MAX_ID)]
+    members: list[HouseholdMemberIn] = Field(max_length=MAX_HOUSEHOLD_MEMBERS)
+
+    @field_validator("members")
+    @classmethod
+    def _one_self(cls, members: list[HouseholdMemberIn]) -> list[HouseholdMemberIn]:
+        selves = [i for i, m in enumerate(members) if m.relation == Relation.SELF]
+        if len(selves) > 1:
+            fail_at("HouseholdIn", [((selves[1], "relation"), HOUSEHOLD_SECOND_SELF,
+                                     "A household has one customer it belongs to", {}, "self")])
+        return members
+
+
+class HouseholdMemberRead(BaseModel):
+    id: int
+    name: str
+    relation: Relation
+    birth_date: date | None
+    occupation: str | None
+    customer_id: int | None
+
+
+class HouseholdRead(BaseModel):
+    #: null until the household is first saved (its version is then 0)
+    id: int | None
+    customer_id: int
+    members: list[HouseholdMemberRead]
+    version: int
 
 
 class BalanceSheetIn(_Write):

@@ -172,6 +172,10 @@
       <translation>修改家庭财务</translation>
     </message>
     <message>
+      <source>Change household members</source>
+      <translation>修改家庭成员</translation>
+    </message>
+    <message>
       <source>Create balance sheet</source>
       <translation>新建资产负债表</translation>
     </message>
@@ -318,6 +322,14 @@
     <message>
       <source>Reason</source>
       <translation>原因</translation>
+    </message>
+    <message>
+      <source>Members</source>
+      <translation>成员</translation>
+    </message>
+    <message>
+      <source>As of</source>
+      <translation>截至日期</translation>
     </message>
     <message>
       <source>Role</source>
@@ -882,6 +894,18 @@
     <message>
       <source>The background job stopped without finishing</source>
       <translation>后台任务未完成即已停止</translation>
+    </message>
+    <message>
+      <source>A household has one customer it belongs to</source>
+      <translation>一个家庭只有一位本人</translation>
+    </message>
+    <message>
+      <source>Not a member of this household: reload it</source>
+      <translation>不是该家庭的成员：请重新加载</translation>
+    </message>
+    <message>
+      <source>Choose a customer you can look up</source>
+      <translation>请选择您可查询的客户</translation>
     </message>
     <message>
       <source>This customer has a balance sheet of that date already</source>

@@ -8,7 +8,16 @@ from server.api.deps import DbSession, PageNo, PageSize, PathId, UnitOfWorkRoute
 from server.context import Actor
 from server.services import finance
 from shared.permissions import Action
-from shared.schemas import BalanceSheetIn, BalanceSheetRead, BalanceSheetUpdate, FinanceAnalysis, FinancePreviewIn, Page
+from shared.schemas import (
+    BalanceSheetIn,
+    BalanceSheetRead,
+    BalanceSheetUpdate,
+    FinanceAnalysis,
+    FinancePreviewIn,
+    HouseholdIn,
+    HouseholdRead,
+    Page,
+)
 
 router = APIRouter(tags=["household finance"], route_class=UnitOfWorkRoute)
 
@@ -59,3 +68,19 @@ def delete_balance_sheet(customer_id: PathId, sheet_id: PathId,
                          actor: Annotated[Actor, require(Action.CUSTOMER_FINANCE_EDIT)], db: DbSession) -> Response:
     finance.delete_balance_sheet(db, actor, customer_id, sheet_id)
     return Response(status_code=204)
+
+
+@router.get("/customers/{customer_id}/household", response_model=HouseholdRead)
+def get_household(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_FINANCE_READ)],
+                  db: DbSession) -> HouseholdRead:
+    """The customer and the members whose finances go with theirs; `version` 0 and no
+    members until first saved."""
+    return finance.household(db, actor, customer_id)
+
+
+@router.put("/customers/{customer_id}/household", response_model=HouseholdRead)
+def put_household(customer_id: PathId, body: HouseholdIn,
+                  actor: Annotated[Actor, require(Action.CUSTOMER_FINANCE_EDIT)], db: DbSession) -> HouseholdRead:
+    """The whole household: a member with its `id` is kept (income lines name it), one
+    without is added, one left out removed; a stale `version` is 409 with `current`."""
+    return finance.put_household(db, actor, customer_id, body)

@@ -3,7 +3,7 @@ from server.models.approval import ApprovalRequest
 from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerSearchKey
-from server.models.finance import BalanceSheet, BalanceSheetLine
+from server.models.finance import BalanceSheet, BalanceSheetLine, Household, HouseholdMember
 from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.imports import ImportBatch, ImportReject
@@ -22,6 +22,8 @@ __all__ = [
     "Customer",
     "CustomerSearchKey",
     "DeviceToken",
+    "Household",
+    "HouseholdMember",
     "IdempotencyRecord",
     "ImportBatch",
     "ImportReject",

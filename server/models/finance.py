@@ -37,3 +37,33 @@ class BalanceSheetLine(Base):
     type: Mapped[str] = mapped_column(String(40))
     label: Mapped[str | None] = mapped_column(String(60))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class Household(Base):
+    """A customer's household: made on its first save (a customer without one has no
+    row; its version then reads 0)."""
+
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    members: Mapped[list[HouseholdMember]] = relationship(order_by="HouseholdMember.position",
+                                                          cascade="all, delete-orphan", passive_deletes=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HouseholdMember(Base):
+    __tablename__ = "household_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(50))
+    relation: Mapped[str] = mapped_column(String(20))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    occupation: Mapped[str | None] = mapped_column(String(60))
+    #: the member's own customer record, where the bank has one
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from server import access
 from server.context import Actor
-from server.errors import conflict, not_found
-from server.models import BalanceSheet, BalanceSheetLine, Customer
+from server.errors import conflict, not_found, validation_failed
+from server.models import BalanceSheet, BalanceSheetLine, Customer, Household, HouseholdMember
 from server.models.base import utcnow
 from server.services import audit, history, parameters
 from shared import errors as codes
+from shared.enums import Relation
+from shared.errors import FieldError
 from shared.finance import (
     LABELLED_LINES,
     BalanceTotals,
@@ -31,7 +33,7 @@ from shared.finance import (
     ratios,
 )
 from shared.parameters import RATIO_RANGES, RatioRanges
-from shared.permissions import Resource
+from shared.permissions import Action, Resource
 from shared.schemas import (
     MAX_ID,
     BalanceSheetIn,
@@ -41,6 +43,9 @@ from shared.schemas import (
     FinanceAnalysis,
     FinanceLineRead,
     FinancePreviewIn,
+    HouseholdIn,
+    HouseholdMemberRead,
+    HouseholdRead,
     RatioRangeRead,
     RatioRead,
 )
@@ -189,3 +194,77 @@ def delete_balance_sheet(db: Session, actor: Actor, customer_id: int, sheet_id: 
     _record_change(db, actor, sheet, "delete", _by_line(sheet.as_of, _lines(sheet)), {})
     db.delete(sheet)
     db.flush()
+
+
+# ----------------------------------------------------------------------------- households
+#: A member id in a PUT that is not one of this household's members.
+UNKNOWN_MEMBER = "household.members.id.unknown"
+#: A member's customer record the user cannot look up (or that does not exist).
+MEMBER_CUSTOMER_NOT_FOUND = "household.members.customer_id.not_found"
+
+
+def _household_row(db: Session, customer_id: int, *, for_update: bool = False) -> Household | None:
+    stmt = select(Household).where(Household.customer_id == customer_id)
+    return db.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def household_read(customer_id: int, h: Household | None) -> HouseholdRead:
+    if h is None:
+        return HouseholdRead(id=None, customer_id=customer_id, members=[], version=0)
+    return HouseholdRead(id=h.id, customer_id=customer_id, version=h.version, members=[
+        HouseholdMemberRead(id=m.id, name=m.name, relation=Relation(m.relation), birth_date=m.birth_date,
+                            occupation=m.occupation, customer_id=m.customer_id) for m in h.members])
+
+
+def household(db: Session, actor: Actor, customer_id: int) -> HouseholdRead:
+    _customer(db, actor, customer_id)
+    return household_read(customer_id, _household_row(db, customer_id))
+
+
+def _members_text(h: Household | None) -> str | None:
+    """The household for the change history: each member as relation and name."""
+    if h is None or not h.members:
+        return None
+    return "; ".join(f"{m.relation}: {m.name}" + (f" ({m.birth_date.isoformat()})" if m.birth_date else "")
+                     for m in h.members)[:2000]
+
+
+def put_household(db: Session, actor: Actor, customer_id: int, body: HouseholdIn) -> HouseholdRead:
+    """The whole household replaced: members with their `id` kept (income lines name
+    them), those without one added, those left out removed. `version` 0 makes it."""
+    _customer(db, actor, customer_id, for_update=True)
+    h = _household_row(db, customer_id, for_update=True)
+    if (h.version if h is not None else 0) != body.version:
+        raise conflict(codes.VERSION_CONFLICT, "The household was changed by someone else since you read it",
+                       current=household_read(customer_id, h).model_dump(mode="json"))
+    known = {m.id: m for m in h.members} if h is not None else {}
+    errors = [FieldError(f"members[{i}].id", UNKNOWN_MEMBER, "Not a member of this household")
+              for i, m in enumerate(body.members) if m.id is not None and m.id not in known]
+    for i, m in enumerate(body.members):
+        linked = db.get(Customer, m.customer_id) if m.customer_id is not None else None
+        if m.customer_id is not None and (linked is None or not access.in_scope(
+                db, actor, Resource.CUSTOMER, linked, Action.CUSTOMER_LOOKUP)):
+            errors.append(FieldError(f"members[{i}].customer_id", MEMBER_CUSTOMER_NOT_FOUND,
+                                     "Choose a customer you can look up"))
+    if errors:
+        raise validation_failed(errors)
+    before = _members_text(h)
+    if h is None:
+        h = Household(customer_id=customer_id)
+        db.add(h)
+    members = []
+    for n, m in enumerate(body.members):
+        row = known.get(m.id) if m.id is not None else None
+        row = row or HouseholdMember()
+        row.position, row.name, row.relation = n, m.name, str(m.relation)
+        row.birth_date, row.occupation, row.customer_id = m.birth_date, m.occupation, m.customer_id
+        members.append(row)
+    h.members = members
+    h.updated_at = utcnow()
+    db.flush()
+    after = _members_text(h)
+    if before != after:
+        history.record(db, Resource.CUSTOMER, customer_id, "update", actor.user_id, {"household": (before, after)})
+    audit.record(db, "household.update", who=actor, object_type="customer", object_id=customer_id,
+                 members=len(members))
+    return household_read(customer_id, h)

@@ -427,6 +427,20 @@ SPEC: list[Route] = [
     # branch = a_other, another manager's in A; other = b, in branch B). Reading and
     # writing alike: the assigned account manager and the branch's managers; a customer
     # outside that scope (or a sheet of one) is 404, tellers, admins and auditors 403.
+    R("GET /customers/{customer_id}/household", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("PUT /customers/{customer_id}/household", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
     R("POST /customers/{customer_id}/balance-sheets", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (CREATED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
@@ -863,6 +877,17 @@ def _sheet_url(c: Ctx, t: str) -> tuple[str, int]:
     made = c.ok(201, "POST", f"/customers/{cid}/balance-sheets", user=SHEET_MAKER[t],
                 json={"as_of": "2026-06-30", "lines": SHEET_LINES})
     return f"/customers/{cid}/balance-sheets/{made['id']}", made["version"]
+
+
+@builds("GET /customers/{customer_id}/household")
+def _household(c: Ctx, t: str) -> Req:
+    return Req("GET", f"/customers/{c.customer(t)}/household")
+
+
+@builds("PUT /customers/{customer_id}/household")
+def _household_put(c: Ctx, t: str) -> Req:
+    return Req("PUT", f"/customers/{c.customer(t)}/household",
+               {"version": 0, "members": [{"name": "规格测试", "relation": "spouse"}]})
 
 
 @builds("POST /customers/{customer_id}/balance-sheets")
