@@ -69,6 +69,9 @@ ACTIONS: Words = {
     "balance_sheet.create": lambda: tr("Create balance sheet"),
     "balance_sheet.update": lambda: tr("Change balance sheet"),
     "balance_sheet.delete": lambda: tr("Delete balance sheet"),
+    "income_statement.create": lambda: tr("Create income table"),
+    "income_statement.update": lambda: tr("Change income table"),
+    "income_statement.delete": lambda: tr("Delete income table"),
     "audit.read": lambda: tr("Read audit trail"),
     "parameter.read": lambda: tr("View system parameters"),
     "parameter.write": lambda: tr("Change system parameters"),
@@ -96,6 +99,7 @@ OBJECTS: Words = {
     "import_batch": lambda: tr("Import batch"),
     "audit": lambda: tr("Audit trail"),
     "balance_sheet": lambda: tr("Balance sheet"),
+    "income_statement": lambda: tr("Income table"),
 }
 
 #: why: the codes the server gives as `reason`
@@ -120,6 +124,7 @@ DETAILS: Words = {
     "reason": lambda: tr("Reason"),
     "members": lambda: tr("Members"),
     "as_of": lambda: tr("As of"),
+    "year": lambda: tr("Year"),
     "role": lambda: tr("Role"),
     "action_needed": lambda: tr("Needs"),
     "needed": lambda: tr("Needs"),

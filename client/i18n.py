@@ -219,6 +219,8 @@ def error_message(code: str, fallback: str = "") -> str:
         "household.members.second_self": tr("A household has one customer it belongs to"),
         "household.members.id.unknown": tr("Not a member of this household: reload it"),
         "household.members.customer_id.not_found": tr("Choose a customer you can look up"),
+        "finance.income_statement.duplicate_year": tr("This customer has an income table of that year already"),
+        "finance.line.member_unknown": tr("Not a member of this customer's household"),
         "finance.balance_sheet.duplicate_date": tr("This customer has a balance sheet of that date already"),
         "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),
         "export.cancelled": tr("The export was stopped: no file was written"),

@@ -11,7 +11,20 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server import crypto, errors, security
-from server.api import approvals, audit, auth, customers, exports, finance, health, jobs, orgs, parameters, users
+from server.api import (
+    approvals,
+    audit,
+    auth,
+    customers,
+    exports,
+    finance,
+    health,
+    jobs,
+    orgs,
+    parameters,
+    statements,
+    users,
+)
 from server.api.deps import API_PREFIX, AuthenticationMiddleware, RequestDbMiddleware, async_route_patterns
 from server.api.hot import HotRead, HotReads
 from server.db import app_role_of, make_engine, make_sessionmaker
@@ -23,7 +36,7 @@ from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
 from server.settings import Settings
 
 #: The API's route modules, mounted under /api/v1.
-API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs, exports, finance)
+API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs, exports, finance, statements)
 
 
 def api_routes() -> list[tuple[str, str, APIRoute]]:

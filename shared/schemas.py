@@ -477,7 +477,7 @@ class ExportRecord(_Write):
 
 
 # ----------------------------------------------------------------------------- household finance
-class _FinanceLineIn(_Write):
+class FinanceLineIn(_Write):
     """One line of a balance sheet or an income table: a standard `type` of the
     statement's groups (shared.finance.LINE_GROUPS), its amount as a decimal string
     (0 … 999,999,999,999.99, at most 2 decimals), a `label` for an `other_*` line, and
@@ -497,7 +497,7 @@ class _FinanceLineIn(_Write):
         return v
 
     @model_validator(mode="after")
-    def _label_and_member(self) -> _FinanceLineIn:
+    def _label_and_member(self) -> FinanceLineIn:
         problems: list[tuple[tuple[str | int, ...], str, str, dict[str, Any], Any]] = []
         if self.type in LABELLED_LINES and not (self.label or "").strip():
             problems.append((("label",), codes.FIELD_REQUIRED, "An other line needs a label", {}, self.label))
@@ -512,11 +512,11 @@ class _FinanceLineIn(_Write):
         return Line(self.type, Decimal(self.amount), self.label, self.member_id)
 
 
-class BalanceSheetLineIn(_FinanceLineIn):
+class BalanceSheetLineIn(FinanceLineIn):
     _groups: ClassVar[tuple[str, ...]] = BALANCE_GROUPS
 
 
-class IncomeStatementLineIn(_FinanceLineIn):
+class IncomeStatementLineIn(FinanceLineIn):
     _groups: ClassVar[tuple[str, ...]] = INCOME_GROUPS
 
 
@@ -628,6 +628,30 @@ class BalanceSheetRead(BaseModel):
     version: int
     lines: list[FinanceLineRead]
     #: liquid, investment, personal_use, total_assets, short_term, long_term, total_liabilities, net_worth
+    totals: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncomeStatementIn(_Write):
+    """`POST /api/v1/customers/{id}/income-statements`: the household's year."""
+
+    year: Annotated[StrictInt, Field(ge=1900, le=2100)]
+    lines: list[IncomeStatementLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class IncomeStatementUpdate(_Write):
+    version: Version
+    lines: list[IncomeStatementLineIn] = Field(max_length=MAX_STATEMENT_LINES)
+
+
+class IncomeStatementRead(BaseModel):
+    id: int
+    customer_id: int
+    year: int
+    version: int
+    lines: list[FinanceLineRead]
+    #: income, expense, savings
     totals: dict[str, str]
     created_at: datetime
     updated_at: datetime

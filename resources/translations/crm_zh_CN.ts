@@ -188,6 +188,18 @@
       <translation>删除资产负债表</translation>
     </message>
     <message>
+      <source>Create income table</source>
+      <translation>新建年度收支表</translation>
+    </message>
+    <message>
+      <source>Change income table</source>
+      <translation>修改年度收支表</translation>
+    </message>
+    <message>
+      <source>Delete income table</source>
+      <translation>删除年度收支表</translation>
+    </message>
+    <message>
       <source>Read audit trail</source>
       <translation>查看审计日志</translation>
     </message>
@@ -268,6 +280,10 @@
       <translation>资产负债表</translation>
     </message>
     <message>
+      <source>Income table</source>
+      <translation>年度收支表</translation>
+    </message>
+    <message>
       <source>the account is locked</source>
       <translation>账户已锁定</translation>
     </message>
@@ -330,6 +346,10 @@
     <message>
       <source>As of</source>
       <translation>截至日期</translation>
+    </message>
+    <message>
+      <source>Year</source>
+      <translation>年度</translation>
     </message>
     <message>
       <source>Role</source>
@@ -906,6 +926,14 @@
     <message>
       <source>Choose a customer you can look up</source>
       <translation>请选择您可查询的客户</translation>
+    </message>
+    <message>
+      <source>This customer has an income table of that year already</source>
+      <translation>该客户已有该年度的收支表</translation>
+    </message>
+    <message>
+      <source>Not a member of this customer's household</source>
+      <translation>不是该客户的家庭成员</translation>
     </message>
     <message>
       <source>This customer has a balance sheet of that date already</source>

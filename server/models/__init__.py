@@ -3,7 +3,14 @@ from server.models.approval import ApprovalRequest
 from server.models.audit import AuditLog
 from server.models.base import Base, SequenceCounter
 from server.models.customer import Customer, CustomerSearchKey
-from server.models.finance import BalanceSheet, BalanceSheetLine, Household, HouseholdMember
+from server.models.finance import (
+    BalanceSheet,
+    BalanceSheetLine,
+    Household,
+    HouseholdMember,
+    IncomeStatement,
+    IncomeStatementLine,
+)
 from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.imports import ImportBatch, ImportReject
@@ -27,6 +34,8 @@ __all__ = [
     "IdempotencyRecord",
     "ImportBatch",
     "ImportReject",
+    "IncomeStatement",
+    "IncomeStatementLine",
     "Job",
     "LoginThrottle",
     "Org",

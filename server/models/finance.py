@@ -67,3 +67,35 @@ class HouseholdMember(Base):
     occupation: Mapped[str | None] = mapped_column(String(60))
     #: the member's own customer record, where the bank has one
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+
+
+class IncomeStatement(Base):
+    """A household's annual income, expense and savings table: one per customer and year."""
+
+    __tablename__ = "income_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    lines: Mapped[list[IncomeStatementLine]] = relationship(order_by="IncomeStatementLine.position",
+                                                            cascade="all, delete-orphan", passive_deletes=True)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("customer_id", "year", name="uq_income_statement_customer_year"),)
+
+
+class IncomeStatementLine(Base):
+    __tablename__ = "income_statement_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("income_statement.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    type: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(String(60))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    #: the household member whose income it is (a member removed leaves the line unnamed)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("household_member.id", ondelete="SET NULL"))

@@ -4,8 +4,10 @@ balance sheet and income table — totals and ratios from `shared.finance`, judg
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +16,15 @@ from sqlalchemy.orm import Session
 from server import access
 from server.context import Actor
 from server.errors import conflict, not_found, validation_failed
-from server.models import BalanceSheet, BalanceSheetLine, Customer, Household, HouseholdMember
+from server.models import (
+    BalanceSheet,
+    BalanceSheetLine,
+    Customer,
+    Household,
+    HouseholdMember,
+    IncomeStatement,
+    IncomeStatementLine,
+)
 from server.models.base import utcnow
 from server.services import audit, history, parameters
 from shared import errors as codes
@@ -36,22 +46,22 @@ from shared.parameters import RATIO_RANGES, RatioRanges
 from shared.permissions import Action, Resource
 from shared.schemas import (
     MAX_ID,
-    BalanceSheetIn,
-    BalanceSheetLineIn,
     BalanceSheetRead,
-    BalanceSheetUpdate,
     FinanceAnalysis,
+    FinanceLineIn,
     FinanceLineRead,
     FinancePreviewIn,
     HouseholdIn,
     HouseholdMemberRead,
     HouseholdRead,
+    IncomeStatementRead,
     RatioRangeRead,
     RatioRead,
 )
 
-#: A second balance sheet of one customer and date.
+#: A second balance sheet of one customer and date; a second income table of one year.
 DUPLICATE_DATE = "finance.balance_sheet.duplicate_date"
+DUPLICATE_YEAR = "finance.income_statement.duplicate_year"
 
 #: the keys of both statements' totals, in the order the contract lists them
 TOTAL_KEYS = ("liquid", "investment", "personal_use", "total_assets", "short_term", "long_term", "total_liabilities",
@@ -84,21 +94,48 @@ def preview(db: Session, _actor: Actor, body: FinancePreviewIn) -> FinanceAnalys
     return analysis(db, balance, income)
 
 
-# ----------------------------------------------------------------------------- balance sheets
+# ----------------------------------------------------------------------------- statements
 FEN = Decimal(100)
+#: An income line naming someone who is not a member of the customer's household.
+UNKNOWN_LINE_MEMBER = "finance.line.member_unknown"
+Statement = BalanceSheet | IncomeStatement
+StatementRead = BalanceSheetRead | IncomeStatementRead
 
 
-def _lines(sheet: BalanceSheet) -> list[Line]:
-    return [Line(x.type, Decimal(x.amount_fen) / FEN, x.label) for x in sheet.lines]
+@dataclass(frozen=True)
+class Kind:
+    """A balance sheet (one per customer and date) or an income table (per year): the
+    same rules, kept once here."""
+
+    name: str  # the audit actions' and history fields' prefix
+    model: type[BalanceSheet] | type[IncomeStatement]
+    line_model: type[BalanceSheetLine] | type[IncomeStatementLine]
+    period: str  # the column that makes a statement unique per customer
+    read: type[BalanceSheetRead] | type[IncomeStatementRead]
+    duplicate: str  # the 409's code for a second statement of the period
+    what: str
+
+    def totals(self, lines: list[Line]) -> dict[str, str]:
+        return (balance_totals(lines) if self.model is BalanceSheet else income_totals(lines)).as_strings()
 
 
-def to_read(sheet: BalanceSheet) -> BalanceSheetRead:
-    lines = _lines(sheet)
-    return BalanceSheetRead(
-        id=sheet.id, customer_id=sheet.customer_id, as_of=sheet.as_of, version=sheet.version,
-        lines=[FinanceLineRead(type=x.type, group=str(x.group), label=x.label, amount=money_text(x.amount))
-               for x in lines],
-        totals=balance_totals(lines).as_strings(), created_at=sheet.created_at, updated_at=sheet.updated_at)
+BALANCE = Kind("balance_sheet", BalanceSheet, BalanceSheetLine, "as_of", BalanceSheetRead, DUPLICATE_DATE,
+               "a balance sheet of that date")
+INCOME = Kind("income_statement", IncomeStatement, IncomeStatementLine, "year", IncomeStatementRead, DUPLICATE_YEAR,
+              "an income table of that year")
+
+
+def _lines(st: Statement) -> list[Line]:
+    return [Line(x.type, Decimal(x.amount_fen) / FEN, x.label, getattr(x, "member_id", None)) for x in st.lines]
+
+
+def to_read(kind: Kind, st: Statement) -> Any:
+    lines = _lines(st)
+    return kind.read.model_validate({
+        "id": st.id, "customer_id": st.customer_id, kind.period: getattr(st, kind.period), "version": st.version,
+        "lines": [FinanceLineRead(type=x.type, group=str(x.group), label=x.label, amount=money_text(x.amount),
+                                  member_id=x.member_id) for x in lines],
+        "totals": kind.totals(lines), "created_at": st.created_at, "updated_at": st.updated_at})
 
 
 def _customer(db: Session, actor: Actor, customer_id: int, *, for_update: bool = False) -> Customer:
@@ -108,91 +145,115 @@ def _customer(db: Session, actor: Actor, customer_id: int, *, for_update: bool =
     return c
 
 
-def _sheet(db: Session, actor: Actor, customer_id: int, sheet_id: int, *, for_update: bool = False) -> BalanceSheet:
+def _statement(kind: Kind, db: Session, actor: Actor, customer_id: int, statement_id: int, *,
+               for_update: bool = False) -> Any:
     _customer(db, actor, customer_id)
-    stmt = select(BalanceSheet).where(BalanceSheet.id == sheet_id, BalanceSheet.customer_id == customer_id)
-    sheet = db.scalar(stmt.with_for_update() if for_update else stmt) if 1 <= sheet_id <= MAX_ID else None
-    if sheet is None:
+    m = kind.model
+    stmt = select(m).where(m.id == statement_id, m.customer_id == customer_id)
+    st = db.scalar(stmt.with_for_update() if for_update else stmt) if 1 <= statement_id <= MAX_ID else None
+    if st is None:
         raise not_found()
-    return sheet
+    return st
 
 
-def _line_rows(lines: Sequence[BalanceSheetLineIn]) -> list[BalanceSheetLine]:
-    return [BalanceSheetLine(position=n, type=x.type, label=x.label.strip() if x.label else None,
-                             amount_fen=int(Decimal(x.amount) * FEN)) for n, x in enumerate(lines)]
+def _line_rows(kind: Kind, db: Session, customer_id: int, lines: Sequence[FinanceLineIn]) -> list[Any]:
+    """The lines as rows; an income line's member must be one of this household's."""
+    members = set(db.scalars(select(HouseholdMember.id).join(Household).where(
+        Household.customer_id == customer_id))) if any(x.member_id is not None for x in lines) else set()
+    errors = [FieldError(f"lines[{n}].member_id", UNKNOWN_LINE_MEMBER, "Not a member of this customer's household")
+              for n, x in enumerate(lines) if x.member_id is not None and x.member_id not in members]
+    if errors:
+        raise validation_failed(errors)
+    rows = []
+    for n, x in enumerate(lines):
+        row = kind.line_model(position=n, type=x.type, label=x.label.strip() if x.label else None,
+                              amount_fen=int(Decimal(x.amount) * FEN))
+        if x.member_id is not None:
+            row.member_id = x.member_id  # type: ignore[union-attr]  # income lines only (the schema sees to it)
+        rows.append(row)
+    return rows
 
 
-def _by_line(sheet_as_of: date, lines: Sequence[Line]) -> dict[str, str]:
-    """A sheet's lines for the change history: per line (type, and label for an other
-    line) its amount, the date in the field's value (a field holds 40 characters)."""
+def _by_line(kind: Kind, st: Statement) -> dict[str, str]:
+    """A statement's lines for the change history: per line (type; an other line's
+    label; an income line's member) its amount, the period in the value (a field holds
+    40 characters)."""
+    period = getattr(st, kind.period)
     out: dict[str, Decimal] = {}
-    for x in lines:
-        key = f"balance_sheet.{x.type}" + (f"[{x.label}]" if x.label and x.type in LABELLED_LINES else "")
+    for x in _lines(st):
+        key = f"{kind.name}.{x.type}" + (f"[{x.label}]" if x.label and x.type in LABELLED_LINES else "") + \
+            (f"#{x.member_id}" if x.member_id is not None else "")
         out[key[:40]] = out.get(key[:40], Decimal("0.00")) + x.amount
-    return {k: f"{sheet_as_of.isoformat()}: {money_text(v)}" for k, v in out.items()}
+    shown = period.isoformat() if isinstance(period, date) else str(period)
+    return {k: f"{shown}: {money_text(v)}" for k, v in out.items()}
 
 
-def _record_change(db: Session, actor: Actor, sheet: BalanceSheet, action: str, before: dict[str, str],
+def _record_change(kind: Kind, db: Session, actor: Actor, st: Statement, action: str, before: dict[str, str],
                    after: dict[str, str]) -> None:
     changes = {k: (before.get(k), after.get(k)) for k in sorted(before.keys() | after.keys())
                if before.get(k) != after.get(k)}
     if changes:
-        history.record(db, Resource.CUSTOMER, sheet.customer_id, action, actor.user_id, changes)
-    audit.record(db, f"balance_sheet.{action}", who=actor, object_type="balance_sheet", object_id=sheet.id,
-                 customer_id=sheet.customer_id, as_of=sheet.as_of.isoformat())
+        history.record(db, Resource.CUSTOMER, st.customer_id, action, actor.user_id, changes)
+    period = getattr(st, kind.period)
+    audit.record(db, f"{kind.name}.{action}", who=actor, object_type=kind.name, object_id=st.id,
+                 customer_id=st.customer_id, **{kind.period: period.isoformat() if isinstance(period, date)
+                                                else period})
 
 
-def create_balance_sheet(db: Session, actor: Actor, customer_id: int, body: BalanceSheetIn) -> BalanceSheetRead:
-    """One sheet per customer and date: a second for the same date is 409."""
+def create_statement(kind: Kind, db: Session, actor: Actor, customer_id: int, period: date | int,
+                     lines: Sequence[FinanceLineIn]) -> Any:
+    """One per customer and period: a second is 409 (also when two arrive at once)."""
     _customer(db, actor, customer_id, for_update=True)
-    if db.scalar(select(BalanceSheet.id).where(BalanceSheet.customer_id == customer_id,
-                                               BalanceSheet.as_of == body.as_of)) is not None:
-        raise conflict(DUPLICATE_DATE, "This customer has a balance sheet of that date already")
-    sheet = BalanceSheet(customer_id=customer_id, as_of=body.as_of, created_by=actor.user_id,
-                         lines=_line_rows(body.lines))
-    db.add(sheet)
+    m = kind.model
+    if db.scalar(select(m.id).where(m.customer_id == customer_id, getattr(m, kind.period) == period)) is not None:
+        raise conflict(kind.duplicate, f"This customer has {kind.what} already")
+    st = m(customer_id=customer_id, created_by=actor.user_id, lines=_line_rows(kind, db, customer_id, lines),
+           **{kind.period: period})
+    db.add(st)
     try:
         db.flush()
-    except IntegrityError:  # the same date saved at the same moment by someone else
+    except IntegrityError:  # the same period saved at the same moment by someone else
         db.rollback()
-        raise conflict(DUPLICATE_DATE, "This customer has a balance sheet of that date already") from None
-    _record_change(db, actor, sheet, "create", {}, _by_line(sheet.as_of, _lines(sheet)))
-    return to_read(sheet)
+        raise conflict(kind.duplicate, f"This customer has {kind.what} already") from None
+    _record_change(kind, db, actor, st, "create", {}, _by_line(kind, st))
+    return to_read(kind, st)
 
 
-def balance_sheets(db: Session, actor: Actor, customer_id: int, page: int, page_size: int
-                   ) -> tuple[list[BalanceSheetRead], int]:
+def statements(kind: Kind, db: Session, actor: Actor, customer_id: int, page: int, page_size: int
+               ) -> tuple[list[Any], int]:
     """Newest first."""
     _customer(db, actor, customer_id)
-    q = select(BalanceSheet).where(BalanceSheet.customer_id == customer_id)
+    m = kind.model
+    q = select(m).where(m.customer_id == customer_id)
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.scalars(q.order_by(BalanceSheet.as_of.desc()).offset((page - 1) * page_size).limit(page_size))
-    return [to_read(s) for s in rows], total
+    rows: Sequence[Statement] = db.scalars(q.order_by(getattr(m, kind.period).desc())  # type: ignore[assignment]
+                                           .offset((page - 1) * page_size).limit(page_size)).all()
+    return [to_read(kind, st) for st in rows], total
 
 
-def balance_sheet(db: Session, actor: Actor, customer_id: int, sheet_id: int) -> BalanceSheetRead:
-    return to_read(_sheet(db, actor, customer_id, sheet_id))
+def statement(kind: Kind, db: Session, actor: Actor, customer_id: int, statement_id: int) -> Any:
+    return to_read(kind, _statement(kind, db, actor, customer_id, statement_id))
 
 
-def update_balance_sheet(db: Session, actor: Actor, customer_id: int, sheet_id: int,
-                         body: BalanceSheetUpdate) -> BalanceSheetRead:
-    """The lines replaced; a stale `version` is 409 with the sheet as it is now."""
-    sheet = _sheet(db, actor, customer_id, sheet_id, for_update=True)
-    if sheet.version != body.version:
-        raise conflict(codes.VERSION_CONFLICT, "The balance sheet was changed by someone else since you read it",
-                       current=to_read(sheet).model_dump(mode="json"))
-    before = _by_line(sheet.as_of, _lines(sheet))
-    sheet.lines = _line_rows(body.lines)
-    sheet.updated_at = utcnow()  # the row changes with its lines (and its version with it)
+def update_statement(kind: Kind, db: Session, actor: Actor, customer_id: int, statement_id: int, version: int,
+                     lines: Sequence[FinanceLineIn]) -> Any:
+    """The lines replaced; a stale `version` is 409 with the statement as it is now."""
+    st = _statement(kind, db, actor, customer_id, statement_id, for_update=True)
+    if st.version != version:
+        raise conflict(codes.VERSION_CONFLICT, f"The {kind.name.replace('_', ' ')} was changed by someone else "
+                       "since you read it", current=to_read(kind, st).model_dump(mode="json"))
+    before = _by_line(kind, st)
+    st.lines = _line_rows(kind, db, customer_id, lines)
+    st.updated_at = utcnow()  # the row changes with its lines (and its version with it)
     db.flush()
-    _record_change(db, actor, sheet, "update", before, _by_line(sheet.as_of, _lines(sheet)))
-    return to_read(sheet)
+    _record_change(kind, db, actor, st, "update", before, _by_line(kind, st))
+    return to_read(kind, st)
 
 
-def delete_balance_sheet(db: Session, actor: Actor, customer_id: int, sheet_id: int) -> None:
-    sheet = _sheet(db, actor, customer_id, sheet_id, for_update=True)
-    _record_change(db, actor, sheet, "delete", _by_line(sheet.as_of, _lines(sheet)), {})
-    db.delete(sheet)
+def delete_statement(kind: Kind, db: Session, actor: Actor, customer_id: int, statement_id: int) -> None:
+    st = _statement(kind, db, actor, customer_id, statement_id, for_update=True)
+    _record_change(kind, db, actor, st, "delete", _by_line(kind, st), {})
+    db.delete(st)
     db.flush()
 
 

@@ -78,8 +78,9 @@ def written_actions() -> set[str]:
                 out |= {f"import.{k}" for k in KINDS}
             elif text == "f'{resource}.update'":  # access.authorise_fields: a resource with field tiers
                 out |= {f"{r}.update" for r in FIELD_TIERS}
-            elif text == "f'balance_sheet.{action}'":  # server/services/finance.py: its three changes
-                out |= {f"balance_sheet.{a}" for a in ("create", "update", "delete")}
+            elif text == "f'{kind.name}.{action}'":  # server/services/finance.py: each statement's changes
+                from server.services.finance import BALANCE, INCOME
+                out |= {f"{k.name}.{a}" for k in (BALANCE, INCOME) for a in ("create", "update", "delete")}
             elif text == "f'{listed}.export'":  # audit.record_export: every exportable list
                 out |= {f"{listed}.export" for listed, _action in EXPORTABLE.values()}
             else:
@@ -90,7 +91,8 @@ def written_actions() -> set[str]:
 def _exported() -> set[str]:
     """What an export's record names as its object (audit.record_export: the list)."""
     from server.api.exports import EXPORTABLE
-    return {listed for listed, _action in EXPORTABLE.values()}
+    from server.services.finance import BALANCE, INCOME
+    return {listed for listed, _action in EXPORTABLE.values()} | {BALANCE.name, INCOME.name}
 
 
 def test_the_scan_finds_the_calls():

@@ -441,6 +441,41 @@ SPEC: list[Route] = [
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
+    R("POST /customers/{customer_id}/income-statements", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (CREATED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (CREATED, CREATED, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("GET /customers/{customer_id}/income-statements", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("GET /customers/{customer_id}/income-statements/{statement_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("PATCH /customers/{customer_id}/income-statements/{statement_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("DELETE /customers/{customer_id}/income-statements/{statement_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (NO_CONTENT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (NO_CONTENT, NO_CONTENT, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
     R("POST /customers/{customer_id}/balance-sheets", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (CREATED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
@@ -455,21 +490,21 @@ SPEC: list[Route] = [
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
-    R("GET /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+    R("GET /customers/{customer_id}/balance-sheets/{statement_id}", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
         "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
-    R("PATCH /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+    R("PATCH /customers/{customer_id}/balance-sheets/{statement_id}", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
         "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
-    R("DELETE /customers/{customer_id}/balance-sheets/{sheet_id}", "own branch other missing", {
+    R("DELETE /customers/{customer_id}/balance-sheets/{statement_id}", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (NO_CONTENT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
         "bm":      (NO_CONTENT, NO_CONTENT, NOT_FOUND, NOT_FOUND),
@@ -869,14 +904,44 @@ SHEET_LINES = [{"type": "cash", "amount": "100.00"}]
 SHEET_MAKER = {"own": "bm_a", "branch": "bm_a", "other": "bm_b"}
 
 
-def _sheet_url(c: Ctx, t: str) -> tuple[str, int]:
-    """A balance sheet of the target's customer, made for the cell (its URL, version)."""
+def _sheet_url(c: Ctx, t: str, path: str = "balance-sheets") -> tuple[str, int]:
+    """A statement of the target's customer, made for the cell (its URL, version)."""
     if t == "missing":
-        return f"/customers/{MISSING}/balance-sheets/{MISSING}", 1
+        return f"/customers/{MISSING}/{path}/{MISSING}", 1
     cid = c.customer(t)
-    made = c.ok(201, "POST", f"/customers/{cid}/balance-sheets", user=SHEET_MAKER[t],
-                json={"as_of": "2026-06-30", "lines": SHEET_LINES})
-    return f"/customers/{cid}/balance-sheets/{made['id']}", made["version"]
+    body = {"as_of": "2026-06-30", "lines": SHEET_LINES} if path == "balance-sheets" else \
+        {"year": 2025, "lines": YEAR_LINES}
+    made = c.ok(201, "POST", f"/customers/{cid}/{path}", user=SHEET_MAKER[t], json=body)
+    return f"/customers/{cid}/{path}/{made['id']}", made["version"]
+
+
+YEAR_LINES = [{"type": "wages", "amount": "100.00"}]
+
+
+@builds("POST /customers/{customer_id}/income-statements")
+def _year_create(c: Ctx, t: str) -> Req:
+    return Req("POST", f"/customers/{c.customer(t)}/income-statements", {"year": 2026, "lines": YEAR_LINES})
+
+
+@builds("GET /customers/{customer_id}/income-statements")
+def _years(c: Ctx, t: str) -> Req:
+    return Req("GET", f"/customers/{c.customer(t)}/income-statements")
+
+
+@builds("GET /customers/{customer_id}/income-statements/{statement_id}")
+def _year_get(c: Ctx, t: str) -> Req:
+    return Req("GET", _sheet_url(c, t, "income-statements")[0])
+
+
+@builds("PATCH /customers/{customer_id}/income-statements/{statement_id}")
+def _year_patch(c: Ctx, t: str) -> Req:
+    u, v = _sheet_url(c, t, "income-statements")
+    return Req("PATCH", u, {"version": v, "lines": [{"type": "bonus", "amount": "5.00"}]})
+
+
+@builds("DELETE /customers/{customer_id}/income-statements/{statement_id}")
+def _year_delete(c: Ctx, t: str) -> Req:
+    return Req("DELETE", _sheet_url(c, t, "income-statements")[0])
 
 
 @builds("GET /customers/{customer_id}/household")
@@ -900,18 +965,18 @@ def _sheets(c: Ctx, t: str) -> Req:
     return Req("GET", f"/customers/{c.customer(t)}/balance-sheets")
 
 
-@builds("GET /customers/{customer_id}/balance-sheets/{sheet_id}")
+@builds("GET /customers/{customer_id}/balance-sheets/{statement_id}")
 def _sheet_get(c: Ctx, t: str) -> Req:
     return Req("GET", _sheet_url(c, t)[0])
 
 
-@builds("PATCH /customers/{customer_id}/balance-sheets/{sheet_id}")
+@builds("PATCH /customers/{customer_id}/balance-sheets/{statement_id}")
 def _sheet_patch(c: Ctx, t: str) -> Req:
     u, v = _sheet_url(c, t)
     return Req("PATCH", u, {"version": v, "lines": [{"type": "cash", "amount": "200.00"}]})
 
 
-@builds("DELETE /customers/{customer_id}/balance-sheets/{sheet_id}")
+@builds("DELETE /customers/{customer_id}/balance-sheets/{statement_id}")
 def _sheet_delete(c: Ctx, t: str) -> Req:
     return Req("DELETE", _sheet_url(c, t)[0])
 
@@ -962,7 +1027,7 @@ def anonymous_request(route: Route, world: Any) -> Req:
         return Req("POST", "/auth/login", {"username": "nobody.at.all", "password": "Wrong-Password-0000"},
                    headers={})
     ids = {"org_id": world.orgs["A1"], "user_id": world.users["am_a2"], "customer_id": world.customers["main"],
-           "sheet_id": 1,
+           "statement_id": 1,
            "approval_id": world.approval_id, "name": "reassignment-threshold", "job_id": world.job_id}
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), route.path)
     return Req(route.method, url, {} if route.method in ("POST", "PATCH", "PUT") else None, headers={})
