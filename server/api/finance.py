@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from server.api.deps import DbSession, PathId, UnitOfWorkRoute, require
 from server.context import Actor
@@ -41,3 +42,12 @@ def put_household(customer_id: PathId, body: HouseholdIn,
     """The whole household: a member with its `id` is kept (income lines name it), one
     without is added, one left out removed; a stale `version` is 409 with `current`."""
     return finance.put_household(db, actor, customer_id, body)
+
+
+@router.get("/customers/{customer_id}/finance-analysis", response_model=FinanceAnalysis)
+def customer_analysis(customer_id: PathId, actor: Annotated[Actor, require(Action.CUSTOMER_FINANCE_READ)],
+                      db: DbSession, as_of: date | None = None,
+                      year: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> FinanceAnalysis:
+    """The balance sheet of `as_of` and the income table of `year` (defaults: the
+    latest of each) with the seven ratios, and the ranges' version they were judged by."""
+    return finance.customer_analysis(db, actor, customer_id, as_of, year)

@@ -329,3 +329,28 @@ def put_household(db: Session, actor: Actor, customer_id: int, body: HouseholdIn
     audit.record(db, "household.update", who=actor, object_type="customer", object_id=customer_id,
                  members=len(members))
     return household_read(customer_id, h)
+
+
+# ----------------------------------------------------------------------------- a customer's analysis
+def customer_analysis(db: Session, actor: Actor, customer_id: int, as_of: date | None, year: int | None
+                      ) -> FinanceAnalysis:
+    """The balance sheet of `as_of` (default: the latest) and the income table of `year`
+    (default: the latest), analysed. One asked for that does not exist is 404; a
+    customer without either gets the ratios that need it as not applicable."""
+    _customer(db, actor, customer_id)
+    sheet = _pick(db, BALANCE, customer_id, as_of)
+    table = _pick(db, INCOME, customer_id, year)
+    return analysis(db, None if sheet is None else balance_totals(_lines(sheet)),
+                    None if table is None else income_totals(_lines(table)),
+                    balance_sheet_id=None if sheet is None else sheet.id,
+                    income_statement_id=None if table is None else table.id)
+
+
+def _pick(db: Session, kind: Kind, customer_id: int, period: date | int | None) -> Any:
+    m = kind.model
+    column = getattr(m, kind.period)
+    q = select(m).where(m.customer_id == customer_id)
+    found = db.scalar(q.where(column == period) if period is not None else q.order_by(column.desc()).limit(1))
+    if found is None and period is not None:
+        raise not_found()
+    return found

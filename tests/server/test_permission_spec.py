@@ -441,6 +441,13 @@ SPEC: list[Route] = [
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
+    R("GET /customers/{customer_id}/finance-analysis", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
     R("POST /customers/{customer_id}/income-statements", "own branch other missing", {
         "teller":  (DENIED, DENIED, DENIED, DENIED),
         "am":      (CREATED, NOT_FOUND, NOT_FOUND, NOT_FOUND),
@@ -942,6 +949,11 @@ def _year_patch(c: Ctx, t: str) -> Req:
 @builds("DELETE /customers/{customer_id}/income-statements/{statement_id}")
 def _year_delete(c: Ctx, t: str) -> Req:
     return Req("DELETE", _sheet_url(c, t, "income-statements")[0])
+
+
+@builds("GET /customers/{customer_id}/finance-analysis")
+def _finance_analysis(c: Ctx, t: str) -> Req:
+    return Req("GET", f"/customers/{c.customer(t)}/finance-analysis")
 
 
 @builds("GET /customers/{customer_id}/household")
