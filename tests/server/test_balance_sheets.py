@@ -4,6 +4,9 @@ stored; 409 for a second date and for a stale version, with `current`; the chang
 history; who may read and write (roles-and-permissions.md: household finances)."""
 from __future__ import annotations
 
+import threading
+
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -116,3 +119,46 @@ def test_another_customers_sheet_id_is_404(api, world):
     s = create(api, world, user="am_a2", key="a_other").json()
     assert api.get(url(world, "main", s["id"]), headers=world.h("bm_a")).status_code == 404
     assert api.get(url(world, "main", 2**31), headers=world.h("bm_a")).status_code == 404
+
+
+# ----------------------------------------------------------------------------- twenty at once
+def _at_once(base: str, token: str, requests: list[tuple[str, str, dict]]) -> list[int | str]:  # type: ignore[type-arg]
+    barrier = threading.Barrier(len(requests))
+    answers: list[int | str] = []
+
+    def send(method: str, path: str, body: dict) -> None:  # type: ignore[type-arg]
+        with httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+            barrier.wait()
+            try:
+                answers.append(c.request(method, path, json=body).status_code)
+            except BaseException as exc:
+                answers.append(repr(exc))
+
+    threads = [threading.Thread(target=send, args=r) for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return sorted(answers, key=str)
+
+
+def test_twenty_at_once_one_sheet_per_date_one_household_one_winner_per_version(live_server):
+    """Real commits, not the rolled-back test transaction: the same new date twenty times
+    makes one sheet (the rest 409, never 500); twenty first saves of a household make
+    one; twenty changes based on one version, one wins."""
+    live = live_server()
+    base, token, cid = live.url, live.world.tokens["bm_a"], live.world.customers["main"]
+    sheet = {"as_of": "2026-12-31", "lines": [{"type": "cash", "amount": "1.00"}]}
+    assert _at_once(base, token, [("POST", f"/customers/{cid}/balance-sheets", sheet)] * 20) == [201] + [409] * 19
+    house = {"version": 0, "members": [{"name": "李秀英", "relation": "spouse"}]}
+    assert _at_once(base, token, [("PUT", f"/customers/{cid}/household", house)] * 20) == [200] + [409] * 19
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+        made = c.get(f"/customers/{cid}/balance-sheets").json()["items"]
+        assert len(made) == 1
+        h = c.get(f"/customers/{cid}/household").json()
+        assert h["version"] == 1 and len(h["members"]) == 1
+    patch = {"version": 1, "lines": [{"type": "cash", "amount": "2.00"}]}
+    assert _at_once(base, token, [("PATCH", f"/customers/{cid}/balance-sheets/{made[0]['id']}", patch)] * 20) == \
+        [200] + [409] * 19
+    with live.factory() as db:
+        assert db.scalar(select(func.count()).select_from(BalanceSheetLine)) == 1
