@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from client.models.rows import more_after
 from shared.enums import ExportFormat
 from shared.schemas import MAX_EXPORT_ROWS, Page
 
@@ -66,9 +67,7 @@ class ExportSource(Generic[R]):
                 raise TooManyRows(page.total)
             out.extend([text(r) for text in self.texts] for r in page.items)
             progress(len(out), max(page.total, len(out)))
-            capped = bool(getattr(page, "total_capped", False))
-            more = page.page * page.page_size < page.total or (capped and len(page.items) == page.page_size)
-            if not page.items or not more:
+            if not page.items or not more_after(page):
                 return out
             if len(out) >= MAX_EXPORT_ROWS:
                 raise TooManyRows(len(out))

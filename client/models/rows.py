@@ -112,3 +112,10 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole or index.row() >= len(self._rows):
             return None
         return self.columns[index.column()].text(self._rows[index.row()])
+
+
+def more_after(page: Any) -> bool:
+    """Whether the server has rows after this page (a `Page`). A capped total (a name
+    search's "1,000+") says nothing of the end: a full page might go on."""
+    return bool(page.page * page.page_size < page.total
+                or (getattr(page, "total_capped", False) and len(page.items) == page.page_size))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from client.export import ExportSource
 from client.i18n import error_message, tr
-from client.models.rows import RowsModel
+from client.models.rows import RowsModel, more_after
 from client.problems import Kind, problem_of, waiting
 from shared.passwords import password_errors
 from shared.schemas import Page
@@ -240,9 +240,7 @@ class Pager(Generic[R]):
     def _got(self, generation: int, page: Page[R]) -> None:
         if generation != self._generation:
             return
-        # a capped total (a name search's "1,000+") says nothing of the end: a full page might go on
-        more = page.page * page.page_size < page.total or (
-            bool(getattr(page, "total_capped", False)) and len(page.items) == page.page_size)
+        more = more_after(page)
         if page.page == 1:
             self.model.set_rows(page.items, more=more)
         else:
