@@ -43,6 +43,7 @@ from shared.finance import (
     Ratio,
     Verdict,
 )
+from shared.finance_words import GROUP_WORDS, LINE_WORDS, RATIO_WORDS, REASON_WORDS, VERDICT_WORDS
 
 FONT = "WenQuanYiMicroHei"
 FONT_FILE = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "wqy-microhei.ttc"
@@ -74,52 +75,8 @@ WORDS = {
     "months": ("个月", "months"), "notes": ("本报告依据客户提供的信息编制，仅供参考。",
                                           "Prepared from the figures the customer gave; for guidance only."),
 }
-GROUP_WORDS = {
-    Group.LIQUID: ("流动性资产", "Liquid assets"), Group.INVESTMENT: ("投资性资产", "Investment assets"),
-    Group.PERSONAL_USE: ("自用性资产", "Personal-use assets"), Group.SHORT_TERM: ("短期负债", "Short-term liabilities"),
-    Group.LONG_TERM: ("长期负债", "Long-term liabilities"), Group.INCOME: ("收入", "Income"),
-    Group.EXPENSE: ("支出", "Expenses"),
-}
-LINE_WORDS = {
-    "cash": ("现金", "Cash"), "demand_deposits": ("活期存款", "Demand deposits"),
-    "money_market_funds": ("货币基金", "Money-market funds"), "other_liquid": ("其他流动性资产", "Other liquid assets"),
-    "time_deposits": ("定期存款", "Time deposits"), "bonds": ("债券", "Bonds"), "stocks": ("股票", "Stocks"),
-    "funds": ("基金", "Funds"), "wealth_products": ("银行理财", "Bank wealth products"),
-    "insurance_cash_value": ("保单现金价值", "Insurance cash value"),
-    "investment_property": ("投资性房产", "Investment property"), "other_investment": ("其他投资", "Other investments"),
-    "residence": ("自住房产", "Residence"), "vehicles": ("汽车", "Vehicles"),
-    "other_personal_use": ("其他自用资产", "Other personal-use assets"), "credit_card": ("信用卡欠款", "Credit cards"),
-    "consumer_loans": ("消费贷款", "Consumer loans"), "other_short_term": ("其他短期负债", "Other short-term"),
-    "mortgage": ("住房贷款", "Mortgage"), "car_loan": ("汽车贷款", "Car loan"),
-    "investment_property_loan": ("投资性房产贷款", "Investment-property loan"),
-    "education_loan": ("教育贷款", "Education loan"), "other_loans": ("其他贷款", "Other loans"),
-    "wages": ("工资薪金", "Wages"), "bonus": ("奖金", "Bonus"), "business_income": ("经营所得", "Business income"),
-    "interest_dividends": ("利息股息", "Interest and dividends"), "rent": ("租金", "Rent"),
-    "other_income": ("其他收入", "Other income"), "living": ("生活支出", "Living"), "food": ("饮食", "Food"),
-    "clothing": ("服装", "Clothing"), "transport_telecom": ("交通通讯", "Transport and telecom"),
-    "education": ("教育", "Education"), "medical": ("医疗", "Medical"), "leisure": ("休闲", "Leisure"),
-    "other_living": ("其他生活支出", "Other living"), "housing": ("住房", "Housing"),
-    "insurance": ("保费", "Insurance premiums"), "debt_repayments": ("债务支出", "Debt repayments"),
-    "other_expense": ("其他支出", "Other expenses"),
-}
-RATIO_WORDS = {
-    RatioCode.SAVINGS_RATIO: ("结余比率", "Savings ratio"),
-    RatioCode.INVESTMENT_TO_NET_WORTH: ("投资与净资产比率", "Investment to net worth"),
-    RatioCode.SOLVENCY: ("清偿比率", "Solvency"), RatioCode.DEBT_RATIO: ("负债比率", "Debt ratio"),
-    RatioCode.LIQUID_TO_DEBT: ("即付比率", "Liquid assets to debt"),
-    RatioCode.DEBT_SERVICE: ("负债收入比率", "Debt service to income"),
-    RatioCode.EMERGENCY_FUND: ("流动性比率", "Emergency fund"),
-}
-VERDICT_WORDS = {Verdict.HEALTHY: ("健康", "Healthy"), Verdict.ATTENTION: ("需关注", "Attention"),
-                 Verdict.NOT_APPLICABLE: ("不适用", "Not applicable")}
 VERDICT_COLOURS = {Verdict.HEALTHY: colors.HexColor("#1b7f3b"), Verdict.ATTENTION: colors.HexColor("#b35c00"),
                    Verdict.NOT_APPLICABLE: colors.HexColor("#666666")}
-REASON_WORDS = {
-    "no_balance_sheet": ("无资产负债表", "no balance sheet"), "no_income_statement": ("无收支表", "no income table"),
-    "no_income": ("收入为零", "no income"), "no_assets": ("资产为零", "no assets"),
-    "no_liabilities": ("无负债", "no liabilities"), "no_expense": ("支出为零", "no expenses"),
-    "net_worth_not_positive": ("净资产不为正", "net worth not positive"),
-}
 MIX_COLOURS = [colors.HexColor(c) for c in ("#1d4f91", "#3f8fd2", "#9cc3e6")]
 
 
