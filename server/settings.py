@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     #: Comma-separated roles that need a second factor (plain string: see TRAPS.md on lists).
     mfa_roles: str = "head_office_admin,branch_manager,auditor"
     behind_tls_proxy: bool = False
+    #: The bank's name on printed statements; empty: the head office's name.
+    bank_name: str = ""
+    #: The most customers one batch of printed statements may hold.
+    statement_batch_limit: int = 2000
     #: PostgreSQL: the non-superuser role the server acts as when given a superuser URL.
     db_app_role: str = "crm_app"
 

@@ -135,6 +135,8 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    #: stopped by the user who started it (or a head-office admin); no batch after it commits
+    CANCELLED = "cancelled"
 
 
 class ExportFormat(StrEnum):

@@ -66,10 +66,12 @@ class Action(StrEnum):
     #: household finances: members, balance sheets, income tables, their analysis
     CUSTOMER_FINANCE_READ = "customer.finance_read"
     CUSTOMER_FINANCE_EDIT = "customer.finance_edit"
+    CUSTOMER_STATEMENT_PRINT = "customer.statement_print"
     AUDIT_READ = "audit.read"
     PARAMETER_READ = "parameter.read"
     PARAMETER_WRITE = "parameter.write"
     JOB_READ = "job.read"
+    JOB_CANCEL = "job.cancel"
 
     @property
     def resource(self) -> Resource:
@@ -144,11 +146,15 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     # "household finances: view / edit": the assigned account manager and the branch's managers
     Action.CUSTOMER_FINANCE_READ: {_AM: _BOOK, _BM: _SUBTREE},
     Action.CUSTOMER_FINANCE_EDIT: {_AM: _BOOK, _BM: _SUBTREE},
+    # "print financial statement": the same people (one at a time, or a batch as a job)
+    Action.CUSTOMER_STATEMENT_PRINT: {_AM: _BOOK, _BM: _SUBTREE},
     Action.AUDIT_READ: {_AU: _BANK},
     Action.PARAMETER_READ: {_A: _BANK},
     Action.PARAMETER_WRITE: {_A: _BANK},
     # Background jobs' progress: everyone sees the jobs they started, head-office admins all.
     Action.JOB_READ: {**{r: _g(Scope.SELF) for r in Role}, _A: _BANK},
+    # ... and stops them: a cancelled job commits no further batch.
+    Action.JOB_CANCEL: {**{r: _g(Scope.SELF) for r in Role}, _A: _BANK},
 }
 
 # ----------------------------------------------------------------------------- field tiers

@@ -687,3 +687,30 @@ class FinanceAnalysis(BaseModel):
     totals: dict[str, str | None]
     ratios: list[RatioRead]
     ranges_version: int
+
+
+# ----------------------------------------------------------------------------- printed statements
+#: The languages a statement prints in.
+StatementLang = Literal["zh_CN", "en"]
+
+
+class StatementBatchIn(_Write):
+    """`POST /api/v1/statements/batches`: the statements of a manager's customers (default:
+    the caller's own book; a branch manager without `manager_id`: every customer in their
+    subtree) that have a balance sheet of `as_of` or an income table of `year` (default:
+    each customer's latest), printed by a job."""
+
+    manager_id: ObjectId | None = None
+    as_of: date | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    lang: StatementLang = "zh_CN"
+
+
+class JobOutputRead(BaseModel):
+    """A file a job made (`GET /api/v1/jobs/{id}/outputs`), downloaded at
+    `GET /api/v1/jobs/{id}/outputs/{output_id}`."""
+
+    id: int
+    name: str
+    size: int
+    created_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -279,6 +280,15 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     """A model's JSON as the answer, serialised once by pydantic-core (a route that
     returns the model is validated again against its response_model, then encoded)."""
     return Response(model.__pydantic_serializer__.to_json(model), status_code, media_type="application/json")
+
+
+def file_response(content: bytes, filename: str, media_type: str) -> Response:
+    """A file to download: its name for the browser or client (ASCII fallback and the
+    UTF-8 name, RFC 6266), and never stored by a cache on the way (it holds personal data)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})
 
 
 def pending(req: Any) -> JSONResponse:

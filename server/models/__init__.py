@@ -14,7 +14,7 @@ from server.models.finance import (
 from server.models.history import ChangeRecord
 from server.models.idempotency import IdempotencyRecord
 from server.models.imports import ImportBatch, ImportReject
-from server.models.job import Job
+from server.models.job import Job, JobOutput
 from server.models.org import Org, OrgTree
 from server.models.parameter import SystemParameter
 from server.models.user import DeviceToken, LoginThrottle, User, UserSession
@@ -37,6 +37,7 @@ __all__ = [
     "IncomeStatement",
     "IncomeStatementLine",
     "Job",
+    "JobOutput",
     "LoginThrottle",
     "Org",
     "OrgTree",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, UtcDateTime, utcnow
@@ -45,3 +45,18 @@ class Job(Base):
     # The claim: `status = 'queued'` in id order (an index range), or `status = 'running'`
     # with a stale heartbeat (the few running rows, filtered).
     __table_args__ = (Index("ix_job_status_id", "status", "id"),)
+
+
+class JobOutput(Base):
+    """A file a job made for the user who started it (a batch's statements): kept with
+    the job, downloaded as one archive (`GET /api/v1/jobs/{id}/output`), written in the
+    same transaction as the batch that made it."""
+
+    __tablename__ = "job_output"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), index=True)
+    #: the file's name inside the archive
+    name: Mapped[str] = mapped_column(String(120))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

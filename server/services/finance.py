@@ -125,12 +125,12 @@ INCOME = Kind("income_statement", IncomeStatement, IncomeStatementLine, "year", 
               "an income table of that year")
 
 
-def _lines(st: Statement) -> list[Line]:
+def statement_lines(st: Statement) -> list[Line]:
     return [Line(x.type, Decimal(x.amount_fen) / FEN, x.label, getattr(x, "member_id", None)) for x in st.lines]
 
 
 def to_read(kind: Kind, st: Statement) -> Any:
-    lines = _lines(st)
+    lines = statement_lines(st)
     return kind.read.model_validate({
         "id": st.id, "customer_id": st.customer_id, kind.period: getattr(st, kind.period), "version": st.version,
         "lines": [FinanceLineRead(type=x.type, group=str(x.group), label=x.label, amount=money_text(x.amount),
@@ -138,7 +138,7 @@ def to_read(kind: Kind, st: Statement) -> Any:
         "totals": kind.totals(lines), "created_at": st.created_at, "updated_at": st.updated_at})
 
 
-def _customer(db: Session, actor: Actor, customer_id: int, *, for_update: bool = False) -> Customer:
+def customer_in_scope(db: Session, actor: Actor, customer_id: int, *, for_update: bool = False) -> Customer:
     """The customer whose finances these are, if the actor's finance scope reaches it
     (the assigned account manager, the branch's managers); otherwise 404."""
     c: Customer = access.load(db, actor, Resource.CUSTOMER, customer_id, for_update=for_update)
@@ -147,7 +147,7 @@ def _customer(db: Session, actor: Actor, customer_id: int, *, for_update: bool =
 
 def _statement(kind: Kind, db: Session, actor: Actor, customer_id: int, statement_id: int, *,
                for_update: bool = False) -> Any:
-    _customer(db, actor, customer_id)
+    customer_in_scope(db, actor, customer_id)
     m = kind.model
     stmt = select(m).where(m.id == statement_id, m.customer_id == customer_id)
     st = db.scalar(stmt.with_for_update() if for_update else stmt) if 1 <= statement_id <= MAX_ID else None
@@ -180,7 +180,7 @@ def _by_line(kind: Kind, st: Statement) -> dict[str, str]:
     40 characters)."""
     period = getattr(st, kind.period)
     out: dict[str, Decimal] = {}
-    for x in _lines(st):
+    for x in statement_lines(st):
         key = f"{kind.name}.{x.type}" + (f"[{x.label}]" if x.label and x.type in LABELLED_LINES else "") + \
             (f"#{x.member_id}" if x.member_id is not None else "")
         out[key[:40]] = out.get(key[:40], Decimal("0.00")) + x.amount
@@ -203,7 +203,7 @@ def _record_change(kind: Kind, db: Session, actor: Actor, st: Statement, action:
 def create_statement(kind: Kind, db: Session, actor: Actor, customer_id: int, period: date | int,
                      lines: Sequence[FinanceLineIn]) -> Any:
     """One per customer and period: a second is 409 (also when two arrive at once)."""
-    _customer(db, actor, customer_id, for_update=True)
+    customer_in_scope(db, actor, customer_id, for_update=True)
     m = kind.model
     if db.scalar(select(m.id).where(m.customer_id == customer_id, getattr(m, kind.period) == period)) is not None:
         raise conflict(kind.duplicate, f"This customer has {kind.what} already")
@@ -222,7 +222,7 @@ def create_statement(kind: Kind, db: Session, actor: Actor, customer_id: int, pe
 def statements(kind: Kind, db: Session, actor: Actor, customer_id: int, page: int, page_size: int
                ) -> tuple[list[Any], int]:
     """Newest first."""
-    _customer(db, actor, customer_id)
+    customer_in_scope(db, actor, customer_id)
     m = kind.model
     q = select(m).where(m.customer_id == customer_id)
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -278,7 +278,7 @@ def household_read(customer_id: int, h: Household | None) -> HouseholdRead:
 
 
 def household(db: Session, actor: Actor, customer_id: int) -> HouseholdRead:
-    _customer(db, actor, customer_id)
+    customer_in_scope(db, actor, customer_id)
     return household_read(customer_id, _household_row(db, customer_id))
 
 
@@ -293,7 +293,7 @@ def _members_text(h: Household | None) -> str | None:
 def put_household(db: Session, actor: Actor, customer_id: int, body: HouseholdIn) -> HouseholdRead:
     """The whole household replaced: members with their `id` kept (income lines name
     them), those without one added, those left out removed. `version` 0 makes it."""
-    _customer(db, actor, customer_id, for_update=True)
+    customer_in_scope(db, actor, customer_id, for_update=True)
     h = _household_row(db, customer_id, for_update=True)
     if (h.version if h is not None else 0) != body.version:
         raise conflict(codes.VERSION_CONFLICT, "The household was changed by someone else since you read it",
@@ -337,20 +337,22 @@ def customer_analysis(db: Session, actor: Actor, customer_id: int, as_of: date |
     """The balance sheet of `as_of` (default: the latest) and the income table of `year`
     (default: the latest), analysed. One asked for that does not exist is 404; a
     customer without either gets the ratios that need it as not applicable."""
-    _customer(db, actor, customer_id)
-    sheet = _pick(db, BALANCE, customer_id, as_of)
-    table = _pick(db, INCOME, customer_id, year)
-    return analysis(db, None if sheet is None else balance_totals(_lines(sheet)),
-                    None if table is None else income_totals(_lines(table)),
+    customer_in_scope(db, actor, customer_id)
+    sheet = pick(db, BALANCE, customer_id, as_of)
+    table = pick(db, INCOME, customer_id, year)
+    return analysis(db, None if sheet is None else balance_totals(statement_lines(sheet)),
+                    None if table is None else income_totals(statement_lines(table)),
                     balance_sheet_id=None if sheet is None else sheet.id,
                     income_statement_id=None if table is None else table.id)
 
 
-def _pick(db: Session, kind: Kind, customer_id: int, period: date | int | None) -> Any:
+def pick(db: Session, kind: Kind, customer_id: int, period: date | int | None, *, strict: bool = True) -> Any:
+    """The statement of `period`, or the latest; one asked for that does not exist is
+    404 (`strict`) or None."""
     m = kind.model
     column = getattr(m, kind.period)
     q = select(m).where(m.customer_id == customer_id)
     found = db.scalar(q.where(column == period) if period is not None else q.order_by(column.desc()).limit(1))
-    if found is None and period is not None:
+    if found is None and period is not None and strict:
         raise not_found()
     return found

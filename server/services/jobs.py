@@ -45,23 +45,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.context import Actor
 from server.db import affected
-from server.models import Job
+from server.errors import conflict, not_found
+from server.models import Job, JobOutput
 from server.models.base import utcnow
 from server.settings import Settings
 from shared.enums import JobStatus
 from shared.permissions import Resource
-from shared.schemas import JobErrorRead, JobRead
+from shared.schemas import JobErrorRead, JobOutputRead, JobRead
 
 log = logging.getLogger("crm.jobs")
 
 #: Modules that register handlers; imported before a worker looks a kind up.
-HANDLER_MODULES = ("server.services.customers",)
+HANDLER_MODULES = ("server.services.customers", "server.services.statements")
 #: Ids are 32-bit on PostgreSQL: a larger one would reach the driver as an error (TRAPS.md).
 MAX_ID = 2**31 - 1
 
@@ -156,6 +157,53 @@ def read(db: Session, actor: Actor, job_id: int) -> JobRead:
     same as for an id that does not exist."""
     from server import access
     return to_read(access.load(db, actor, Resource.JOB, job_id))
+
+
+# ----------------------------------------------------------------------------- outputs and cancelling
+def _own_job(db: Session, actor: Actor, job_id: int) -> Job:
+    """A job's files are for the user who started it only (a head-office admin reads any
+    job's progress, not a branch's statements)."""
+    from server import access
+    job: Job = access.load(db, actor, Resource.JOB, job_id)
+    if job.created_by != actor.user_id:
+        raise not_found()
+    return job
+
+
+def outputs(db: Session, actor: Actor, job_id: int, page: int, page_size: int) -> tuple[list[JobOutputRead], int]:
+    job = _own_job(db, actor, job_id)
+    total = db.scalar(select(func.count()).where(JobOutput.job_id == job.id)) or 0
+    rows = db.execute(select(JobOutput.id, JobOutput.name, func.length(JobOutput.content), JobOutput.created_at)
+                      .where(JobOutput.job_id == job.id).order_by(JobOutput.id)
+                      .offset((page - 1) * page_size).limit(page_size)).all()
+    return [JobOutputRead(id=r[0], name=r[1], size=r[2], created_at=r[3]) for r in rows], total
+
+
+def output(db: Session, actor: Actor, job_id: int, output_id: int) -> tuple[str, bytes]:
+    job = _own_job(db, actor, job_id)
+    row = db.scalar(select(JobOutput).where(and_(JobOutput.id == output_id, JobOutput.job_id == job.id))) \
+        if 1 <= output_id <= MAX_ID else None
+    if row is None:
+        raise not_found()
+    return row.name, row.content
+
+
+def cancel(db: Session, actor: Actor, job_id: int) -> JobRead:
+    """Stop a queued or running job: the batch running now cannot commit (its fence needs
+    `running`), nothing after it starts. A job that has ended is 409 `job.finished`."""
+    from server import access
+    from server.services import audit
+    job: Job = access.load(db, actor, Resource.JOB, job_id, for_update=True)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise conflict(JOB_FINISHED, "The job has already ended", current=to_read(job).model_dump(mode="json"))
+    job.status, job.worker, job.finished_at = JobStatus.CANCELLED, None, utcnow()
+    audit.record(db, "job.cancel", who=actor, object_type="job", object_id=job.id, kind=job.kind, done=job.done)
+    db.flush()
+    return to_read(job)
+
+
+#: Cancelling a job that has already ended.
+JOB_FINISHED = "job.finished"
 
 
 # ----------------------------------------------------------------------------- claiming

@@ -45,7 +45,7 @@ def test_every_route_declares_a_permission():
 
 def _url(path: str, world) -> str:  # type: ignore[no-untyped-def]
     ids = {"org_id": world.orgs["A1"], "user_id": world.users["am_a2"], "customer_id": world.customers["main"],
-           "statement_id": 1,
+           "statement_id": 1, "output_id": 1,
            "approval_id": world.approval_id, "name": "ratio-ranges", "job_id": world.job_id}
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path).removeprefix("/api/v1")
 

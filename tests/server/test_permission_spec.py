@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import select
 
 from server.app import api_routes
-from server.models import ApprovalRequest, Customer, Job, Org, User
+from server.models import ApprovalRequest, Customer, Job, JobOutput, Org, User
 from tests.server.conftest import PASSWORD, id_number
 
 PREFIX = "/api/v1"
@@ -51,6 +51,10 @@ class Expect:
     total: int | None = None
     see: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
+    #: a 202 that started a background job (not one that waits for a checker)
+    job: bool = False
+    #: the answer's media type, when not JSON
+    media: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status}" + (f" {self.code}" if self.code else "")
@@ -59,6 +63,8 @@ class Expect:
 OK = Expect(200)
 CREATED = Expect(201)
 PENDING = Expect(202)  # needs a checker: {approval_id, status: "pending"}
+QUEUED = Expect(202, job=True)  # started as a background job
+PDF = Expect(200, media="application/pdf")
 NO_CONTENT = Expect(204)
 UNAUTHORIZED = Expect(401)
 DENIED = Expect(403, "permission.denied")  # the role may never do this
@@ -550,6 +556,24 @@ SPEC: list[Route] = [
         "auditor": (DENIED, DENIED),
     }),
 
+    # "print financial statement": am own book, bm subtree, everyone else —; targets as
+    # for balance sheets (the target's customer has a balance sheet). A batch prints the
+    # caller's book (am) or subtree (bm): both have main's sheet to print.
+    R("GET /customers/{customer_id}/statement", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (PDF, PDF, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    R("POST /statements/batches", "any", {
+        "teller":  (DENIED,),
+        "am":      (QUEUED,),
+        "bm":      (QUEUED,),
+        "admin":   (DENIED,),
+        "auditor": (DENIED,),
+    }),
+
     # ------------------------------------------------------------------ background jobs
     # Each user the jobs they started, head-office admins every job; another's job is
     # 404 like a missing id. Targets: own = a job the caller started (am_a: the world's
@@ -561,6 +585,30 @@ SPEC: list[Route] = [
         "bm":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
         "admin":   (OK, OK, OK, NOT_FOUND),
         "auditor": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    }),
+    # Stopping a job: whoever may follow it (here: a queued job of the target's starter).
+    R("POST /jobs/{job_id}/cancel", "own branch other missing", {
+        "teller":  (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "admin":   (OK, OK, OK, NOT_FOUND),
+        "auditor": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    }),
+    # A job's files (a batch's statements) are for the user who started it only: a
+    # head-office admin follows every job but reads no branch's statements.
+    R("GET /jobs/{job_id}/outputs", "own branch other missing", {
+        "teller":  (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "am":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "admin":   (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "auditor": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    }),
+    R("GET /jobs/{job_id}/outputs/{output_id}", "own branch other missing", {
+        "teller":  (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "am":      (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "bm":      (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "admin":   (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        "auditor": (PDF, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     }),
 ]
 
@@ -660,13 +708,13 @@ class Ctx:
             return self.reassign_request(self.h("bm_b"), "b", "B")
         raise AssertionError((self.role, target))
 
-    def job(self, target: str) -> int:
+    def job(self, target: str, status: str = "succeeded") -> int:
         if target == "missing":
             return MISSING
         starter = {"own": self.me, "branch": "am_a2", "other": "teller_b"}[target]
-        if starter == "am_a":
+        if starter == "am_a" and status == "succeeded":
             return int(self.world.job_id)
-        job = Job(kind="search_keys.rebuild", params="{}", status="succeeded", done=1, total=1, attempts=1,
+        job = Job(kind="search_keys.rebuild", params="{}", status=status, done=1, total=1, attempts=1,
                   created_by=self.world.users[starter],
                   org_id=self.db.scalar(select(User.org_id).where(User.id == self.world.users[starter])))
         self.db.add(job)
@@ -1033,13 +1081,54 @@ def _job(c: Ctx, t: str) -> Req:
     return Req("GET", f"/jobs/{c.job(t)}")
 
 
+@builds("POST /jobs/{job_id}/cancel")
+def _job_cancel(c: Ctx, t: str) -> Req:
+    return Req("POST", f"/jobs/{c.job(t, status='queued')}/cancel")
+
+
+def _job_output(c: Ctx, t: str) -> tuple[int, int]:
+    """A job of the target's starter with one file."""
+    job_id = c.job(t)
+    if t == "missing":
+        return job_id, MISSING
+    out = JobOutput(job_id=job_id, name="C0000000001-2026-12-31.pdf", content=b"%PDF-1.4 spec")
+    c.db.add(out)
+    c.db.commit()
+    return job_id, int(out.id)
+
+
+@builds("GET /jobs/{job_id}/outputs")
+def _job_outputs(c: Ctx, t: str) -> Req:
+    return Req("GET", f"/jobs/{_job_output(c, t)[0]}/outputs")
+
+
+@builds("GET /jobs/{job_id}/outputs/{output_id}")
+def _job_output_get(c: Ctx, t: str) -> Req:
+    job_id, output_id = _job_output(c, t)
+    return Req("GET", f"/jobs/{job_id}/outputs/{output_id}")
+
+
+@builds("GET /customers/{customer_id}/statement")
+def _statement_print(c: Ctx, t: str) -> Req:
+    if t == "missing":
+        return Req("GET", f"/customers/{MISSING}/statement")
+    url, _version = _sheet_url(c, t)
+    return Req("GET", url.rsplit("/", 2)[0] + "/statement")
+
+
+@builds("POST /statements/batches")
+def _statement_batch(c: Ctx, t: str) -> Req:
+    _sheet_url(c, "own")
+    return Req("POST", "/statements/batches", {})
+
+
 def anonymous_request(route: Route, world: Any) -> Req:
     """No token; real ids in the path (a 401 comes before the path is looked at)."""
     if route.key == "POST /auth/login":
         return Req("POST", "/auth/login", {"username": "nobody.at.all", "password": "Wrong-Password-0000"},
                    headers={})
     ids = {"org_id": world.orgs["A1"], "user_id": world.users["am_a2"], "customer_id": world.customers["main"],
-           "statement_id": 1,
+           "statement_id": 1, "output_id": 1,
            "approval_id": world.approval_id, "name": "reassignment-threshold", "job_id": world.job_id}
     url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), route.path)
     return Req(route.method, url, {} if route.method in ("POST", "PATCH", "PUT") else None, headers={})
@@ -1083,15 +1172,20 @@ def test_route_role_target(api, world, db, route: Route, role: str, target: str,
         req = BUILD[route.key](Ctx(api, world, db, role), target)
     headers = world.h(ACTING[role]) if req.headers is None else req.headers
     r = api.request(req.method, req.url, headers=headers, json=req.json)
-    body = r.json() if r.content else None
     assert r.status_code == expect.status, f"expected {expect}, got {r.status_code}: {r.text[:400]}"
+    if expect.media is not None:
+        assert r.headers["content-type"] == expect.media and r.content
+        return
+    body = r.json() if r.content else None
     if expect.code is not None:
         assert body["code"] == expect.code, body
     if r.status_code >= 400:
         assert r.headers["content-type"].startswith("application/problem+json")
     if expect in (DENIED, NOT_FOUND):  # a refusal carries no data
         assert set(body) <= PROBLEM_KEYS, body
-    if r.status_code == 202:
+    if r.status_code == 202 and expect.job:
+        assert body["status"] == "queued" and isinstance(body["id"], int), body
+    elif r.status_code == 202:
         assert body["status"] == "pending" and isinstance(body["approval_id"], int), body
     if expect.total is not None:
         assert body["total"] == expect.total, (body["total"], [i.get("id", i.get("name")) for i in body["items"]])
