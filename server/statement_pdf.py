@@ -32,7 +32,6 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from shared.enums import RatioCode
 from shared.finance import (
     ASSET_GROUPS,
     BALANCE_GROUPS,
@@ -43,7 +42,7 @@ from shared.finance import (
     Ratio,
     Verdict,
 )
-from shared.finance_words import GROUP_WORDS, LINE_WORDS, RATIO_WORDS, REASON_WORDS, VERDICT_WORDS
+from shared.finance_words import GROUP_WORDS, LINE_WORDS, RATIO_WORDS, range_text, ratio_value_text, verdict_text
 
 FONT = "WenQuanYiMicroHei"
 FONT_FILE = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "wqy-microhei.ttc"
@@ -189,11 +188,8 @@ def render(data: StatementData) -> bytes:
     rows = [[w(WORDS["ratio"]), w(WORDS["value"]), w(WORDS["range"]), w(WORDS["verdict"])]]
     verdict_styles = []
     for i, r in enumerate(data.ratios, start=1):
-        months = r.code == RatioCode.EMERGENCY_FUND
-        verdict = w(VERDICT_WORDS[r.verdict])
-        if r.reason is not None:
-            verdict += f"（{w(REASON_WORDS[str(r.reason)])}）" if zh else f" ({w(REASON_WORDS[str(r.reason)])})"
-        rows.append([w(RATIO_WORDS[r.code]), _ratio_value(r.value, months, w), _range_text(r, months, w), verdict])
+        rows.append([w(RATIO_WORDS[r.code]), ratio_value_text(r.code, r.value, data.lang),
+                     range_text(r.code, r.range, data.lang), verdict_text(r.verdict, r.reason, data.lang)])
         verdict_styles.append(("TEXTCOLOR", (3, i), (3, i), VERDICT_COLOURS[r.verdict]))
     table = _table(rows, font, [52 * mm, 30 * mm, 42 * mm, 50 * mm])
     table.setStyle(TableStyle(verdict_styles))
@@ -249,26 +245,6 @@ def _statement_table(lines: Sequence[Line], groups: Sequence[Group], font: str, 
     t = _table(rows, font, [120 * mm, 54 * mm])
     t.setStyle(TableStyle(styles))
     return t
-
-
-def _ratio_value(value: Decimal | None, months: bool, w: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.2f} {w(WORDS['months'])}" if months else f"{value * 100:.2f}%"
-
-
-def _range_text(r: Ratio, months: bool, w: Any) -> str:
-    def bound(v: Decimal) -> str:
-        return f"{v:.1f}" if months else f"{v * 100:.0f}%"
-    lo, hi = r.range.min, r.range.max
-    unit = f" {w(WORDS['months'])}" if months else ""
-    if lo is not None and hi is not None:
-        return f"{bound(lo)} – {bound(hi)}{unit}"
-    if lo is not None:
-        return f"≥ {bound(lo)}{unit}"
-    if hi is not None:
-        return f"≤ {bound(hi)}{unit}"
-    return "—"
 
 
 def _asset_mix(balance: BalanceTotals, font: str, w: Any) -> Drawing:

@@ -6,8 +6,10 @@ screens, so what the account manager sees is what the customer is handed.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from shared.enums import RatioCode
-from shared.finance import Group, Verdict
+from shared.finance import Group, Range, Reason, Verdict
 
 #: (Chinese, English)
 Words = tuple[str, str]
@@ -62,3 +64,48 @@ REASON_WORDS = {
     "no_liabilities": ("无负债", "no liabilities"), "no_expense": ("支出为零", "no expenses"),
     "net_worth_not_positive": ("净资产不为正", "net worth not positive"),
 }
+
+
+# ----------------------------------------------------------------------------- how figures read
+MONTHS: Words = ("个月", "months")
+DASH = "—"
+_CENT = Decimal("0.01")
+_HUNDRED = Decimal(100)
+
+
+def _fixed(v: Decimal) -> str:
+    return format(v.quantize(_CENT, rounding=ROUND_HALF_UP) + 0, "f")  # + 0: no "-0.00"
+
+
+def ratio_value_text(code: RatioCode, value: Decimal | None, lang: str) -> str:
+    """49.09 % (a fraction, 0.4909); 3.57 months (the emergency fund); — when not applicable."""
+    if value is None:
+        return DASH
+    if code == RatioCode.EMERGENCY_FUND:
+        return f"{_fixed(value)} {word(MONTHS, lang)}"
+    return f"{_fixed(value * _HUNDRED)} %"
+
+
+def range_text(code: RatioCode, r: Range, lang: str) -> str:
+    """30.00 % – 100.00 %, ≥ 20.00 %, ≤ 40.00 %, 3.00 – 6.00 months; — when open on both sides."""
+    months = code == RatioCode.EMERGENCY_FUND
+
+    def bound(v: Decimal) -> str:
+        return _fixed(v) if months else f"{_fixed(v * _HUNDRED)} %"
+    unit = f" {word(MONTHS, lang)}" if months else ""
+    if r.min is not None and r.max is not None:
+        return f"{bound(r.min)} – {bound(r.max)}{unit}"
+    if r.min is not None:
+        return f"≥ {bound(r.min)}{unit}"
+    if r.max is not None:
+        return f"≤ {bound(r.max)}{unit}"
+    return DASH
+
+
+def verdict_text(verdict: Verdict, reason: Reason | None, lang: str) -> str:
+    """Healthy; Attention; Not applicable (no liabilities) — 不适用（无负债）."""
+    text = word(VERDICT_WORDS[verdict], lang)
+    if reason is not None and str(reason) in REASON_WORDS:
+        why = word(REASON_WORDS[str(reason)], lang)
+        text += f"（{why}）" if lang == "zh_CN" else f" ({why})"
+    return text

@@ -90,7 +90,9 @@ class DecimalString:
 
 
 #: CNY with two decimals, the contract's range for amounts.
-Money = Annotated[str, DecimalString(2, "0", "999999999999.99", "50000.00")]
+#: The largest amount of money the product takes (CONTRACT.md, Household finance).
+MONEY_MAX = "999999999999.99"
+Money = Annotated[str, DecimalString(2, "0", MONEY_MAX, "50000.00")]
 #: A fraction (0.4909 is 49.09 %) or, for the emergency fund, months; 4 decimals.
 Ratio = Annotated[str, DecimalString(4, "-999999.9999", "999999.9999", "0.3000")]
 NonNegativeRatio = Annotated[str, DecimalString(4, "0", "999999.9999", "0.7000")]
