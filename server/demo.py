@@ -1,12 +1,14 @@
 """Demo data for `crm-server demo`: a small bank in Hangzhou with realistic customers.
 
 Everything is written through the product's own services (orgs, users, approvals,
-customers), so search keys, customer numbers, field history and audit rows are made
-exactly as in production. Deterministic: the same seed gives the same data.
+customers, households and their statements), so search keys, customer numbers, field
+history and audit rows are made exactly as in production. Deterministic: the same seed
+gives the same data.
 """
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,8 +18,8 @@ from sqlalchemy.orm import Session
 from stdnum.cn import uscc as stdnum_uscc
 
 from server.context import Actor, Principal
-from server.models import User
-from server.services import approvals, orgs, users
+from server.models import Customer, User
+from server.services import approvals, finance, orgs, users
 from server.services import customers as customer_svc
 from shared.enums import (
     CustomerType,
@@ -28,10 +30,22 @@ from shared.enums import (
     MaritalStatus,
     OrgKind,
     Position,
+    Relation,
     Role,
 )
 from shared.permissions import Action, scope_of
-from shared.schemas import CustomerCreate, CustomerRead, CustomerUpdate, OrgCreate, UserCreate, UserUpdate
+from shared.schemas import (
+    BalanceSheetLineIn,
+    CustomerCreate,
+    CustomerRead,
+    CustomerUpdate,
+    HouseholdIn,
+    HouseholdMemberIn,
+    IncomeStatementLineIn,
+    OrgCreate,
+    UserCreate,
+    UserUpdate,
+)
 from shared.validators import id_check_char
 
 #: One password for every demo login (satisfies shared/passwords.py).
@@ -387,6 +401,8 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
     # -- personal customers
     created: dict[str, list[CustomerRead]] = {u: [] for u in by_name}
     unassigned: list[CustomerRead] = []
+    #: customer id -> its relatives who bank here too (relation to it, their customer id)
+    family: dict[int, list[tuple[Relation, int]]] = defaultdict(list)
 
     def add(p: _Person, creator: str, org_key: str) -> CustomerRead:
         user = by_name[creator]
@@ -419,7 +435,7 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
                     break
             org_key = rng.choices([bkey, f"{bkey}S1", f"{bkey}S2"], [4, 3, 3])[0]
             p = gen.person(district, area_code, roads)
-            add(p, creator, org_key)
+            couple = [add(p, creator, org_key)]
             made += 1
             husband = p if p.gender == Gender.MALE else None
             if made < n and p.marital == MaritalStatus.MARRIED and rng.random() < 0.12:
@@ -430,9 +446,11 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
                                     birth=gen.birth_date(max(MIN_AGE, age - 5), min(MAX_AGE, age + 5)),
                                     phone=p.phone if rng.random() < 0.6 else None, address=p.address,
                                     marital=MaritalStatus.MARRIED)
-                add(spouse, creator, org_key)
+                couple.append(add(spouse, creator, org_key))
                 made += 1
                 husband = husband or spouse
+                family[couple[0].id].append((Relation.SPOUSE, couple[1].id))
+                family[couple[1].id].append((Relation.SPOUSE, couple[0].id))
             if made < n and REF_DATE.year - p.birth.year >= 48 and rng.random() < 0.08:
                 # a grown-up child: the father's surname, the family home
                 father_surname = gen.surname() if husband is None else \
@@ -440,8 +458,11 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
                 age = REF_DATE.year - p.birth.year
                 child = gen.person(district, area_code, roads, surname=father_surname,
                                    birth=gen.birth_date(MIN_AGE, max(MIN_AGE, age - 22)), address=p.address)
-                add(child, creator, org_key)
+                child_id = add(child, creator, org_key).id
                 made += 1
+                for parent in couple:
+                    family[parent.id].append((Relation.CHILD, child_id))
+                    family[child_id].append((Relation.PARENT, parent.id))
 
     # -- corporate customers, looked after by the branches' account managers
     for k in range(10):
@@ -461,6 +482,9 @@ def seed_demo(db: Session, customers: int = 360, seed: int = SEED) -> list[tuple
 
     # -- a little history: edits by different people
     _edits(db, rng, gen, by_name, created, unassigned, org_ids)
+
+    # -- households with two years of balance sheets and income tables, by their account managers
+    _finances(db, seed, by_name, family)
 
     db.commit()
     return [(u, str(by_name[u].role), org_names[org_ids[org_key]]) for u, _d, _r, _p, org_key in STAFF]
@@ -496,3 +520,444 @@ def _edits(db: Session, rng: random.Random, gen: _Gen, by_name: dict[str, User],
     for am in ("cx_manager1", "gx_manager2"):
         for c in [c for c in created[am] if c.type == CustomerType.PERSONAL][:2]:
             edit(am, c, phone=gen.phone(), marital_status=MaritalStatus.MARRIED)
+
+
+# ----------------------------------------------------------------------------- household finance
+#: Every demo household has a balance sheet as of 31 December and an income table of each of these years.
+FINANCE_YEARS = (2024, 2025)
+#: Households per account manager's book besides 张三丰's (in a small demo a quarter of the book, at least 3):
+#: each costs five writes through the services, and the demo is made anew for every GUI test session.
+HOUSEHOLDS_PER_BOOK = 6
+#: The profiles handed out in turn in each book, so that every manager's households show every verdict:
+#: healthy (most ratios healthy, net worth grows); stretched (debt ratio and debt service too high, a month or
+#: two of expenses in the bank, net worth shrinks); debt_free (no liabilities at all: liquid assets to debt
+#: does not apply); new_home (saved up in 2024, bought a flat with a mortgage in 2025); wealthy (a flat let
+#: out and investments worth more than half the net worth).
+PROFILES = ("healthy", "stretched", "debt_free", "new_home", "wealthy", "healthy", "stretched", "healthy")
+#: The customer's ages each profile goes to where the book allows.
+PROFILE_AGES = {"healthy": (28, 70), "stretched": (26, 55), "debt_free": (26, 80), "new_home": (26, 45),
+                "wealthy": (40, 75)}
+RICH = frozenset({IncomeBand.FROM_300K_TO_1M, IncomeBand.ABOVE_1M})
+#: One person's annual income after tax per band, yuan (low, high).
+BAND_YUAN = {IncomeBand.BELOW_50K: (30_000, 48_000), IncomeBand.FROM_50K_TO_100K: (55_000, 95_000),
+             IncomeBand.FROM_100K_TO_300K: (110_000, 260_000), IncomeBand.FROM_300K_TO_1M: (320_000, 700_000),
+             IncomeBand.ABOVE_1M: (1_050_000, 1_600_000)}
+#: Occupations with a year-end bonus besides the wages.
+BONUS_JOBS = frozenset({"工程师", "程序员", "销售", "企业管理人员", "医生", "律师", "会计", "设计师"})
+NOT_EARNING = frozenset({"学生", "学龄前"})
+#: What members not yet 23 do when they are not studying.
+YOUNG_JOBS = ["销售", "快递员", "厨师", "工人", "司机", "个体经营者"]
+RETIRED, PENSION = "退休", "养老金"
+#: The living expenses' parts with their usual shares (education and medical care depend on the household).
+LIVING_PARTS = {"food": 0.38, "clothing": 0.08, "transport_telecom": 0.14, "leisure": 0.10}
+
+#: A statement's line: type, amount ("1234.50"), label (of an other_* line), the member (index) it names.
+_Line = tuple[str, str, str | None, int | None]
+
+
+@dataclass
+class _Member:
+    name: str
+    relation: Relation
+    birth: date
+    occupation: str | None
+    #: what they earn, for wages or business income (None: a pension, or no income of their own)
+    band: IncomeBand | None = None
+    customer_id: int | None = None
+
+    @property
+    def age(self) -> int:
+        return REF_DATE.year - self.birth.year
+
+
+@dataclass
+class _Loan:
+    type: str
+    balance: float
+    rate: float
+    #: the yearly instalment
+    payment: float
+
+    def pay(self, months: int = 12) -> float:
+        """A year's (or some months') instalments paid, interest added: returns what was paid."""
+        interest = self.balance * self.rate * months / 12
+        paid = min(self.payment * months / 12, self.balance + interest)
+        self.balance += interest - paid
+        return paid
+
+
+def _annuity(rate: float, years: int) -> float:
+    """The yearly instalment of one yuan borrowed over `years` at `rate`."""
+    return rate / (1 - (1 + rate) ** -years)
+
+
+def _money(yuan: float, step: int = 0) -> str:
+    """An amount as the API takes it: rounded to `step` yuan (0: to the fen)."""
+    fen = round(yuan * 100) if step == 0 else round(yuan / step) * step * 100
+    fen = max(fen, 0)
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _surname_of(name: str) -> str:
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[0]
+
+
+def _born(rng: random.Random, year: int) -> date:
+    return date(year, 1, 1) + timedelta(days=rng.randrange(365))
+
+
+def _job(gen: _Gen, gender: Gender, birth: date) -> tuple[str | None, IncomeBand | None]:
+    """A member's occupation by age, and the income band of one who works."""
+    rng, age = gen.rng, REF_DATE.year - birth.year
+    if age < 6:
+        return "学龄前", None
+    if age < 19 or (age < 23 and rng.random() < 0.7):
+        return "学生", None
+    if age >= (60 if gender == Gender.MALE else 55) and rng.random() < 0.85:
+        return RETIRED, None
+    names = list(OCCUPATIONS) if age >= 23 else YOUNG_JOBS
+    occupation = rng.choices(names, [OCCUPATIONS[o][0] for o in names])[0]
+    return occupation, rng.choice(OCCUPATIONS[occupation][2])
+
+
+def _as_member(c: Customer, relation: Relation) -> _Member:
+    assert c.birth_date is not None
+    band = IncomeBand(c.income_band) if c.income_band and c.occupation not in (RETIRED, *NOT_EARNING) else None
+    return _Member(c.name, relation, c.birth_date, c.occupation, band, c.id)
+
+
+def _members(gen: _Gen, c: Customer, relatives: list[tuple[Relation, Customer]]) -> list[_Member]:
+    """The customer and who lives with them: a spouse if married, children (those of 30 or more have a home of
+    their own), sometimes the parents of a young customer; relatives who bank here are linked to their record."""
+    rng = gen.rng
+    me = _as_member(c, Relation.SELF)
+    out = [me]
+    linked = {rel: [_as_member(r, rel) for k, r in relatives if k == rel] for rel in Relation}
+    male = c.gender == Gender.MALE
+    father = _surname_of(c.name) if male else None
+    if c.marital_status == MaritalStatus.MARRIED:
+        if linked[Relation.SPOUSE]:
+            out.append(linked[Relation.SPOUSE][0])
+        else:
+            gender = Gender.FEMALE if male else Gender.MALE
+            birth = _born(rng, min(REF_DATE.year - 21, me.birth.year + (rng.randint(-1, 5) if male
+                                                                         else -rng.randint(-1, 5))))
+            occupation, band = _job(gen, gender, birth)
+            out.append(_Member(gen.surname() + gen.given(gender, birth.year), Relation.SPOUSE, birth, occupation,
+                               band))
+        father = father or _surname_of(out[-1].name)
+    out += linked[Relation.CHILD]
+    if not linked[Relation.CHILD] and c.marital_status != MaritalStatus.SINGLE and me.age >= 27:
+        # born to parents of 24 to 32, a second one a few years later; none since a divorce or a death
+        last = REF_DATE.year - 1 if c.marital_status == MaritalStatus.MARRIED else REF_DATE.year - 4
+        year = me.birth.year + rng.randint(24, 32)
+        for _ in range(rng.choices([0, 1, 2], [2, 5, 3])[0]):
+            if year > last:
+                break
+            if REF_DATE.year - year < 30:
+                gender = rng.choice([Gender.MALE, Gender.FEMALE])
+                birth = _born(rng, year)
+                occupation, band = _job(gen, gender, birth)
+                out.append(_Member((father or gen.surname()) + gen.given(gender, year), Relation.CHILD, birth,
+                                   occupation, band))
+            year += rng.randint(2, 6)
+    out += linked[Relation.PARENT]
+    if not linked[Relation.PARENT] and me.age <= 38 and rng.random() < 0.45:
+        year = me.birth.year - rng.randint(24, 34)
+        for gender, born, surname in ((Gender.MALE, year, _surname_of(c.name)),
+                                      (Gender.FEMALE, year + rng.randint(0, 4), gen.surname())):
+            if rng.random() < 0.85:  # sometimes only one of them
+                birth = _born(rng, born)
+                occupation, band = _job(gen, gender, birth)
+                out.append(_Member(surname + gen.given(gender, born), Relation.PARENT, birth, occupation, band))
+    return out
+
+
+def _statements(rng: random.Random, profile: str, members: list[_Member]) -> list[tuple[list[_Line], list[_Line]]]:
+    """The balance sheet and the income table of each of FINANCE_YEARS: the first year made to the profile, the
+    next from it (instalments paid, savings invested, flats a little cheaper, cars older)."""
+    u = rng.uniform
+    me = members[0]
+    kids = sum(1 for m in members if m.occupation in NOT_EARNING)
+    adults = len(members) - kids
+    elderly = any(m.age >= 60 for m in members)
+
+    # -- who earns what: [member, line type, yearly amount, bonus, yearly growth]
+    earners: list[tuple[int, str, float, float, float]] = []
+    for i, m in enumerate(members):
+        if m.occupation == RETIRED:
+            earners.append((i, "other_income", rng.randrange(2800, 7500, 10) * 12.0, 0.0, u(1.01, 1.04)))
+        elif m.band is not None and m.occupation not in NOT_EARNING:
+            amount = u(*BAND_YUAN[m.band])
+            bonus = amount * u(0.1, 0.25) if m.occupation in BONUS_JOBS and rng.random() < 0.7 else 0.0
+            kind = "business_income" if m.occupation == "个体经营者" else "wages"
+            earners.append((i, kind, amount - bonus, bonus, u(0.96, 1.08)))
+    earned = max(sum(e[2] + e[3] for e in earners), 40_000.0)
+
+    # -- what they own besides home and car
+    home_price = min(max(earned * u(8, 12), 2_200_000), 6_500_000)  # the flat new_home buys in the second year
+    inv: dict[str, float] = {}
+    if profile == "stretched":
+        inv["insurance_cash_value"] = u(5_000, 40_000)
+        if rng.random() < 0.5:
+            inv["funds"] = u(3_000, 30_000)
+    else:
+        if profile == "new_home":
+            worth = home_price * u(0.38, 0.5)  # savings and the parents' help for the down payment
+        else:
+            worth = earned * {"healthy": u(0.4, 2.0), "wealthy": u(2.0, 4.5),
+                              "debt_free": u(1.0, 4.0) if me.age >= 45 else u(0.3, 1.5)}[profile]
+        weights = {"time_deposits": u(0.3, 0.5), "wealth_products": u(0.1, 0.3), "funds": u(0.05, 0.2),
+                   "insurance_cash_value": u(0.03, 0.1)}
+        if rng.random() < 0.5:
+            weights["stocks"] = u(0.05, 0.2)
+        if rng.random() < 0.2:
+            weights["bonds"] = u(0.05, 0.15)
+        inv = {k: worth * w / sum(weights.values()) for k, w in weights.items()}
+    if profile == "wealthy":
+        inv["investment_property"] = min(max(earned * u(4, 8), 1_800_000), 6_000_000)
+    rent_month = round(inv.get("investment_property", 0) * u(0.016, 0.021) / 12, -2)
+    interest_rate = u(0.015, 0.028)
+
+    def incomes(year: int, inv: dict[str, float]) -> list[_Line]:
+        lines: list[_Line] = []
+        for i, kind, amount, bonus, growth in earners:
+            g = growth ** year
+            if kind == "business_income":
+                lines.append((kind, _money(amount * g, 100), None, i))
+            else:  # wages and pensions: so much a month, in tens of yuan
+                monthly = round(amount * g / 120) * 10
+                lines.append((kind, f"{monthly * 12}.00", PENSION if kind == "other_income" else None, i))
+            if bonus and not (profile == "stretched" and year):  # a stretched household's bonus stops
+                lines.append(("bonus", _money(bonus * g, 1000), None, i))
+        if rent_month:
+            lines.append(("rent", f"{round(rent_month * 12)}.00", None, None))
+        saved = sum(v for k, v in inv.items() if k in ("time_deposits", "wealth_products", "bonds", "funds"))
+        if saved:
+            lines.append(("interest_dividends", _money(saved * interest_rate), None, None))
+        return lines
+
+    def total(lines: list[_Line]) -> float:
+        return sum(float(x[1]) for x in lines)
+
+    income0 = total(incomes(0, inv))
+
+    # -- debts: the share of income their instalments take, split over the loans
+    loans: list[_Loan] = []
+    service = {"healthy": u(0.08, 0.28), "stretched": u(0.46, 0.6), "wealthy": u(0.05, 0.2)}.get(profile, 0.0)
+    repay = income0 * service
+    if profile == "healthy" and rng.random() < 0.35:
+        car = min(repay * 0.3, u(20_000, 50_000))
+        loans.append(_Loan("car_loan", car / _annuity(0.045, rng.randint(1, 3)), 0.045, car))
+        repay -= car
+    if profile == "stretched":
+        part = repay * u(0.1, 0.2)
+        loans.append(_Loan("consumer_loans", part / _annuity(0.055, rng.randint(2, 3)), 0.055, part))
+        if rng.random() < 0.6:
+            car = repay * u(0.1, 0.18)
+            loans.append(_Loan("car_loan", car / _annuity(0.045, rng.randint(3, 4)), 0.045, car))
+        rest = repay - sum(x.payment for x in loans)
+        loans.append(_Loan("mortgage", rest / _annuity(0.039, rng.randint(25, 29)), 0.039, rest))
+    elif profile == "healthy":
+        loans.append(_Loan("mortgage", repay / _annuity(0.036, rng.randint(8, 22)), 0.036, repay))
+    elif profile == "wealthy":
+        loans.append(_Loan("investment_property_loan", repay / _annuity(0.04, rng.randint(6, 18)), 0.04, repay))
+    card = {"healthy": 0.7, "stretched": 1.0, "wealthy": 0.6, "new_home": 0.6}.get(profile, 0.0)
+    credit_card = (u(8_000, 40_000) if profile == "stretched" else u(1_000, 15_000)) if rng.random() < card else 0.0
+    mortgage = sum(x.balance for x in loans if x.type == "mortgage")
+
+    # -- home and car
+    owner = profile in ("healthy", "stretched", "wealthy") or (profile == "debt_free" and me.age >= 45)
+    residence = 0.0
+    if profile == "stretched":
+        residence = mortgage / u(0.62, 0.78)
+    elif owner:
+        residence = max(min(max(earned * u(5, 10), 1_600_000), 9_000_000), mortgage / u(0.3, 0.45))
+    car_loan = sum(x.balance for x in loans if x.type == "car_loan")
+    vehicle = car_loan / u(0.45, 0.7) if car_loan else \
+        min(max(earned * u(0.3, 0.8), 60_000), 600_000) if rng.random() < (0.65 if owner else 0.4) else 0.0
+    if profile == "wealthy":  # investments worth more than half the net worth
+        investments = sum(inv.values()) + sum(x.balance for x in loans)
+        residence = max(min(residence, 0.9 * (investments - vehicle) - 0.5 * income0), 1_500_000)
+    fee_month = rng.randrange(250, 900, 10) if owner else 0
+    rent_paid_month = 0 if owner else rng.randrange(25, 75) * 100
+    insurance_share = u(0.03, 0.07) if rng.random() < 0.85 else 0.0
+    savings_ratio = {"healthy": u(0.33, 0.55), "stretched": u(-0.04, 0.16), "debt_free": u(0.28, 0.5),
+                     "new_home": u(0.35, 0.5), "wealthy": u(0.4, 0.6)}[profile]
+    months = {"healthy": (3.3, 5.6), "stretched": (0.6, 2.3), "debt_free": (3.5, 11.0), "new_home": (3.5, 5.5),
+              "wealthy": (3.2, 5.8)}[profile]
+    deed_tax = decoration = 0.0
+
+    def expenses(income: float, repaid: float, ratio: float, year: int) -> list[_Line]:
+        floor = 16_000.0 * adults + 10_000.0 * kids
+        spent = max(income * (1 - ratio) - repaid, floor)
+        if profile == "new_home" and year:  # moved in at mid-year
+            housing = rent_paid_month * 6 + fee_month * 6
+        else:
+            housing = rent_paid_month * 12 + fee_month * 12
+        insurance = round(min(income * insurance_share, 60_000), -2)
+        living = max(spent - housing - insurance, floor * 0.7)  # a new home's costs come out of the savings
+        lines: list[_Line] = []
+        if rng.random() < 0.4:
+            lines.append(("living", _money(living, 10), None, None))
+        else:
+            parts = dict(LIVING_PARTS, education=0.2 if kids else 0.0, medical=0.05 + (0.07 if elderly else 0.0))
+            weights = {k: w * u(0.8, 1.2) for k, w in parts.items() if w}
+            lines += [(k, _money(living * w / sum(weights.values()), 10), None, None) for k, w in weights.items()]
+        if housing:
+            lines.append(("housing", f"{housing}.00", None, None))
+        if insurance:
+            lines.append(("insurance", _money(insurance), None, None))
+        if repaid:
+            lines.append(("debt_repayments", _money(repaid), None, None))
+        if deed_tax:
+            lines += [("other_expense", _money(deed_tax, 1), "契税", None),
+                      ("other_expense", _money(decoration, 1000), "新房装修", None)]
+        return lines
+
+    def sheet(liquid: float, inv: dict[str, float]) -> list[_Line]:
+        cash = max(round(liquid * u(0.01, 0.05), -2), 500.0)
+        funds = liquid * u(0.15, 0.45) if rng.random() < 0.5 else 0.0
+        lines: list[_Line] = [("cash", _money(cash, 100), None, None),
+                              ("demand_deposits", _money(liquid - cash - funds), None, None)]
+        if funds:
+            lines.append(("money_market_funds", _money(funds), None, None))
+        steps = {"time_deposits": 1000, "wealth_products": 1000, "investment_property": 10_000}
+        lines += [(k, _money(v, steps.get(k, 0)), None, None) for k, v in inv.items() if v >= 1]
+        if residence:
+            lines.append(("residence", _money(residence, 10_000), None, None))
+        if vehicle:
+            lines.append(("vehicles", _money(vehicle, 1000), None, None))
+        if credit_card:
+            lines.append(("credit_card", _money(credit_card), None, None))
+        lines += [(x.type, _money(x.balance), None, None) for x in loans if x.balance >= 1]
+        return lines
+
+    out: list[tuple[list[_Line], list[_Line]]] = []
+    repaid = sum(x.payment for x in loans)
+    for year in range(len(FINANCE_YEARS)):
+        if year:
+            # a year on: instalments paid, savings invested; flats a little cheaper, cars older
+            repaid = sum(x.pay() for x in loans)
+            if profile == "stretched":
+                loans[0].balance += u(40_000, 120_000)  # the consumer loan (their first) topped up
+                credit_card *= u(1.1, 1.6)
+                savings_ratio -= u(0.02, 0.1)
+            else:
+                credit_card *= u(0.7, 1.4)
+                savings_ratio += u(-0.04, 0.05)
+            if profile == "new_home":
+                residence = home_price
+                fee_month = rng.randrange(300, 900, 10)
+                deed_tax, decoration = home_price * 0.01, u(120_000, 300_000)
+                new = _Loan("mortgage", home_price * 0.7, 0.031, home_price * 0.7 * _annuity(0.031, 30))
+                repaid = new.pay(6)
+                loans.append(new)
+                months = (1.0, 2.5)
+            residence *= u(0.94, 1.0)
+            vehicle *= u(0.8, 0.88)
+            returns = {"wealth_products": u(1.0, 1.02), "funds": u(0.95, 1.15), "stocks": u(0.9, 1.3),
+                       "bonds": u(0.99, 1.03), "insurance_cash_value": u(1.03, 1.07),
+                       "investment_property": u(0.93, 0.99)}
+            inv = {k: v * returns.get(k, 1.0) for k, v in inv.items()}
+        table = incomes(year, inv)
+        income = total(table)
+        table += expenses(income, repaid, savings_ratio, year)
+        spent = total(table) - income
+        if year:
+            saved = income - spent
+            if profile == "new_home":  # the down payment
+                paid = home_price * 0.3
+                left = sum(inv.values())
+                inv = {k: v * max(0.05, 1 - paid / left) for k, v in inv.items()}
+            if saved > 0 and "time_deposits" in inv:
+                inv["time_deposits"] += saved * u(0.4, 0.8)
+        liquid = u(*months) * spent / 12
+        out.append((sheet(liquid, inv), table))
+    return out
+
+
+def _lines(*rows: tuple[str, str] | tuple[str, str, str | None, int | None]) -> list[_Line]:
+    return [(r[0], r[1], None, None) if len(r) == 2 else r for r in rows]
+
+
+#: 张三丰, the customer the README and the tests open first: a household of three generations whose figures
+#: make every ratio applicable, healthy and attention side by side, and two verdicts change from 2024 to 2025
+#: (investment to net worth reaches half, the emergency fund falls below three months after a hospital stay).
+#: The members: 0 he, 1 his wife, 2 their son, 3 the son's wife, 4 their grandson.
+ZSF_STATEMENTS: list[tuple[list[_Line], list[_Line]]] = [
+    (_lines(("cash", "6000.00"), ("demand_deposits", "118642.35"), ("money_market_funds", "52310.80"),
+            ("time_deposits", "800000.00"), ("wealth_products", "300000.00"), ("funds", "126400.00"),
+            ("insurance_cash_value", "88560.00"), ("investment_property", "2300000.00"),
+            ("residence", "4600000.00"), ("vehicles", "168000.00"), ("credit_card", "9867.42"),
+            ("car_loan", "72000.00"), ("investment_property_loan", "760000.00")),
+     _lines(("other_income", "67200.00", PENSION, 0), ("other_income", "50400.00", PENSION, 1),
+            ("wages", "312000.00", None, 2), ("bonus", "80000.00", None, 2), ("wages", "198000.00", None, 3),
+            ("rent", "57600.00"), ("interest_dividends", "31286.40"), ("food", "102000.00"), ("clothing", "26000.00"),
+            ("transport_telecom", "31200.00"), ("education", "46000.00"), ("medical", "21500.00"),
+            ("leisure", "38000.00"), ("housing", "8400.00"), ("insurance", "45600.00"),
+            ("debt_repayments", "126840.00"))),
+    (_lines(("cash", "5000.00"), ("demand_deposits", "58217.64"), ("money_market_funds", "31904.17"),
+            ("time_deposits", "1150000.00"), ("wealth_products", "350000.00"), ("funds", "139850.00"),
+            ("insurance_cash_value", "97230.00"), ("investment_property", "2220000.00"),
+            ("residence", "4450000.00"), ("vehicles", "142000.00"), ("credit_card", "12408.90"),
+            ("car_loan", "38000.00"), ("investment_property_loan", "699400.00")),
+     _lines(("other_income", "68400.00", PENSION, 0), ("other_income", "51600.00", PENSION, 1),
+            ("wages", "324000.00", None, 2), ("bonus", "60000.00", None, 2), ("wages", "205200.00", None, 3),
+            ("rent", "55200.00"), ("interest_dividends", "36904.85"), ("food", "106500.00"), ("clothing", "24800.00"),
+            ("transport_telecom", "33600.00"), ("education", "52000.00"), ("medical", "48600.00"),
+            ("leisure", "29000.00"), ("housing", "8400.00"), ("insurance", "47200.00"),
+            ("debt_repayments", "126840.00"))),
+]
+
+
+def _zsf_members(gen: _Gen, c: Customer) -> list[_Member]:
+    rng = gen.rng
+    son, grandson = _born(rng, 1986), _born(rng, 2015)
+    return [_as_member(c, Relation.SELF),
+            _Member(gen.surname() + gen.given(Gender.FEMALE, 1961), Relation.SPOUSE, _born(rng, 1961), RETIRED),
+            _Member("张" + gen.given(Gender.MALE, 1986), Relation.CHILD, son, "工程师"),
+            _Member(gen.surname() + gen.given(Gender.FEMALE, 1988), Relation.OTHER, _born(rng, 1988), "医生"),
+            _Member("张" + gen.given(Gender.MALE, 2015), Relation.OTHER, grandson, "学生")]
+
+
+def _finances(db: Session, seed: int, by_name: dict[str, User], family: dict[int, list[tuple[Relation, int]]]
+              ) -> None:
+    """In every account manager's book a few households (张三丰's in `manager`'s), each with a balance sheet
+    and an income table of each of FINANCE_YEARS, saved by the manager through the finance services."""
+    rng = random.Random(f"{seed}/finance")  # its own stream: the customers are the same with or without it
+    gen = _Gen(rng)
+    for books in BOOKS.values():
+        for am, _share in books:
+            user = by_name[am]
+            book = list(db.scalars(select(Customer).where(Customer.manager_id == user.id,
+                                                          Customer.type == CustomerType.PERSONAL)
+                                   .order_by(Customer.id)))
+            chosen: list[tuple[Customer, str]] = [(c, "full") for c in book if c.name == "张三丰"]
+            taken = {c.id for c, _p in chosen}
+            pool = [c for c in book if c.occupation not in NOT_EARNING and c.id not in taken]
+            rng.shuffle(pool)
+            for profile in PROFILES[:min(HOUSEHOLDS_PER_BOOK, max(3, len(book) // 4))]:
+                lo, hi = PROFILE_AGES[profile]
+                free = [c for c in pool if c.id not in taken]
+                if not free:
+                    break
+                c = next((c for c in free if c.birth_date is not None and lo <= REF_DATE.year - c.birth_date.year
+                          <= hi and (profile != "wealthy" or c.income_band in RICH)), free[0])
+                chosen.append((c, profile))
+                taken |= {c.id, *(r for _rel, r in family.get(c.id, []))}  # one household per family
+            actor = _actor(user, Action.CUSTOMER_FINANCE_EDIT)
+            for c, profile in chosen:
+                relatives = [(rel, db.get_one(Customer, r)) for rel, r in family.get(c.id, [])]
+                members = _zsf_members(gen, c) if profile == "full" else _members(gen, c, relatives)
+                h = finance.put_household(db, actor, c.id, HouseholdIn(version=0, members=[
+                    HouseholdMemberIn(name=m.name, relation=m.relation, birth_date=m.birth, occupation=m.occupation,
+                                      customer_id=m.customer_id) for m in members]))
+                ids = [m.id for m in h.members]
+                years = ZSF_STATEMENTS if profile == "full" else _statements(rng, profile, members)
+                for year, (sheet, table) in zip(FINANCE_YEARS, years, strict=True):
+                    finance.create_statement(finance.BALANCE, db, actor, c.id, date(year, 12, 31), [
+                        BalanceSheetLineIn(type=t, amount=a, label=label) for t, a, label, _m in sheet])
+                    finance.create_statement(finance.INCOME, db, actor, c.id, year, [
+                        IncomeStatementLineIn(type=t, amount=a, label=label, member_id=None if m is None else ids[m])
+                        for t, a, label, m in table])
