@@ -76,6 +76,10 @@ ACTIONS: Words = {
     "parameter.read": lambda: tr("View system parameters"),
     "parameter.write": lambda: tr("Change system parameters"),
     "job.read": lambda: tr("View background jobs"),
+    "job.cancel": lambda: tr("Cancel a background job"),
+    "customer.statement_print": lambda: tr("Print financial statements"),
+    "statement.print": lambda: tr("Print financial statement"),
+    "statement.batch": lambda: tr("Print a batch of financial statements"),
 }
 
 OUTCOMES: Words = {
@@ -100,6 +104,7 @@ OBJECTS: Words = {
     "audit": lambda: tr("Audit trail"),
     "balance_sheet": lambda: tr("Balance sheet"),
     "income_statement": lambda: tr("Income table"),
+    "job": lambda: tr("Background job"),
 }
 
 #: why: the codes the server gives as `reason`

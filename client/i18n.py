@@ -104,6 +104,10 @@ def enum_labels() -> dict[str, dict[str, str]]:
                           "customer.reassign": tr("Reassign a customer")},
         "customer_type": {"personal": tr("Personal"), "corporate": tr("Corporate")},
         "approval_status": {"pending": tr("Pending"), "approved": tr("Approved"), "rejected": tr("Rejected")},
+        "relation": {"self": tr("Self"), "spouse": tr("Spouse"), "child": tr("Child"), "parent": tr("Parent"),
+                     "other": tr("Other relative")},
+        "job_status": {"queued": tr("Waiting"), "running": tr("Running"), "succeeded": tr("Done"),
+                       "failed": tr("Failed"), "cancelled": tr("Cancelled")},
     }
 
 
@@ -222,6 +226,10 @@ def error_message(code: str, fallback: str = "") -> str:
         "finance.income_statement.duplicate_year": tr("This customer has an income table of that year already"),
         "finance.line.member_unknown": tr("Not a member of this customer's household"),
         "finance.balance_sheet.duplicate_date": tr("This customer has a balance sheet of that date already"),
+        "statement.nothing_to_print": tr("There is no balance sheet or income table to print yet"),
+        "statement.batch.too_large": tr("Too many customers for one batch: print a manager's book at a time"),
+        "statement.batch.not_allowed": tr("You may no longer print these statements"),
+        "job.finished": tr("The background job has already ended"),
         "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),
         "export.cancelled": tr("The export was stopped: no file was written"),
         "export.write_failed": tr("The file could not be written"),

@@ -15,16 +15,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pypdfium2 as pdfium
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 from client import i18n
 from client.api.client import ApiClient, ApiError
 from client.app import Controller
 from client.main import make_qapp
-from client.views.customer_form import ConflictDialog
+from client.views.customer_form import ConflictDialog, CustomerProfileForm
+from client.views.finances import BatchStatements, FinancesTab, StatementDialog
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from client.views.password_dialog import ChangePasswordDialog
+from client.views.widgets import LazyPage
 from server.demo import DEMO_PASSWORD
 from server.embedded import start_embedded
 
@@ -53,6 +56,53 @@ def searched(url: str, username: str, query: str) -> MainWindow:
     window.search.search_now()
     settle()
     return window
+
+
+def finance_screens(window: MainWindow, form: CustomerProfileForm, lang: str) -> None:
+    """The Finances tab of 张三丰 (the demo's full picture: two years), its parts, the
+    comparison with last year, the statement previewed, its pages as printed, and the
+    batch dialog."""
+    lazy = next(form.tabs.widget(i) for i in range(form.tabs.count())
+                if form.tabs.tabText(i) == i18n.tr("Finances"))
+    assert isinstance(lazy, LazyPage)
+    form.tabs.setCurrentWidget(lazy)  # built as it is first shown
+    settle()
+    tab = lazy.page
+    assert isinstance(tab, FinancesTab)
+    window.grab().save(str(OUT / f"finances_{lang}.png"))
+    tab.compare_action.setChecked(True)
+    tab._compare()
+    settle(100)
+    window.grab().save(str(OUT / f"finances_compare_{lang}.png"))
+    tab.parts.setCurrentWidget(tab.income)
+    settle(100)
+    window.grab().save(str(OUT / f"finances_income_{lang}.png"))
+    tab.compare_action.setChecked(False)
+    tab._compare()
+    tab.parts.setCurrentWidget(tab.household)
+    settle(100)
+    window.grab().save(str(OUT / f"finances_household_{lang}.png"))
+    tab.parts.setCurrentWidget(tab.balance)
+    window.resize(1920, 1080)
+    settle(200)
+    window.grab().save(str(OUT / f"finances_1920_{lang}.png"))
+    window.resize(1366, 768)
+    assert tab.sheet is not None and tab.table is not None
+    dialog = StatementDialog(tab.controller, tab.customer_id, tab.sheet.as_of.isoformat(), tab.table.year, window)
+    dialog.show()
+    settle(1500)
+    dialog.grab().save(str(OUT / f"statement_preview_{lang}.png"))
+    dialog.close()
+    pdf = tab.controller.api.statement_pdf(tab.customer_id, lang, tab.sheet.as_of.isoformat(), tab.table.year)
+    document = pdfium.PdfDocument(pdf)
+    for n in range(len(document)):
+        document[n].render(scale=1.4).to_pil().save(str(OUT / f"statement_page{n + 1}_{lang}.png"))
+    batch = BatchStatements(tab.controller, window)
+    batch.folder.setText(str(Path.home() / "statements"))
+    batch.show()
+    settle(100)
+    batch.grab().save(str(OUT / f"batch_statements_{lang}.png"))
+    batch.close()
 
 
 def main() -> None:
@@ -93,9 +143,10 @@ def main() -> None:
             settle(200)
             window.grab().save(str(OUT / f"customer_1920_{lang}.png"))
             window.resize(1366, 768)
-            form.tabs.setCurrentIndex(1)
+            form.tabs.setCurrentWidget(form.history)
             settle(100)
             window.grab().save(str(OUT / f"history_{lang}.png"))
+            finance_screens(window, form, lang)
             record = form.values()
             theirs = dict(record, occupation="医生", address="杭州市上城区庆春路88号")
             dialog = ConflictDialog(dict(record, occupation="教师"), theirs)

@@ -11,11 +11,17 @@ from shared.schemas import (
     ApprovalPending,
     ApprovalRead,
     AuditEntry,
+    BalanceSheetRead,
     CustomerPage,
     CustomerQuery,
     CustomerRead,
     ExportRecord,
+    FinanceAnalysis,
     HistoryEntry,
+    HouseholdRead,
+    IncomeStatementRead,
+    JobOutputRead,
+    JobRead,
     LoginResponse,
     Me,
     OrgRead,
@@ -57,7 +63,8 @@ class ApiClient:
         self._http.close()
 
     # ------------------------------------------------------------------ plumbing
-    def _request(self, method: str, path: str, **kw: Any) -> Any:
+    def _request(self, method: str, path: str, *, raw: bool = False, **kw: Any) -> Any:
+        """The answer's JSON, or with `raw` its bytes (a PDF); an error answer raises."""
         headers = kw.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -78,6 +85,8 @@ class ApiClient:
             retry = r.headers.get("Retry-After", "")
             raise ApiError(r.status_code, body.get("code", f"http.{r.status_code}"), body.get("title", ""),
                            body.get("detail", ""), fields, body, int(retry) if retry.isdigit() else None)
+        if raw:
+            return r.content
         return r.json() if r.content else None
 
     def healthy(self) -> bool:
@@ -204,3 +213,77 @@ class ApiClient:
     def history(self, customer_id: int) -> list[HistoryEntry]:
         return Page[HistoryEntry].model_validate(
             self._request("GET", f"/customers/{customer_id}/history", params={"page_size": 200})).items
+
+    # ------------------------------------------------------------------ household finance
+    def household(self, customer_id: int) -> HouseholdRead:
+        return HouseholdRead.model_validate(self._request("GET", f"/customers/{customer_id}/household"))
+
+    def put_household(self, customer_id: int, version: int, members: list[dict[str, Any]]) -> HouseholdRead:
+        return HouseholdRead.model_validate(self._request(
+            "PUT", f"/customers/{customer_id}/household", json={"version": version, "members": members}))
+
+    def balance_sheets(self, customer_id: int) -> list[BalanceSheetRead]:
+        """Newest first (every snapshot: a household has a few a year at most)."""
+        return Page[BalanceSheetRead].model_validate(self._request(
+            "GET", f"/customers/{customer_id}/balance-sheets", params={"page_size": 200})).items
+
+    def income_statements(self, customer_id: int) -> list[IncomeStatementRead]:
+        return Page[IncomeStatementRead].model_validate(self._request(
+            "GET", f"/customers/{customer_id}/income-statements", params={"page_size": 200})).items
+
+    def save_balance_sheet(self, customer_id: int, as_of: str, lines: list[dict[str, Any]],
+                           sheet_id: int | None = None, version: int | None = None) -> BalanceSheetRead:
+        """A new sheet of `as_of`, or (with its id and version) the sheet's lines replaced."""
+        base = f"/customers/{customer_id}/balance-sheets"
+        body = self._request("POST", base, json={"as_of": as_of, "lines": lines}) if sheet_id is None else \
+            self._request("PATCH", f"{base}/{sheet_id}", json={"version": version, "lines": lines})
+        return BalanceSheetRead.model_validate(body)
+
+    def save_income_statement(self, customer_id: int, year: int, lines: list[dict[str, Any]],
+                              statement_id: int | None = None, version: int | None = None) -> IncomeStatementRead:
+        base = f"/customers/{customer_id}/income-statements"
+        body = self._request("POST", base, json={"year": year, "lines": lines}) if statement_id is None else \
+            self._request("PATCH", f"{base}/{statement_id}", json={"version": version, "lines": lines})
+        return IncomeStatementRead.model_validate(body)
+
+    def finance_analysis(self, customer_id: int, as_of: str | None = None, year: int | None = None
+                         ) -> FinanceAnalysis:
+        params = {k: v for k, v in (("as_of", as_of), ("year", year)) if v is not None}
+        return FinanceAnalysis.model_validate(self._request(
+            "GET", f"/customers/{customer_id}/finance-analysis", params=params))
+
+    def statement_pdf(self, customer_id: int, lang: str, as_of: str | None = None, year: int | None = None
+                      ) -> bytes:
+        """The printed statement (the server puts the print on the audit trail)."""
+        params: dict[str, Any] = {"lang": lang, **{k: v for k, v in (("as_of", as_of), ("year", year))
+                                                   if v is not None}}
+        data: bytes = self._request("GET", f"/customers/{customer_id}/statement", params=params, raw=True)
+        return data
+
+    # ------------------------------------------------------------------ jobs
+    def start_statement_batch(self, lang: str, manager_id: int | None = None, as_of: str | None = None,
+                              year: int | None = None) -> JobRead:
+        body = {"lang": lang, "manager_id": manager_id, "as_of": as_of, "year": year}
+        return JobRead.model_validate(self._request("POST", "/statements/batches", json=body))
+
+    def job(self, job_id: int) -> JobRead:
+        return JobRead.model_validate(self._request("GET", f"/jobs/{job_id}"))
+
+    def cancel_job(self, job_id: int) -> JobRead:
+        return JobRead.model_validate(self._request("POST", f"/jobs/{job_id}/cancel"))
+
+    def job_outputs(self, job_id: int) -> list[JobOutputRead]:
+        """Every file the job made, page after page."""
+        out: list[JobOutputRead] = []
+        page = 1
+        while True:
+            got = Page[JobOutputRead].model_validate(self._request(
+                "GET", f"/jobs/{job_id}/outputs", params={"page": page, "page_size": 200}))
+            out += got.items
+            if not got.items or len(out) >= got.total:
+                return out
+            page += 1
+
+    def job_output(self, job_id: int, output_id: int) -> bytes:
+        data: bytes = self._request("GET", f"/jobs/{job_id}/outputs/{output_id}", raw=True)
+        return data

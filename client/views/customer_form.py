@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from client.i18n import enum_labels, error_message, field_labels, label, tr
 from client.problems import Kind, problem_of
 from client.views.history import HistoryTable, display_value, value_text
-from client.views.widgets import Countdown
+from client.views.widgets import Countdown, LazyPage
 from shared.enums import CustomerType
 from shared.masking import mask_id_number, mask_phone
 from shared.permissions import Action, Resource, actions_for_fields
@@ -226,7 +226,19 @@ def _history_tab(form: CustomerProfileForm) -> tuple[str, QWidget] | None:
     return (tr("History"), form.history) if form.controller.may(Action.CUSTOMER_HISTORY) else None
 
 
-WORKSPACE_TABS: list[TabFactory] = [_history_tab]
+def _finances_tab(form: CustomerProfileForm) -> tuple[str, QWidget] | None:
+    """Household finances (issue 14): the account manager's and the branch managers'."""
+    if form.customer_id is None or not form.controller.may(Action.CUSTOMER_FINANCE_READ):
+        return None
+    controller, customer_id = form.controller, form.customer_id
+
+    def build() -> QWidget:
+        from client.views.finances import FinancesTab  # Qt Charts and Qt PDF load with it
+        return FinancesTab(controller, customer_id)
+    return tr("Finances"), LazyPage(build)
+
+
+WORKSPACE_TABS: list[TabFactory] = [_finances_tab, _history_tab]
 
 
 class CustomerProfileForm(QWidget):

@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
             hasattr(self.tabs.currentWidget(), "export_source")))
         self.export_action.setEnabled(hasattr(self.tabs.currentWidget(), "export_source"))
         action(view, tr("Close tab"), "Ctrl+W", lambda: self.close_tab(self.tabs.currentIndex()))
+        if controller.may("customer.statement_print"):
+            self.batch_action = action(view, tr("Print statements for my customers..."), "Ctrl+Shift+P",
+                                       self.print_statements)
         lang_menu = self.menuBar().addMenu(tr("&Language"))
         for code, name in LANGUAGES.items():
             act = QAction(name, self)
@@ -202,6 +205,11 @@ class MainWindow(QMainWindow):
         return [*rows, (tr("Save"), save), (tr("Open the customer chosen / the one found"), tr("Enter")),
                 (tr("From the search box into the results"), tr("Down arrow")), (tr("Next field"), tr("Tab")),
                 (tr("Clear the search box; close a dialog without its changes"), tr("Esc"))]
+
+    def print_statements(self) -> None:
+        """A batch of financial statements, printed by the server, saved into a folder."""
+        from client.views.finances import BatchStatements
+        BatchStatements(self.controller, self).open()
 
     def show_shortcuts(self) -> QMessageBox:
         rows = "".join(f"<tr><td style='padding-right:16px'><b>{html.escape(keys)}</b></td>"

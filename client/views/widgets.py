@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, QObject, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -256,3 +257,23 @@ class Pager(Generic[R]):
         else:
             self.model.set_rows([])  # the rows of the list before would read as this one's
         self.failed(err)
+
+
+class LazyPage(QWidget):
+    """A tab's page built the first time it is shown: a workspace opens at once, and a
+    page that costs (charts, its own requests) is paid for only by who looks at it."""
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build: Callable[[], QWidget] | None = build
+        self.page: QWidget | None = None
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._build is not None:
+            build, self._build = self._build, None
+            self.page = build()
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self.page)
+        super().showEvent(event)

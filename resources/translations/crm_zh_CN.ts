@@ -216,6 +216,22 @@
       <translation>查看后台任务</translation>
     </message>
     <message>
+      <source>Cancel a background job</source>
+      <translation>取消后台任务</translation>
+    </message>
+    <message>
+      <source>Print financial statements</source>
+      <translation>打印家庭财务报告</translation>
+    </message>
+    <message>
+      <source>Print financial statement</source>
+      <translation>打印家庭财务报告</translation>
+    </message>
+    <message>
+      <source>Print a batch of financial statements</source>
+      <translation>批量打印家庭财务报告</translation>
+    </message>
+    <message>
       <source>Succeeded</source>
       <translation>成功</translation>
     </message>
@@ -282,6 +298,10 @@
     <message>
       <source>Income table</source>
       <translation>年度收支表</translation>
+    </message>
+    <message>
+      <source>Background job</source>
+      <translation>后台任务</translation>
     </message>
     <message>
       <source>the account is locked</source>
@@ -940,6 +960,22 @@
       <translation>该客户已有该日期的资产负债表</translation>
     </message>
     <message>
+      <source>There is no balance sheet or income table to print yet</source>
+      <translation>尚无可打印的资产负债表或收支表</translation>
+    </message>
+    <message>
+      <source>Too many customers for one batch: print a manager's book at a time</source>
+      <translation>一次批量的客户过多：请按客户经理分批打印</translation>
+    </message>
+    <message>
+      <source>You may no longer print these statements</source>
+      <translation>您已无权打印这些报告</translation>
+    </message>
+    <message>
+      <source>The background job has already ended</source>
+      <translation>后台任务已经结束</translation>
+    </message>
+    <message>
       <source>The list holds too many rows for one export: narrow it first</source>
       <translation>列表行数过多，无法一次导出：请先缩小范围</translation>
     </message>
@@ -1125,6 +1161,42 @@
       <translation>已批准</translation>
     </message>
     <message>
+      <source>Self</source>
+      <translation>本人</translation>
+    </message>
+    <message>
+      <source>Spouse</source>
+      <translation>配偶</translation>
+    </message>
+    <message>
+      <source>Child</source>
+      <translation>子女</translation>
+    </message>
+    <message>
+      <source>Parent</source>
+      <translation>父母</translation>
+    </message>
+    <message>
+      <source>Other relative</source>
+      <translation>其他亲属</translation>
+    </message>
+    <message>
+      <source>Waiting</source>
+      <translation>等待中</translation>
+    </message>
+    <message>
+      <source>Running</source>
+      <translation>进行中</translation>
+    </message>
+    <message>
+      <source>Done</source>
+      <translation>已完成</translation>
+    </message>
+    <message>
+      <source>Cancelled</source>
+      <translation>已取消</translation>
+    </message>
+    <message>
       <source>Unsaved changes</source>
       <translation>有未保存的修改</translation>
     </message>
@@ -1267,6 +1339,10 @@
     <message>
       <source>%1 entries (newest first)</source>
       <translation>%1 条记录（最新在前）</translation>
+    </message>
+    <message>
+      <source>Finances</source>
+      <translation>家庭财务</translation>
     </message>
     <message>
       <source>Identity</source>
@@ -1441,6 +1517,398 @@
       <translation>已导出 %1 行到 %2</translation>
     </message>
     <message>
+      <source>Not an amount (such as 12,000.50)</source>
+      <translation>不是金额（例如 12,000.50）</translation>
+    </message>
+    <message>
+      <source>An amount cannot be negative</source>
+      <translation>金额不能为负数</translation>
+    </message>
+    <message>
+      <source>At most two decimal places</source>
+      <translation>最多两位小数</translation>
+    </message>
+    <message>
+      <source>At most 999,999,999,999.99</source>
+      <translation>最大为 999,999,999,999.99</translation>
+    </message>
+    <message>
+      <source>Total assets</source>
+      <translation>资产合计</translation>
+    </message>
+    <message>
+      <source>Total liabilities</source>
+      <translation>负债合计</translation>
+    </message>
+    <message>
+      <source>Net worth</source>
+      <translation>净资产</translation>
+    </message>
+    <message>
+      <source>Total income</source>
+      <translation>收入合计</translation>
+    </message>
+    <message>
+      <source>Total expenses</source>
+      <translation>支出合计</translation>
+    </message>
+    <message>
+      <source>Savings</source>
+      <translation>年结余</translation>
+    </message>
+    <message>
+      <source>Add line…</source>
+      <translation>添加项目…</translation>
+    </message>
+    <message>
+      <source>Add a line you name to a group (Insert: to the current row's group)</source>
+      <translation>向分组添加自定义项目（Insert 键：添加到当前行所在分组）</translation>
+    </message>
+    <message>
+      <source>Remove line</source>
+      <translation>删除项目</translation>
+    </message>
+    <message>
+      <source>Clear line</source>
+      <translation>清空项目</translation>
+    </message>
+    <message>
+      <source>Household</source>
+      <translation>家庭</translation>
+    </message>
+    <message>
+      <source>Amount</source>
+      <translation>金额</translation>
+    </message>
+    <message>
+      <source>Name this line</source>
+      <translation>为此项目命名</translation>
+    </message>
+    <message>
+      <source>Income that belongs to no one member, and the expenses</source>
+      <translation>不属于某一成员的收入，以及各项支出</translation>
+    </message>
+    <message>
+      <source>Member %1</source>
+      <translation>成员 %1</translation>
+    </message>
+    <message>
+      <source>(name this line)</source>
+      <translation>（请为此项目命名）</translation>
+    </message>
+    <message>
+      <source>%1 pasted values found no cell below and were not entered</source>
+      <translation>%1 个粘贴的数值下方已无单元格，未录入</translation>
+    </message>
+    <message>
+      <source>Now minus %1</source>
+      <translation>当前值减 %1</translation>
+    </message>
+    <message>
+      <source>Change: %1</source>
+      <translation>变动：%1</translation>
+    </message>
+    <message>
+      <source>A statement holds at most %1 lines</source>
+      <translation>一张报表最多 %1 个项目</translation>
+    </message>
+    <message>
+      <source>Item</source>
+      <translation>项目</translation>
+    </message>
+    <message>
+      <source>Total</source>
+      <translation>合计</translation>
+    </message>
+    <message>
+      <source>Change</source>
+      <translation>变动</translation>
+    </message>
+    <message>
+      <source>To correct</source>
+      <translation>待更正</translation>
+    </message>
+    <message>
+      <source>%1: %2; now: %3</source>
+      <translation>%1：%2；当前：%3</translation>
+    </message>
+    <message>
+      <source>Financial ratios</source>
+      <translation>财务比率</translation>
+    </message>
+    <message>
+      <source>Asset mix</source>
+      <translation>资产结构</translation>
+    </message>
+    <message>
+      <source>Liability mix</source>
+      <translation>负债结构</translation>
+    </message>
+    <message>
+      <source>No assets</source>
+      <translation>无资产</translation>
+    </message>
+    <message>
+      <source>No liabilities</source>
+      <translation>无负债</translation>
+    </message>
+    <message>
+      <source>Net worth (CNY)</source>
+      <translation>净资产（元）</translation>
+    </message>
+    <message>
+      <source>No figures to show yet</source>
+      <translation>尚无可显示的数据</translation>
+    </message>
+    <message>
+      <source>Net worth and savings ratio over time</source>
+      <translation>净资产与结余比率走势</translation>
+    </message>
+    <message>
+      <source>Save as PDF</source>
+      <translation>另存为 PDF</translation>
+    </message>
+    <message>
+      <source>PDF document (*.pdf)</source>
+      <translation>PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+      <source>Statement preview</source>
+      <translation>报告预览</translation>
+    </message>
+    <message>
+      <source>Page</source>
+      <translation>页</translation>
+    </message>
+    <message>
+      <source>Ratio</source>
+      <translation>比率</translation>
+    </message>
+    <message>
+      <source>Value</source>
+      <translation>数值</translation>
+    </message>
+    <message>
+      <source>Reference range</source>
+      <translation>参考范围</translation>
+    </message>
+    <message>
+      <source>Verdict</source>
+      <translation>评价</translation>
+    </message>
+    <message>
+      <source>No balance sheet yet</source>
+      <translation>尚无资产负债表</translation>
+    </message>
+    <message>
+      <source>Print</source>
+      <translation>打印</translation>
+    </message>
+    <message>
+      <source>The statement could not be printed</source>
+      <translation>报告未能打印</translation>
+    </message>
+    <message>
+      <source>Zoom out</source>
+      <translation>缩小</translation>
+    </message>
+    <message>
+      <source>Zoom in</source>
+      <translation>放大</translation>
+    </message>
+    <message>
+      <source>Fit width</source>
+      <translation>适合宽度</translation>
+    </message>
+    <message>
+      <source>Print...</source>
+      <translation>打印...</translation>
+    </message>
+    <message>
+      <source>Save as PDF...</source>
+      <translation>另存为 PDF...</translation>
+    </message>
+    <message>
+      <source>The statement could not be shown</source>
+      <translation>报告无法显示</translation>
+    </message>
+    <message>
+      <source>Reference ranges version %1</source>
+      <translation>参考范围版本 %1</translation>
+    </message>
+    <message>
+      <source>Not shown</source>
+      <translation>未显示</translation>
+    </message>
+    <message>
+      <source>Page %1 of %2</source>
+      <translation>第 %1 页，共 %2 页</translation>
+    </message>
+    <message>
+      <source>New income table</source>
+      <translation>新建年度收支表</translation>
+    </message>
+    <message>
+      <source>Add member</source>
+      <translation>添加成员</translation>
+    </message>
+    <message>
+      <source>Remove member</source>
+      <translation>删除成员</translation>
+    </message>
+    <message>
+      <source>The balance sheet's date</source>
+      <translation>资产负债表日期</translation>
+    </message>
+    <message>
+      <source>The income table's year</source>
+      <translation>收支表年度</translation>
+    </message>
+    <message>
+      <source>New balance sheet...</source>
+      <translation>新建资产负债表...</translation>
+    </message>
+    <message>
+      <source>New year...</source>
+      <translation>新建年度...</translation>
+    </message>
+    <message>
+      <source>Compare with previous</source>
+      <translation>与上期比较</translation>
+    </message>
+    <message>
+      <source>Save the household, the balance sheet and the income table (Ctrl+S)</source>
+      <translation>保存家庭成员、资产负债表和收支表（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Statement...</source>
+      <translation>财务报告...</translation>
+    </message>
+    <message>
+      <source>Preview, print or save the customer's financial statement</source>
+      <translation>预览、打印或保存客户的家庭财务报告</translation>
+    </message>
+    <message>
+      <source>Income and expenses</source>
+      <translation>收支储蓄</translation>
+    </message>
+    <message>
+      <source>Financial statement</source>
+      <translation>家庭财务报告</translation>
+    </message>
+    <message>
+      <source>Print statements for my customers</source>
+      <translation>批量打印我的客户的财务报告</translation>
+    </message>
+    <message>
+      <source>Choose...</source>
+      <translation>选择...</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>Save into folder</source>
+      <translation>保存到文件夹</translation>
+    </message>
+    <message>
+      <source>Printing statements...</source>
+      <translation>正在打印报告...</translation>
+    </message>
+    <message>
+      <source>Saving statements...</source>
+      <translation>正在保存报告...</translation>
+    </message>
+    <message>
+      <source>Relation</source>
+      <translation>关系</translation>
+    </message>
+    <message>
+      <source>No balance sheet or income table yet: start one with "New balance sheet".</source>
+      <translation>尚无资产负债表或收支表：请点“新建资产负债表”开始。</translation>
+    </message>
+    <message>
+      <source>Discard the changes you have not saved?</source>
+      <translation>放弃尚未保存的修改吗？</translation>
+    </message>
+    <message>
+      <source>New balance sheet</source>
+      <translation>新建资产负债表</translation>
+    </message>
+    <message>
+      <source>This customer has a balance sheet of that date already: choose it above.</source>
+      <translation>该客户已有该日期的资产负债表：请在上方选择。</translation>
+    </message>
+    <message>
+      <source>This customer has an income table of that year already: choose it above.</source>
+      <translation>该客户已有该年度的收支表：请在上方选择。</translation>
+    </message>
+    <message>
+      <source>There is no earlier balance sheet or income table to compare with.</source>
+      <translation>没有更早的资产负债表或收支表可供比较。</translation>
+    </message>
+    <message>
+      <source>Changes not saved yet (Ctrl+S saves)</source>
+      <translation>修改尚未保存（Ctrl+S 保存）</translation>
+    </message>
+    <message>
+      <source>Save first: the statement prints what is saved.</source>
+      <translation>请先保存：报告打印的是已保存的数据。</translation>
+    </message>
+    <message>
+      <source>Printed statements are on the audit trail.</source>
+      <translation>打印的报告均记入审计日志。</translation>
+    </message>
+    <message>
+      <source>Choose an existing folder to save the statements into.</source>
+      <translation>请选择一个已存在的文件夹来保存报告。</translation>
+    </message>
+    <message>
+      <source>Balance sheet as of</source>
+      <translation>资产负债表日期</translation>
+    </message>
+    <message>
+      <source>Income table of</source>
+      <translation>收支表年度</translation>
+    </message>
+    <message>
+      <source>Some amounts are not valid: correct the marked cells first.</source>
+      <translation>部分金额无效：请先更正标记的单元格。</translation>
+    </message>
+    <message>
+      <source>Reload to see their figures; yours stay on screen until then.</source>
+      <translation>请重新加载以查看对方的数据；在此之前您的数据保留在屏幕上。</translation>
+    </message>
+    <message>
+      <source>new</source>
+      <translation>新</translation>
+    </message>
+    <message>
+      <source>: </source>
+      <translation>：</translation>
+    </message>
+    <message>
+      <source>Printing statements: %1 of %2</source>
+      <translation>正在打印报告：%1 / %2</translation>
+    </message>
+    <message>
+      <source>The batch stopped: %1</source>
+      <translation>批量打印已停止：%1</translation>
+    </message>
+    <message>
+      <source>Member</source>
+      <translation>成员</translation>
+    </message>
+    <message>
+      <source>Saving statements: %1 of %2</source>
+      <translation>正在保存报告：%1 / %2</translation>
+    </message>
+    <message>
+      <source>%1 statements saved in %2</source>
+      <translation>已将 %1 份报告保存到 %2</translation>
+    </message>
+    <message>
       <source>What</source>
       <translation>操作</translation>
     </message>
@@ -1539,6 +2007,10 @@
     <message>
       <source>Find a customer</source>
       <translation>查找客户</translation>
+    </message>
+    <message>
+      <source>Print statements for my customers...</source>
+      <translation>批量打印我的客户的财务报告...</translation>
     </message>
     <message>
       <source>This tab holds no list to export</source>

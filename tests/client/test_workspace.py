@@ -99,11 +99,11 @@ def test_a_required_mark_goes_once_the_field_is_filled(qtbot, live):
 def test_later_work_plugs_a_tab_into_the_workspace_without_touching_the_others(qtbot, live, monkeypatch):
     page = QWidget()
     monkeypatch.setattr(customer_form, "WORKSPACE_TABS",
-                        [*customer_form.WORKSPACE_TABS, lambda form: ("Finances", page)])
+                        [*customer_form.WORKSPACE_TABS, lambda form: ("Accounts", page)])
     form = opened(qtbot, "manager", own_customer(live.url), live.url)
-    assert [form.tabs.tabText(i) for i in range(form.tabs.count())] == ["Profile", "History", "Finances"]
+    assert [form.tabs.tabText(i) for i in range(form.tabs.count())] == ["Profile", "Finances", "History", "Accounts"]
     new = opened(qtbot, "manager", None, live.url)
-    assert new.tabs.count() == 1  # a customer not yet saved has no history or finances
+    assert new.tabs.count() == 1  # a customer not yet saved has no history, finances or accounts
 
 
 # ----------------------------------------------------------------------------- corporate customers
