@@ -750,9 +750,19 @@ class CustomerProfileForm(QWidget):
     def _failed(self, err: ApiError) -> None:
         self.status.setText(problem_of(err).message)
 
+    def tabs_dirty(self) -> bool:
+        """A workspace tab (the finances) holds edits not saved yet."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            page = page.page if isinstance(page, LazyPage) else page
+            dirty = getattr(page, "is_dirty", None)
+            if page is not self and callable(dirty) and dirty():
+                return True
+        return False
+
     def confirm_close(self) -> bool:
-        """Guard against losing unsaved edits."""
-        if not self.is_dirty():
+        """Guard against losing unsaved edits, the profile's or a tab's."""
+        if not self.is_dirty() and not self.tabs_dirty():
             return True
         answer = QMessageBox.question(self, tr("Unsaved changes"),
                                       tr("This customer has unsaved changes. Discard them?"),

@@ -222,3 +222,24 @@ def test_no_folder_no_batch(qtbot, live):
     dialog.folder.setText("/no/such/folder")
     dialog.start()
     assert "existing folder" in dialog.error.text() and dialog.job is None
+
+
+def test_closing_the_customer_with_unsaved_figures_asks_first(qtbot, live, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from client.views.widgets import LazyPage
+    cid = new_customer(live.url, 7)
+    form = CustomerProfileForm(controller_for(live.url, "manager"), cid)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitUntil(lambda: form.version is not None, timeout=10000)
+    lazy = next(form.tabs.widget(i) for i in range(form.tabs.count()) if form.tabs.tabText(i) == "Finances")
+    assert isinstance(lazy, LazyPage) and lazy.page is None  # not built until looked at
+    form.tabs.setCurrentWidget(lazy)
+    assert isinstance(lazy.page, FinancesTab)
+    qtbot.waitUntil(lambda: lazy.page.data is not None, timeout=10000)
+    assert form.confirm_close()  # nothing typed: closes without a question
+    lazy.page.new_sheet(date(2026, 6, 30))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    assert not form.confirm_close() and asked
