@@ -600,11 +600,11 @@ def print_document(doc: QPdfDocument, printer: QPrinter) -> bool:
             points = doc.pagePointSize(index)
             if points.width() <= 0 or points.height() <= 0:
                 continue
-            image = doc.render(index, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)),
-                               fillColor=QColor("white"))
+            image = doc.render(index, QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72)))
             scale = min(area.width() / points.width(), area.height() / points.height())
             width, height = points.width() * scale, points.height() * scale
             target = QRectF(area.x() + (area.width() - width) / 2, area.y(), width, height)
+            painter.fillRect(target, QColor("white"))  # the page's own background may be transparent
             painter.drawImage(target, image)
     finally:
         painter.end()
