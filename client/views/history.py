@@ -3,18 +3,34 @@ stored values shown as the user knows them (org names, translated codes). The pr
 form's History tab and the auditor's trail both use it."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
-from client.i18n import field_labels, label, tr
+from client.i18n import current_language, field_labels, label, tr
+from shared.finance_words import LINE_WORDS, word
 from shared.schemas import HistoryEntry
 
 if TYPE_CHECKING:
     from client.app import Controller
 
 CHOICES = ("gender", "marital_status", "education", "income_band", "lifecycle_stage")
+#: A statement line's history field: `balance_sheet.cash`, `balance_sheet.other_liquid[金条]`,
+#: `income_statement.wages#12` (server/services/finance.py, `_by_line`).
+_LINE_FIELD = re.compile(r"(balance_sheet|income_statement)\.(\w+)(?:\[(.*)\])?(?:#(\d+))?")
+
+
+def field_name(field: str) -> str:
+    """A history entry's field in the user's words, a statement line's included."""
+    m = _LINE_FIELD.fullmatch(field)
+    if m is None:
+        return {"household": tr("Household members")}.get(field) or field_labels().get(field, field)
+    kind, line_type, line_label, member = m.groups()
+    statement = tr("Balance sheet") if kind == "balance_sheet" else tr("Income table")
+    name = line_label or (word(LINE_WORDS[line_type], current_language()) if line_type in LINE_WORDS else line_type)
+    return f"{statement} · {name}" + (f" ({tr('member')} {member})" if member else "")
 
 
 def value_text(v: Any) -> str:
@@ -38,11 +54,10 @@ class HistoryTable(QTableWidget):
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
     def show_entries(self, entries: list[HistoryEntry]) -> None:
-        names = field_labels()
         self.setRowCount(len(entries))
         for row, e in enumerate(entries):
             cells = (e.at.astimezone().strftime("%Y-%m-%d %H:%M"), e.actor.display_name if e.actor else "",
-                     label("action", e.action), names.get(e.field or "", e.field or ""),
+                     label("action", e.action), field_name(e.field or ""),
                      e.old_label or self.display(e.field or "", e.old),
                      e.new_label or self.display(e.field or "", e.new))
             for col, text in enumerate(cells):

@@ -1921,6 +1921,14 @@
       <translation>修改后</translation>
     </message>
     <message>
+      <source>member</source>
+      <translation>成员</translation>
+    </message>
+    <message>
+      <source>Household members</source>
+      <translation>家庭成员</translation>
+    </message>
+    <message>
       <source>Branch CRM - Log in</source>
       <translation>网点客户关系管理 - 登录</translation>
     </message>

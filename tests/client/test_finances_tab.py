@@ -243,3 +243,12 @@ def test_closing_the_customer_with_unsaved_figures_asks_first(qtbot, live, monke
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
     assert not form.confirm_close() and asked
+
+
+def test_the_history_names_a_statement_line_in_the_users_words():
+    from client.views.history import field_name
+    assert field_name("balance_sheet.cash") == "Balance sheet · Cash"
+    assert field_name("balance_sheet.other_liquid[金条]") == "Balance sheet · 金条"
+    assert field_name("income_statement.wages#12") == "Income table · Wages (member 12)"
+    assert field_name("household") == "Household members"
+    assert field_name("phone") == "Mobile"
