@@ -76,7 +76,8 @@ if TYPE_CHECKING:
 
 TEXTS = ("name", "id_number", "uscc", "phone", "address", "occupation", "employer")
 #: A field that cannot be typed in does not look like one that can (as disabled lists do).
-READ_ONLY_STYLE = 'QLineEdit[readOnly="true"], QDateEdit[readOnly="true"] { background: palette(window); }'
+READ_ONLY_STYLE = ('QLineEdit[readOnly="true"], QDateEdit[readOnly="true"] { background: palette(window); }'
+                   ' QLabel[role="field-error"] { color: #b00020; }')
 #: The profile's groups (key, title, fields), the first two in the left column.
 GROUPS: tuple[tuple[str, Callable[[], str], tuple[str, ...]], ...] = (
     ("identity", lambda: tr("Identity"), ("type", "name", "gender", "birth_date", "id_number", "uscc")),
@@ -380,7 +381,7 @@ class CustomerProfileForm(QWidget):
         # the error beside its input, its room kept while hidden: an error appearing
         # moves nothing on the form (under the input it pushed every row below down)
         err = QLabel()
-        err.setStyleSheet("color: #b00020")
+        err.setProperty("role", "field-error")  # coloured by the form's one style sheet (one per label cost ~1 ms each)
         err.setWordWrap(True)
         policy = err.sizePolicy()
         policy.setRetainSizeWhenHidden(True)

@@ -251,3 +251,11 @@ def test_every_caption_of_the_profile_is_a_label_of_its_input(qtbot, live):
     form = opened(qtbot, "manager", None, live.url)
     for f, caption in form.captions.items():
         assert isinstance(caption, QLabel) and caption.buddy() is form.inputs[f], f
+
+
+def test_a_fields_error_reads_in_the_error_colour(qtbot, live):
+    form = opened(qtbot, "manager", None, live.url)
+    form.show_error("name", "field.required")
+    err = form.errors["name"]
+    assert err.isVisible() and err.text()
+    assert err.palette().color(err.foregroundRole()).name() == "#b00020"

@@ -23,6 +23,10 @@ def _search_page_and_save(qtbot, w: MainWindow, url: str) -> list[float]:  # typ
     qtbot.waitUntil(lambda: search._shown is not None and search._shown[1].q is None, timeout=10000)
     w.tabs.setCurrentWidget(search)
     qtbot.wait(200)  # the window has settled (first paint, fonts)
+    # the test's own look at the server, before the watchdog runs: a synchronous call
+    # here (a new HTTP client builds its TLS context, ~100-300 ms) was the test's stall,
+    # not the client's
+    total = api_as(url, "president").search_customers(CustomerQuery(), 1, 1).total
     dog = UiWatchdog()
     dog.start()
     for q in ("zsf", "wang", "li", "chen", "zhang"):
@@ -33,7 +37,6 @@ def _search_page_and_save(qtbot, w: MainWindow, url: str) -> list[float]:  # typ
             qtbot.wait(80)
         qtbot.waitUntil(lambda q=q: search._shown is not None and search._shown[1].q == q, timeout=10000)
     search.query.clear()
-    total = api_as(url, "president").search_customers(CustomerQuery(), 1, 1).total
     assert total > 100  # the demo branch: several pages
     qtbot.waitUntil(lambda: search._shown is not None and search._shown[1].q is None, timeout=10000)
     while search.model.rowCount() < total:
