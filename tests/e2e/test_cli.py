@@ -122,6 +122,10 @@ def test_serve_with_two_workers(server_env, tmp_path):
             with httpx.Client() as c:  # a new connection each time, spread over the workers
                 assert c.get(base + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
                              ).status_code == 200
+        # both processes start; the second may still be importing when the first answers
+        deadline = time.monotonic() + 60
+        while log.read_text().count("Started server process") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert log.read_text().count("Started server process") >= 2
     finally:
         proc.terminate()
