@@ -349,11 +349,12 @@ def _iso_date(value: str) -> date:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from server.demo import DEMO_PASSWORD, seed_demo
+    from server.demo import DEMO_PASSWORD, demo_settings, seed_demo
     from server.migrate import upgrade
     tmp = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     url = f"sqlite:///{tmp / 'demo.sqlite3'}"
-    settings = get_settings(database_url=url, profile="development", key_file=str(tmp / "keys.json"), mfa_roles="")
+    settings = get_settings(database_url=url, profile="development", key_file=str(tmp / "keys.json"), mfa_roles="",
+                            **demo_settings())
     engine = make_engine(url)
     upgrade(engine)
     create_key_file(settings.resolved_key_file)

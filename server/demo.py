@@ -7,6 +7,7 @@ gives the same data.
 """
 from __future__ import annotations
 
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ from shared.validators import id_check_char
 
 #: One password for every demo login (satisfies shared/passwords.py).
 DEMO_PASSWORD = "Demo-Branch-2026"
+#: The demo bank's name on printed statements (`CRM_BANK_NAME`, unless one is set).
+DEMO_BANK = "杭州示范商业银行"
 SEED = 20260101
 #: Ages are computed against a fixed date so that the data does not depend on the day it is made.
 REF_DATE = date(2026, 1, 1)
@@ -192,6 +195,12 @@ BRANCH_SHARE = (0.40, 0.30, 0.30)
 BOOKS = {"B1": [("manager", 0.55), ("manager2", 0.37)], "B2": [("cx_manager1", 0.50), ("cx_manager2", 0.42)],
          "B3": [("gx_manager1", 0.48), ("gx_manager2", 0.44)]}
 PRESIDENTS = {"B1": "president", "B2": "cx_president", "B3": "gx_president"}
+
+
+def demo_settings() -> dict[str, str]:
+    """What a demo server sets beyond the defaults: the demo bank's name on statements,
+    unless `CRM_BANK_NAME` names one."""
+    return {} if os.environ.get("CRM_BANK_NAME") else {"bank_name": DEMO_BANK}
 
 
 def _actor(user: User, action: Action) -> Actor:

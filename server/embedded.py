@@ -31,10 +31,10 @@ class EmbeddedServer:
 
 
 def start_embedded(directory: Path, customers: int = 80) -> EmbeddedServer:
-    from server.demo import seed_demo
+    from server.demo import demo_settings, seed_demo
     url = f"sqlite:///{directory / 'embedded.sqlite3'}"
     settings = get_settings(database_url=url, key_file=str(directory / "keys.json"), profile="development",
-                            mfa_roles="")
+                            mfa_roles="", **demo_settings())
     engine = make_engine(url)
     upgrade(engine)
     create_key_file(settings.resolved_key_file)

@@ -17,7 +17,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ WORDS = {
 }
 VERDICT_COLOURS = {Verdict.HEALTHY: colors.HexColor("#1b7f3b"), Verdict.ATTENTION: colors.HexColor("#b35c00"),
                    Verdict.NOT_APPLICABLE: colors.HexColor("#666666")}
+TENTH = Decimal("0.1")
 MIX_COLOURS = [colors.HexColor(c) for c in ("#1d4f91", "#3f8fd2", "#9cc3e6")]
 
 
@@ -153,8 +154,9 @@ def render(data: StatementData) -> bytes:
 
     styles = {
         "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4),
+        # a heading never ends a page apart from what it heads
         "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4,
-                            textColor=colors.HexColor("#1d4f91")),
+                            textColor=colors.HexColor("#1d4f91"), keepWithNext=1),
         "p": ParagraphStyle("p", fontName=font, fontSize=9, leading=13),
         "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11, textColor=colors.HexColor("#555555")),
     }
@@ -164,7 +166,7 @@ def render(data: StatementData) -> bytes:
              [w(WORDS["as_of"]), data.as_of.isoformat() if data.as_of else "—", w(WORDS["year"]),
               str(data.year) if data.year else "—"],
              [w(WORDS["branch"]), data.branch, w(WORDS["manager"]), data.manager or "—"]]
-    story.append(_table(facts, font, [25 * mm, 60 * mm, 25 * mm, 64 * mm], header=False))
+    story.append(_table(facts, font, [26 * mm, 56 * mm, 34 * mm, 58 * mm], header=False))  # "Account manager" fits
 
     story.append(Paragraph(both(HEADINGS["balance"]), styles["h"]))
     if data.balance is None:
@@ -255,10 +257,12 @@ def _asset_mix(balance: BalanceTotals, font: str, w: Any) -> Drawing:
         d.add(String(0, 25 * mm, "—", fontName=font, fontSize=9))
         return d
     pie = Pie()
-    pie.x, pie.y, pie.width, pie.height = 10 * mm, 5 * mm, 45 * mm, 45 * mm
+    # centred: the side labels need room on both sides within the margins
+    pie.x, pie.y, pie.width, pie.height = 62 * mm, 5 * mm, 45 * mm, 45 * mm
     pie.data = [float(v) for v in values]  # drawing only: the figures printed are the Decimals
     total = sum(values)
-    pie.labels = [f"{w(GROUP_WORDS[g])} {v / total * 100:.1f}%" for g, v in zip(ASSET_GROUPS, values, strict=True)]
+    pie.labels = [f"{w(GROUP_WORDS[g])} {(v / total * 100).quantize(TENTH, ROUND_HALF_UP)} %"
+                  for g, v in zip(ASSET_GROUPS, values, strict=True)]
     pie.slices.fontName = font
     pie.slices.fontSize = 8
     pie.slices.strokeColor = colors.white

@@ -1230,6 +1230,7 @@ class StatementEditor(QWidget):
             messages.append(tr("A statement holds at most %1 lines").replace("%1", str(MAX_STATEMENT_LINES)))
         self.general_errors.setText("\n".join(messages))
         self.general_errors.setVisible(bool(messages))
+        self._show_problems_column()
 
     def _pasted(self, missed: int) -> None:
         self._notice = (tr("%1 pasted values found no cell below and were not entered").replace("%1", str(missed))
@@ -1363,6 +1364,13 @@ class StatementEditor(QWidget):
             header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(i, width)
         self._fit_figures()
+        self._show_problems_column()
+
+    def _show_problems_column(self) -> None:
+        """The "To correct" column only while something is to correct: the figures get its room."""
+        m = self.model
+        col = m.column_of("problem")
+        self.table.setColumnHidden(col, not any(m.problems(row) for row in m.rows))
 
     def _fit_figures(self) -> None:
         """Widen a figures' column whose text no longer fits (never narrow it)."""

@@ -249,6 +249,9 @@ class FinancesTab(QWidget):
         self.sheet_box.setToolTip(tr("The balance sheet's date"))
         self.year_box = QComboBox()
         self.year_box.setToolTip(tr("The income table's year"))
+        for box in (self.sheet_box, self.year_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.setMinimumContentsLength(10)  # "2025-12-31" whole, and "(new)" beside it
         self.sheet_box.activated.connect(self._sheet_chosen)
         self.year_box.activated.connect(self._year_chosen)
         self.toolbar.addWidget(QLabel(tr("Balance sheet as of") + " "))
@@ -262,14 +265,15 @@ class FinancesTab(QWidget):
         self.compare_action = self.toolbar.addAction(tr("Compare with previous"), self._compare)
         self.compare_action.setCheckable(True)
         self.toolbar.addSeparator()
-        self.save_action = QAction(tr("Save"), self)
+        # the workspace's own Save (above the tabs) is the profile's: these say what they are for
+        self.save_action = QAction(tr("Save finances"), self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.save_action.setToolTip(tr("Save the household, the balance sheet and the income table (Ctrl+S)"))
         self.save_action.triggered.connect(self.save)
         self.addAction(self.save_action)
         self.toolbar.addAction(self.save_action)
-        self.reload_action = self.toolbar.addAction(tr("Reload"), self.reload)
+        self.reload_action = self.toolbar.addAction(tr("Reload finances"), self.reload)
         self.preview_action = self.toolbar.addAction(tr("Statement..."), self.preview)
         self.preview_action.setToolTip(tr("Preview, print or save the customer's financial statement"))
         for a in (self.new_sheet_action, self.new_year_action, self.save_action):
@@ -306,6 +310,8 @@ class FinancesTab(QWidget):
         split.addWidget(scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([800, 540])  # the figures first; the ratios beside them
+        self.ratio_panel.table.horizontalHeader().setStretchLastSection(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)

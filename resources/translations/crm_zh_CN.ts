@@ -1777,8 +1777,16 @@
       <translation>与上期比较</translation>
     </message>
     <message>
+      <source>Save finances</source>
+      <translation>保存财务数据</translation>
+    </message>
+    <message>
       <source>Save the household, the balance sheet and the income table (Ctrl+S)</source>
       <translation>保存家庭成员、资产负债表和收支表（Ctrl+S）</translation>
+    </message>
+    <message>
+      <source>Reload finances</source>
+      <translation>重新加载财务数据</translation>
     </message>
     <message>
       <source>Statement...</source>

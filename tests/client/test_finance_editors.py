@@ -506,3 +506,15 @@ def test_group_and_line_words_follow_the_language(qtbot, qapp) -> None:  # type:
         assert row_of(editor, "流动性资产") < row_of(editor, "现金") < row_of(editor, "投资性资产")
     finally:
         i18n.set_language(qapp, "en")
+
+
+def test_the_to_correct_column_is_there_only_while_something_is_to_correct(qtbot) -> None:  # type: ignore[no-untyped-def]
+    editor = shown(qtbot, "balance")
+    editor.set_lines([line("cash", "100.00")])
+    problem = editor.model.column_of("problem")
+    assert editor.table.isColumnHidden(problem)
+    editor.lines()
+    editor.show_errors([{"field": "lines[0].type", "code": "field.invalid", "message": "Not valid"}])
+    assert not editor.table.isColumnHidden(problem)
+    editor.clear_errors()
+    assert editor.table.isColumnHidden(problem)

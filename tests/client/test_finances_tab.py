@@ -146,6 +146,14 @@ def test_the_statement_previews_and_the_print_is_on_the_audit_trail(qtbot, live)
     qtbot.waitUntil(lambda: dialog.preview.page_count() >= 1, timeout=15000)
     trail = api_as(live.url, "auditor").audit(action="statement.print", object_id=str(cid))
     assert len(trail) == 1 and trail[0].actor.username == "manager"
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from server.demo import DEMO_BANK
+    pdf = api_as(live.url, "manager").statement_pdf(cid, "en")
+    first = PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    assert first.startswith(DEMO_BANK)  # the demo names its bank (CRM_BANK_NAME)
 
 
 def test_a_batch_of_statements_is_saved_into_a_folder(qtbot, live, tmp_path: Path):
