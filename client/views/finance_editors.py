@@ -1369,8 +1369,9 @@ class StatementEditor(QWidget):
     def _show_problems_column(self) -> None:
         """The "To correct" column only while something is to correct: the figures get its room."""
         m = self.model
-        col = m.column_of("problem")
-        self.table.setColumnHidden(col, not any(m.problems(row) for row in m.rows))
+        show = any(m.problems(row) for row in m.rows)
+        for i, col in enumerate(m.columns):  # by index: after a reset the hidden one may be another column
+            self.table.setColumnHidden(i, col.role == "problem" and not show)
 
     def _fit_figures(self) -> None:
         """Widen a figures' column whose text no longer fits (never narrow it)."""

@@ -518,3 +518,7 @@ def test_the_to_correct_column_is_there_only_while_something_is_to_correct(qtbot
     assert not editor.table.isColumnHidden(problem)
     editor.clear_errors()
     assert editor.table.isColumnHidden(problem)
+    # comparing adds columns where the hidden one was: they show, the new last one does not
+    editor.compare_with([line("cash", "90.00")], "2025-12-31")
+    hidden = [c.role for i, c in enumerate(editor.model.columns) if editor.table.isColumnHidden(i)]
+    assert hidden == ["problem"]
