@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
+import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -40,3 +41,27 @@ def isolate_desktop(tmp_path: Path, qapp: QApplication, lang: str = "en") -> Mem
     i18n.install_font(qapp)
     i18n.set_language(qapp, lang)
     return ring
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
+    """A failed test may leave a form with unsaved edits; pytest-qt closing it would wait
+    forever on the unsaved-changes question. From the end of the test body on, such a
+    question is answered with Cancel, so a failure is reported instead of hanging."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    if QApplication.instance() is None:  # a test without widgets (a CLI's, a server's)
+        yield
+        return
+
+    def dismiss() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.reject()
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(dismiss)
+    timer.start()
+    yield
+    timer.stop()

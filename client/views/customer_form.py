@@ -235,7 +235,7 @@ def _finances_tab(form: CustomerProfileForm) -> tuple[str, QWidget] | None:
 
     def build() -> QWidget:
         from client.views.finances import FinancesTab  # Qt Charts and Qt PDF load with it
-        return FinancesTab(controller, customer_id)
+        return FinancesTab(controller, customer_id, own_shortcut=False)  # the workspace's Ctrl+S reaches it
     return tr("Finances"), LazyPage(build)
 
 
@@ -320,7 +320,9 @@ class CustomerProfileForm(QWidget):
         self.reload_action.setEnabled(customer_id is not None)
         self.save_button = self.toolbar.widgetForAction(self.save_action)
         assert isinstance(self.save_button, QToolButton)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self).activated.connect(self.save)
+        # one Ctrl+S for the workspace: it saves what the current tab shows (two shortcuts
+        # for one key in one window are ambiguous, and Qt then runs neither)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self).activated.connect(self._save_current)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.open_existing_button = QPushButton()
@@ -750,6 +752,15 @@ class CustomerProfileForm(QWidget):
 
     def _failed(self, err: ApiError) -> None:
         self.status.setText(problem_of(err).message)
+
+    def _save_current(self) -> None:
+        current = self.tabs.currentWidget()
+        page = current.page if isinstance(current, LazyPage) else current
+        save = getattr(page, "save", None)
+        if page is not None and page is not self and callable(save) and not isinstance(page, QScrollArea):
+            save()
+        else:
+            self.save()
 
     def tabs_dirty(self) -> bool:
         """A workspace tab (the finances) holds edits not saved yet."""

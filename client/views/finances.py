@@ -231,7 +231,10 @@ class FinancesTab(QWidget):
 
     saved = Signal()
 
-    def __init__(self, controller: Controller, customer_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: Controller, customer_id: int, parent: QWidget | None = None, *,
+                 own_shortcut: bool = True) -> None:
+        """`own_shortcut`: Ctrl+S is this tab's own (off inside a workspace, whose Ctrl+S
+        saves the current tab)."""
         super().__init__(parent)
         self.controller, self.customer_id = controller, customer_id
         self.may_edit = controller.may(Action.CUSTOMER_FINANCE_EDIT)
@@ -267,8 +270,9 @@ class FinancesTab(QWidget):
         self.toolbar.addSeparator()
         # the workspace's own Save (above the tabs) is the profile's: these say what they are for
         self.save_action = QAction(tr("Save finances"), self)
-        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
-        self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if own_shortcut:
+            self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+            self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.save_action.setToolTip(tr("Save the household, the balance sheet and the income table (Ctrl+S)"))
         self.save_action.triggered.connect(self.save)
         self.addAction(self.save_action)

@@ -19,6 +19,7 @@ from client.api.client import ApiClient
 from client.app import Controller
 from server.demo import DEMO_PASSWORD
 from server.embedded import EmbeddedServer, start_embedded
+from tests import desktop
 from tests.desktop import MemoryKeyring, isolate_desktop
 
 
@@ -92,21 +93,5 @@ def api_as(url: str, username: str) -> ApiClient:
     return api
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
-    """A failed test may leave a form with unsaved edits; pytest-qt closing it would wait
-    forever on the unsaved-changes question. From the end of the test body on, such a
-    question is answered with Cancel, so a failure is reported instead of hanging."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    def dismiss() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            box.reject()
-    timer = QTimer()
-    timer.setInterval(50)
-    timer.timeout.connect(dismiss)
-    timer.start()
-    yield
-    timer.stop()
+# a question left open by a failed test is answered at teardown (tests/desktop.py)
+pytest_runtest_teardown = desktop.pytest_runtest_teardown

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import desktop
+
 ADMIN_PASSWORD = "E2e-Admin-Pass-2026"
 
 
@@ -102,3 +104,7 @@ def demo_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+# the client's end-to-end tests: a question left open by a failure is answered at teardown
+pytest_runtest_teardown = desktop.pytest_runtest_teardown
