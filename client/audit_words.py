@@ -77,6 +77,7 @@ ACTIONS: Words = {
     "parameter.write": lambda: tr("Change system parameters"),
     "job.read": lambda: tr("View background jobs"),
     "job.cancel": lambda: tr("Cancel a background job"),
+    "job.output_read": lambda: tr("Download a background job's files"),
     "customer.statement_print": lambda: tr("Print financial statements"),
     "statement.print": lambda: tr("Print financial statement"),
     "statement.batch": lambda: tr("Print a batch of financial statements"),

@@ -72,6 +72,7 @@ class Action(StrEnum):
     PARAMETER_WRITE = "parameter.write"
     JOB_READ = "job.read"
     JOB_CANCEL = "job.cancel"
+    JOB_OUTPUT_READ = "job.output_read"
 
     @property
     def resource(self) -> Resource:
@@ -155,6 +156,9 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.JOB_READ: {**{r: _g(Scope.SELF) for r in Role}, _A: _BANK},
     # ... and stops them: a cancelled job commits no further batch.
     Action.JOB_CANCEL: {**{r: _g(Scope.SELF) for r in Role}, _A: _BANK},
+    # A job's files (a batch's statements) are its starter's alone: a head-office admin
+    # follows every job, but reads no branch's statements.
+    Action.JOB_OUTPUT_READ: {r: _g(Scope.SELF) for r in Role},
 }
 
 # ----------------------------------------------------------------------------- field tiers

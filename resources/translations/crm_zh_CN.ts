@@ -220,6 +220,10 @@
       <translation>取消后台任务</translation>
     </message>
     <message>
+      <source>Download a background job's files</source>
+      <translation>下载后台任务的文件</translation>
+    </message>
+    <message>
       <source>Print financial statements</source>
       <translation>打印家庭财务报告</translation>
     </message>

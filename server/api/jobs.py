@@ -28,7 +28,7 @@ def cancel_job(job_id: PathId, actor: Annotated[Actor, require(Action.JOB_CANCEL
 
 
 @router.get("/{job_id}/outputs", response_model=Page[JobOutputRead])
-def job_outputs(job_id: PathId, actor: Annotated[Actor, require(Action.JOB_READ)], db: DbSession,
+def job_outputs(job_id: PathId, actor: Annotated[Actor, require(Action.JOB_OUTPUT_READ)], db: DbSession,
                 page: PageNo = 1, page_size: PageSize = 50) -> Page[JobOutputRead]:
     """The files a job made, in the order it made them, for the user who started it
     (anyone else: 404)."""
@@ -38,7 +38,7 @@ def job_outputs(job_id: PathId, actor: Annotated[Actor, require(Action.JOB_READ)
 
 @router.get("/{job_id}/outputs/{output_id}", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "The file"}})
-def job_output(job_id: PathId, output_id: PathId, actor: Annotated[Actor, require(Action.JOB_READ)],
+def job_output(job_id: PathId, output_id: PathId, actor: Annotated[Actor, require(Action.JOB_OUTPUT_READ)],
                db: DbSession) -> Response:
     name, content = jobs.output(db, actor, job_id, output_id)
     return file_response(content, name, "application/pdf" if name.endswith(".pdf") else "application/octet-stream")

@@ -160,18 +160,9 @@ def read(db: Session, actor: Actor, job_id: int) -> JobRead:
 
 
 # ----------------------------------------------------------------------------- outputs and cancelling
-def _own_job(db: Session, actor: Actor, job_id: int) -> Job:
-    """A job's files are for the user who started it only (a head-office admin reads any
-    job's progress, not a branch's statements)."""
-    from server import access
-    job: Job = access.load(db, actor, Resource.JOB, job_id)
-    if job.created_by != actor.user_id:
-        raise not_found()
-    return job
-
-
 def outputs(db: Session, actor: Actor, job_id: int, page: int, page_size: int) -> tuple[list[JobOutputRead], int]:
-    job = _own_job(db, actor, job_id)
+    from server import access
+    job: Job = access.load(db, actor, Resource.JOB, job_id)  # job.output_read: the starter's own only
     total = db.scalar(select(func.count()).where(JobOutput.job_id == job.id)) or 0
     rows = db.execute(select(JobOutput.id, JobOutput.name, func.length(JobOutput.content), JobOutput.created_at)
                       .where(JobOutput.job_id == job.id).order_by(JobOutput.id)
@@ -180,7 +171,8 @@ def outputs(db: Session, actor: Actor, job_id: int, page: int, page_size: int) -
 
 
 def output(db: Session, actor: Actor, job_id: int, output_id: int) -> tuple[str, bytes]:
-    job = _own_job(db, actor, job_id)
+    from server import access
+    job: Job = access.load(db, actor, Resource.JOB, job_id)  # job.output_read: the starter's own only
     row = db.scalar(select(JobOutput).where(and_(JobOutput.id == output_id, JobOutput.job_id == job.id))) \
         if 1 <= output_id <= MAX_ID else None
     if row is None:
