@@ -12,18 +12,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from server.context import Actor
+from server.context import Actor, Principal
 from server.errors import Problem, forbidden, not_found
 from server.executor import Executor, constant
 from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
 from server.services import audit
 from shared import errors as codes
+from shared.enums import Role
 from shared.masking import MASKED_DATE, mask_id_number, mask_phone
 from shared.permissions import (
     MASKED_CUSTOMER_FIELDS,
@@ -36,6 +37,7 @@ from shared.permissions import (
     Scope,
     actions_for_fields,
     grant_of,
+    scope_of,
 )
 from shared.schemas import MAX_ID
 
@@ -272,6 +274,17 @@ _SEARCH_KEY_COLUMNS = ScopeColumns(CustomerSearchKey, org=CustomerSearchKey.org_
 @functools.cache
 def _book_keys(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return CustomerSearchKey.customer_id.in_(select(Customer.id).where(condition))
+
+
+def acting_as(user: User, action: Action, source: str) -> Actor | None:
+    """`user` acting under `action` outside a request (a background job, the demo's
+    seeding): None when their role may not. No session stands behind it."""
+    scope = scope_of(Role(user.role), action)
+    if scope is None:
+        return None
+    p = Principal(user.id, user.username, user.display_name, Role(user.role), user.org_id, 0,
+                  datetime.now(UTC) + timedelta(hours=1))
+    return Actor(p, action, scope, source=source)
 
 
 def load(db: Session, actor: Actor, resource: Resource, object_id: int, action: Action | None = None, *,

@@ -11,14 +11,15 @@ import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc as stdnum_uscc
 
-from server.context import Actor, Principal
+from server import access
+from server.context import Actor
 from server.models import Customer, User
 from server.services import approvals, finance, orgs, users
 from server.services import customers as customer_svc
@@ -34,7 +35,7 @@ from shared.enums import (
     Relation,
     Role,
 )
-from shared.permissions import Action, scope_of
+from shared.permissions import Action
 from shared.schemas import (
     BalanceSheetLineIn,
     CustomerCreate,
@@ -204,12 +205,10 @@ def demo_settings() -> dict[str, str]:
 
 
 def _actor(user: User, action: Action) -> Actor:
-    scope = scope_of(user.role, action)
-    if scope is None:
+    actor = access.acting_as(user, action, "demo")
+    if actor is None:
         raise ValueError(f"{user.role} may not {action}")
-    p = Principal(user.id, user.username, user.display_name, Role(user.role), user.org_id, 0,
-                  datetime.now(UTC) + timedelta(hours=1))
-    return Actor(p, action, scope, source="demo")
+    return actor
 
 
 @dataclass

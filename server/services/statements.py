@@ -19,7 +19,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import access
-from server.context import Actor, Principal
+from server.context import Actor
 from server.errors import conflict, validation_failed
 from server.models import BalanceSheet, Customer, Household, IncomeStatement, JobOutput, Org, User
 from server.services import audit, finance, jobs, parameters
@@ -29,7 +29,7 @@ from shared.errors import FieldError
 from shared.finance import balance_totals, income_totals, ranges_of, ratios
 from shared.masking import mask_id_number
 from shared.parameters import RATIO_RANGES, RatioRanges
-from shared.permissions import Action, Resource, scope_of
+from shared.permissions import Action, Resource
 from shared.schemas import JobRead, StatementBatchIn
 
 #: A customer with neither a balance sheet nor an income table (of the periods asked for).
@@ -147,12 +147,10 @@ def start_batch(db: Session, actor: Actor, body: StatementBatchIn, configured_ba
 def _job_actor(db: Session, user_id: int) -> Actor:
     """The batch's user as they are now: one locked or no longer allowed to print stops it."""
     u = db.get(User, user_id)
-    scope = scope_of(Role(u.role), Action.CUSTOMER_STATEMENT_PRINT) if u is not None else None
-    if u is None or scope is None or u.locked:
+    actor = access.acting_as(u, Action.CUSTOMER_STATEMENT_PRINT, "job") if u is not None and not u.locked else None
+    if actor is None:
         raise jobs.JobError(BATCH_NOT_ALLOWED, "The user who started the batch may no longer print statements")
-    p = Principal(u.id, u.username, u.display_name, Role(u.role), u.org_id, 0,
-                  datetime.now(UTC) + timedelta(hours=1))
-    return Actor(p, Action.CUSTOMER_STATEMENT_PRINT, scope, source="job")
+    return actor
 
 
 @jobs.handler(BATCH_KIND)
