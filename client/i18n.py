@@ -228,6 +228,7 @@ def error_message(code: str, fallback: str = "") -> str:
         "finance.balance_sheet.duplicate_date": tr("This customer has a balance sheet of that date already"),
         "statement.nothing_to_print": tr("There is no balance sheet or income table to print yet"),
         "statement.batch.too_large": tr("Too many customers for one batch: print a manager's book at a time"),
+        "statement.batch.running": tr("Your previous batch of statements is still being printed"),
         "statement.batch.not_allowed": tr("You may no longer print these statements"),
         "job.finished": tr("The background job has already ended"),
         "export.too_many_rows": tr("The list holds too many rows for one export: narrow it first"),

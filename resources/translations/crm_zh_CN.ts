@@ -972,6 +972,10 @@
       <translation>一次批量的客户过多：请按客户经理分批打印</translation>
     </message>
     <message>
+      <source>Your previous batch of statements is still being printed</source>
+      <translation>您上一批报告仍在打印中</translation>
+    </message>
+    <message>
       <source>You may no longer print these statements</source>
       <translation>您已无权打印这些报告</translation>
     </message>

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from server import access
 from server.context import Actor
 from server.errors import conflict, validation_failed
-from server.models import BalanceSheet, Customer, Household, IncomeStatement, JobOutput, Org, User
+from server.models import BalanceSheet, Customer, Household, IncomeStatement, Job, JobOutput, Org, User
 from server.services import audit, finance, jobs, parameters
 from server.statement_pdf import StatementData, render
-from shared.enums import CustomerType, Role
+from shared.enums import CustomerType, JobStatus, Role
 from shared.errors import FieldError
 from shared.finance import balance_totals, income_totals, ranges_of, ratios
 from shared.masking import mask_id_number
@@ -36,6 +36,8 @@ from shared.schemas import JobRead, StatementBatchIn
 NOTHING_TO_PRINT = "statement.nothing_to_print"
 #: A batch of more customers than `CRM_STATEMENT_BATCH_LIMIT`.
 BATCH_TOO_LARGE = "statement.batch.too_large"
+#: A second batch while the user's first is still queued or running.
+BATCH_RUNNING = "statement.batch.running"
 #: The batch's user may no longer print statements (locked, or their role changed).
 BATCH_NOT_ALLOWED = "statement.batch.not_allowed"
 #: Job kind: print a batch of statements.
@@ -121,7 +123,15 @@ def _batch_select(db: Session, actor: Actor, manager_id: int | None, as_of: date
 
 def start_batch(db: Session, actor: Actor, body: StatementBatchIn, configured_bank: str, limit: int) -> JobRead:
     """Queue a batch; its `total` is the number of customers it will print. An account
-    manager's batch is their own book (naming another manager finds none of theirs)."""
+    manager's batch is their own book (naming another manager finds none of theirs). One
+    batch per user at a time: the same request sent twenty times queues one job (the
+    user's row is locked while the check is made), the rest are 409 with that job."""
+    db.scalar(select(User.id).where(User.id == actor.user_id).with_for_update())
+    running = db.scalar(select(Job).where(Job.kind == BATCH_KIND, Job.created_by == actor.user_id,
+                                          Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))).limit(1))
+    if running is not None:
+        raise conflict(BATCH_RUNNING, "Your previous batch of statements is still being printed",
+                       current=jobs.to_read(running).model_dump(mode="json"))
     manager_id = body.manager_id
     if manager_id is None and actor.role == Role.ACCOUNT_MANAGER:
         manager_id = actor.user_id

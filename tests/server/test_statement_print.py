@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import httpx
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from server.models import AuditLog, JobOutput
+from server.models import AuditLog, Job, JobOutput
 from server.services import jobs
+from tests.server.test_balance_sheets import _at_once
 from tests.server.test_finance_analysis import save
 from tests.server.test_finance_preview import SHEET, YEAR
 
@@ -136,10 +138,14 @@ def test_a_branch_managers_batch_covers_the_subtree_or_one_manager(api, world, d
     other = world.customers["a_other"]
     assert api.post(f"/customers/{other}/income-statements", headers=world.h("am_a2"),
                     json={"year": 2026, "lines": YEAR}).status_code == 201
-    assert batch(api, world, user="bm_a").json()["total"] == 2
-    assert batch(api, world, user="bm_a", manager_id=world.users["am_a2"]).json()["total"] == 1
-    assert batch(api, world, user="bm_a", year=2026, as_of="2020-01-01").json()["total"] == 2
-    assert batch(api, world, user="bm_a", year=2025).json()["total"] == 1  # main's latest sheet, no 2025 table
+    def started(**body):  # type: ignore[no-untyped-def]  # one batch at a time: each is stopped after
+        job = batch(api, world, user="bm_a", **body).json()
+        assert api.post(f"/jobs/{job['id']}/cancel", headers=world.h("bm_a")).status_code == 200
+        return job
+    assert started()["total"] == 2
+    assert started(manager_id=world.users["am_a2"])["total"] == 1
+    assert started(year=2026, as_of="2020-01-01")["total"] == 2
+    assert started(year=2025)["total"] == 1  # main's latest sheet, no 2025 table
     r = batch(api, world, user="bm_a", year=2025, as_of="2020-01-01")
     assert r.status_code == 409 and r.json()["code"] == "statement.nothing_to_print"
     assert batch(api, world, user="bm_b").status_code == 409  # branch B has no figures
@@ -152,6 +158,37 @@ def test_a_batch_over_the_limit_is_refused_naming_the_limit(api, world, make_cli
     small = make_client(statement_batch_limit=0)
     r = small.post("/statements/batches", headers=world.h("am_a"), json={})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "statement.batch.too_large"
+
+
+def test_one_batch_at_a_time_and_a_bad_body_is_refused_by_field(api, world, db):
+    save(api, world, "2026-12-31", 2026)
+    for body, field in (({"lang": "fr"}, "lang"), ({"manager_id": 2**31}, "manager_id"),
+                        ({"manager_id": "7"}, "manager_id"), ({"year": 1800}, "year"),
+                        ({"as_of": "2026-02-30"}, "as_of"), ({"colour": "red"}, "colour")):
+        r = batch(api, world, **body)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, (body, r.text)
+    first = batch(api, world)
+    assert first.status_code == 202
+    again = batch(api, world)
+    assert again.status_code == 409 and again.json()["code"] == "statement.batch.running"
+    assert again.json()["current"]["id"] == first.json()["id"]
+    assert batch(api, world, user="bm_a").status_code == 202  # another user's batch is theirs
+    assert db.scalar(select(func.count()).select_from(Job).where(Job.kind == "statements.batch")) == 2
+
+
+def test_twenty_batches_at_once_queue_one_and_twenty_cancels_stop_it_once(live_server):
+    """Real commits: the same batch twenty times at once is one job (the rest 409, never
+    500); twenty cancels of it, one 200 and nineteen 409."""
+    live = live_server(job_worker=False)
+    base, token = live.url, live.world.tokens["am_a"]
+    cid = live.world.customers["main"]
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+        assert c.post(f"/customers/{cid}/balance-sheets", json={"as_of": "2026-12-31", "lines": SHEET}
+                      ).status_code == 201
+    assert _at_once(base, token, [("POST", "/statements/batches", {})] * 20) == [202] + [409] * 19
+    with live.factory() as s:
+        [job_id] = s.scalars(select(Job.id).where(Job.kind == "statements.batch")).all()
+    assert _at_once(base, token, [("POST", f"/jobs/{job_id}/cancel", {})] * 20) == [200] + [409] * 19
 
 
 def test_cancelling_a_batch_stops_it_and_an_ended_job_is_409(api, world, db, db_factory):
