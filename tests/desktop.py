@@ -65,3 +65,22 @@ def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
     timer.start()
     yield
     timer.stop()
+
+
+def print_to_file_dialog(out: Path) -> type:
+    """Stands in for the platform's print dialog (QPrintDialog): the user picks "print to
+    a PDF file" at `out` and presses Print."""
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QDialog
+
+    class PrintDialog:
+        def __init__(self, printer: QPrinter, _parent: object) -> None:
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(out))
+
+        def setMinMax(self, _lo: int, _hi: int) -> None:
+            pass
+
+        def exec(self) -> QDialog.DialogCode:
+            return QDialog.DialogCode.Accepted
+    return PrintDialog

@@ -3,7 +3,7 @@ on worker threads and delivers results as Qt signals, so the UI thread never wai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -28,6 +28,11 @@ from shared.schemas import (
     Page,
     UserRead,
 )
+
+#: The two kinds of a household's statement: their path, period field and answer.
+StatementPath = Literal["balance-sheets", "income-statements"]
+STATEMENTS: dict[str, tuple[str, type[BalanceSheetRead] | type[IncomeStatementRead]]] = {
+    "balance-sheets": ("as_of", BalanceSheetRead), "income-statements": ("year", IncomeStatementRead)}
 
 
 @dataclass
@@ -222,29 +227,24 @@ class ApiClient:
         return HouseholdRead.model_validate(self._request(
             "PUT", f"/customers/{customer_id}/household", json={"version": version, "members": members}))
 
-    def balance_sheets(self, customer_id: int) -> list[BalanceSheetRead]:
-        """Newest first (every snapshot: a household has a few a year at most)."""
-        return Page[BalanceSheetRead].model_validate(self._request(
-            "GET", f"/customers/{customer_id}/balance-sheets", params={"page_size": 200})).items
+    def statements(self, kind: StatementPath, customer_id: int) -> list[BalanceSheetRead] | list[IncomeStatementRead]:
+        """A customer's balance sheets or income tables, newest first (every one: a
+        household has a few a year at most)."""
+        read = STATEMENTS[kind][1]
+        return Page[read].model_validate(self._request(  # type: ignore[valid-type]
+            "GET", f"/customers/{customer_id}/{kind}", params={"page_size": 200})).items
 
-    def income_statements(self, customer_id: int) -> list[IncomeStatementRead]:
-        return Page[IncomeStatementRead].model_validate(self._request(
-            "GET", f"/customers/{customer_id}/income-statements", params={"page_size": 200})).items
-
-    def save_balance_sheet(self, customer_id: int, as_of: str, lines: list[dict[str, Any]],
-                           sheet_id: int | None = None, version: int | None = None) -> BalanceSheetRead:
-        """A new sheet of `as_of`, or (with its id and version) the sheet's lines replaced."""
-        base = f"/customers/{customer_id}/balance-sheets"
-        body = self._request("POST", base, json={"as_of": as_of, "lines": lines}) if sheet_id is None else \
-            self._request("PATCH", f"{base}/{sheet_id}", json={"version": version, "lines": lines})
-        return BalanceSheetRead.model_validate(body)
-
-    def save_income_statement(self, customer_id: int, year: int, lines: list[dict[str, Any]],
-                              statement_id: int | None = None, version: int | None = None) -> IncomeStatementRead:
-        base = f"/customers/{customer_id}/income-statements"
-        body = self._request("POST", base, json={"year": year, "lines": lines}) if statement_id is None else \
+    def save_statement(self, kind: StatementPath, customer_id: int, period: str | int, lines: list[dict[str, Any]],
+                       statement_id: int | None = None, version: int | None = None
+                       ) -> BalanceSheetRead | IncomeStatementRead:
+        """A new statement of `period` (a balance sheet's date, an income table's year), or
+        (with its id and version) the statement's lines replaced."""
+        key, read = STATEMENTS[kind]
+        base = f"/customers/{customer_id}/{kind}"
+        body = self._request("POST", base, json={key: period, "lines": lines}) if statement_id is None else \
             self._request("PATCH", f"{base}/{statement_id}", json={"version": version, "lines": lines})
-        return IncomeStatementRead.model_validate(body)
+        saved: BalanceSheetRead | IncomeStatementRead = read.model_validate(body)
+        return saved
 
     def finance_analysis(self, customer_id: int, as_of: str | None = None, year: int | None = None
                          ) -> FinanceAnalysis:

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from client.api.client import ApiClient, ApiError
+from client.api.client import ApiClient, ApiError, StatementPath
 from client.app import Controller
 from client.i18n import current_language, label, tr
 from client.problems import Kind, problem_of
@@ -73,8 +73,9 @@ class FinanceData:
 
 
 def load_finances(api: ApiClient, customer_id: int) -> FinanceData:
-    return FinanceData(api.household(customer_id), api.balance_sheets(customer_id),
-                       api.income_statements(customer_id), api.finance_analysis(customer_id))
+    return FinanceData(api.household(customer_id), api.statements("balance-sheets", customer_id),  # type: ignore[arg-type]
+                       api.statements("income-statements", customer_id),  # type: ignore[arg-type]
+                       api.finance_analysis(customer_id))
 
 
 def _lines(rows: Sequence[Any]) -> list[Line]:
@@ -511,9 +512,9 @@ class FinancesTab(QWidget):
         if self.household.is_dirty():
             steps.append(self._save_household)
         if self.sheet_dirty():
-            steps.append(self._save_sheet)
+            steps.append(lambda: self._save_statement(self.balance))
         if self.table_dirty():
-            steps.append(self._save_table)
+            steps.append(lambda: self._save_statement(self.income))
         self._saving = steps
         self.save_action.setEnabled(False)
         self.status.setText(tr("Saving..."))
@@ -543,35 +544,30 @@ class FinancesTab(QWidget):
         self.controller.call(lambda api: api.put_household(cid, version, members), done,
                              lambda e: self._save_failed(e, self.household), owner=self)
 
-    def _save_sheet(self) -> None:
-        cid, lines = self.customer_id, self.balance.lines()
-        if self.new_as_of is not None or self.sheet is None:
-            as_of = (self.new_as_of or date.today()).isoformat()
-            call: Callable[[ApiClient], Any] = lambda api: api.save_balance_sheet(cid, as_of, lines)  # noqa: E731
+    def _save_statement(self, editor: StatementEditor) -> None:
+        """The balance sheet or the income table on screen: a new one of its period, or
+        the one shown changed (with the version it was read at)."""
+        balance = editor is self.balance
+        current: BalanceSheetRead | IncomeStatementRead | None = self.sheet if balance else self.table
+        new: date | int | None = self.new_as_of if balance else self.new_year
+        kind: StatementPath = "balance-sheets" if balance else "income-statements"
+        cid, lines = self.customer_id, editor.lines()
+        if new is not None or current is None:
+            when = new if new is not None else (date.today() if balance else date.today().year)
+            args: tuple[Any, ...] = (kind, cid, when.isoformat() if isinstance(when, date) else when, lines)
         else:
-            sid, version, as_of = self.sheet.id, self.sheet.version, self.sheet.as_of.isoformat()
-            call = lambda api: api.save_balance_sheet(cid, as_of, lines, sid, version)  # noqa: E731
+            period = current.as_of.isoformat() if isinstance(current, BalanceSheetRead) else current.year
+            args = (kind, cid, period, lines, current.id, current.version)
 
-        def done(s: BalanceSheetRead) -> None:
-            self.sheet, self.new_as_of = s, None
-            self.balance.mark_saved()
+        def done(saved: BalanceSheetRead | IncomeStatementRead) -> None:
+            if isinstance(saved, BalanceSheetRead):
+                self.sheet, self.new_as_of = saved, None
+            else:
+                self.table, self.new_year = saved, None
+            editor.mark_saved()
             self._next_step()
-        self.controller.call(call, done, lambda e: self._save_failed(e, self.balance), owner=self)
-
-    def _save_table(self) -> None:
-        cid, lines = self.customer_id, self.income.lines()
-        if self.new_year is not None or self.table is None:
-            year = self.new_year or date.today().year
-            call: Callable[[ApiClient], Any] = lambda api: api.save_income_statement(cid, year, lines)  # noqa: E731
-        else:
-            tid, version, year = self.table.id, self.table.version, self.table.year
-            call = lambda api: api.save_income_statement(cid, year, lines, tid, version)  # noqa: E731
-
-        def done(t: IncomeStatementRead) -> None:
-            self.table, self.new_year = t, None
-            self.income.mark_saved()
-            self._next_step()
-        self.controller.call(call, done, lambda e: self._save_failed(e, self.income), owner=self)
+        self.controller.call(lambda api: api.save_statement(*args), done, lambda e: self._save_failed(e, editor),
+                             owner=self)
 
     def _save_failed(self, err: ApiError, part: QWidget) -> None:
         self._saving = []

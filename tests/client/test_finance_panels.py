@@ -18,7 +18,6 @@ from PySide6.QtCharts import QChart
 from PySide6.QtCore import Qt
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialog
 
 from client import i18n
 from client.views import finance_panels
@@ -37,6 +36,7 @@ from shared.finance import (
     ratios,
 )
 from shared.schemas import FinanceAnalysis, RatioRangeRead, RatioRead
+from tests.desktop import print_to_file_dialog
 
 D = Decimal
 # household-finance.md, "A worked example"
@@ -383,18 +383,7 @@ def test_print_document_puts_every_page_on_the_printer(qtbot, tmp_path):
 def test_the_print_button_prints_what_the_dialog_chose(qtbot, tmp_path, monkeypatch):
     out = tmp_path / "dialog.pdf"
 
-    class Dialog:  # stands in for the platform's print dialog: the user picks "print to a PDF file"
-        def __init__(self, printer: QPrinter, _parent: object) -> None:
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(str(out))
-
-        def setMinMax(self, _lo: int, _hi: int) -> None:
-            pass
-
-        def exec(self) -> QDialog.DialogCode:
-            return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(finance_panels, "QPrintDialog", Dialog)
+    monkeypatch.setattr(finance_panels, "QPrintDialog", print_to_file_dialog(out))
     preview = preview_for(qtbot)
     assert preview.show_pdf(statement_pdf(), "Zhang San")
     with qtbot.waitSignal(preview.printed, timeout=10_000):

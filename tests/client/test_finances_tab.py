@@ -24,6 +24,7 @@ from tests.server.conftest import id_number
 SHEET = {"cash": "20000", "demand_deposits": "80000", "funds": "150000", "time_deposits": "250000",
          "residence": "3000000", "vehicles": "200000", "credit_card": "10000", "mortgage": "1200000",
          "car_loan": "90000"}
+CASH = [{"type": "cash", "amount": "1000.00"}]
 NAMES = {"cash": "Cash", "demand_deposits": "Demand deposits", "funds": "Funds", "time_deposits": "Time deposits",
          "residence": "Residence", "vehicles": "Vehicles", "credit_card": "Credit cards", "mortgage": "Mortgage",
          "car_loan": "Car loan", "wages": "Wages", "bonus": "Bonus", "living": "Living",
@@ -107,7 +108,7 @@ def test_a_year_entered_by_keyboard_with_live_ratios_then_saved(qtbot, live):
     # the server's analysis of what was saved is the worked example's
     a = api_as(live.url, "manager").finance_analysis(cid)
     assert [r.value for r in a.ratios] == ["0.4909", "0.1667", "0.6486", "0.3514", "0.0769", "0.2000", "3.5714"]
-    saved = api_as(live.url, "manager").income_statements(cid)[0]
+    saved = api_as(live.url, "manager").statements("income-statements", cid)[0]
     assert sorted((x.amount, x.member_id) for x in saved.lines if x.type == "wages") == [
         ("240000.00", members[1]), ("360000.00", members[0])]
 
@@ -115,8 +116,8 @@ def test_a_year_entered_by_keyboard_with_live_ratios_then_saved(qtbot, live):
 def test_compare_with_last_year_and_a_stale_save(qtbot, live):
     cid = new_customer(live.url, 2)
     api = api_as(live.url, "manager")
-    api.save_balance_sheet(cid, "2025-12-31", [{"type": "cash", "amount": "1000.00"}])
-    api.save_balance_sheet(cid, "2026-12-31", [{"type": "cash", "amount": "1500.00"}])
+    api.save_statement("balance-sheets", cid, "2025-12-31", [{"type": "cash", "amount": "1000.00"}])
+    api.save_statement("balance-sheets", cid, "2026-12-31", [{"type": "cash", "amount": "1500.00"}])
     tab = opened(qtbot, live.url, cid)
     assert tab.sheet_box.currentText() == "2026-12-31"
     tab.compare_action.trigger()
@@ -125,8 +126,9 @@ def test_compare_with_last_year_and_a_stale_save(qtbot, live):
     assert "2025-12-31" in headers and "Change" in headers
     assert "2025-12-31" in headers and "Change" in headers, headers
     # someone else changes the 2026 sheet; this screen's save is refused, its figures kept
-    sheet = api.balance_sheets(cid)[0]
-    api.save_balance_sheet(cid, "2026-12-31", [{"type": "cash", "amount": "9.00"}], sheet.id, sheet.version)
+    sheet = api.statements("balance-sheets", cid)[0]
+    api.save_statement("balance-sheets", cid, "2026-12-31", [{"type": "cash", "amount": "9.00"}], sheet.id,
+                       sheet.version)
     type_amount(qtbot, tab, "balance", "cash", "2000")
     tab.save()
     try:
@@ -134,12 +136,12 @@ def test_compare_with_last_year_and_a_stale_save(qtbot, live):
     except Exception:
         raise AssertionError(tab.status.text()) from None
     assert tab.balance.totals().liquid == Decimal("2000.00")
-    assert api.balance_sheets(cid)[0].lines[0].amount == "9.00"
+    assert api.statements("balance-sheets", cid)[0].lines[0].amount == "9.00"
 
 
 def test_the_statement_previews_and_the_print_is_on_the_audit_trail(qtbot, live):
     cid = new_customer(live.url, 3)
-    api_as(live.url, "manager").save_balance_sheet(cid, "2026-12-31", [{"type": "cash", "amount": "1000.00"}])
+    api_as(live.url, "manager").save_statement("balance-sheets", cid, "2026-12-31", CASH)
     tab = opened(qtbot, live.url, cid)
     dialog = StatementDialog(tab.controller, cid, "2026-12-31", None, tab)
     qtbot.addWidget(dialog)
@@ -158,7 +160,7 @@ def test_the_statement_previews_and_the_print_is_on_the_audit_trail(qtbot, live)
 
 def test_a_batch_of_statements_is_saved_into_a_folder(qtbot, live, tmp_path: Path):
     cid = new_customer(live.url, 4)
-    api_as(live.url, "manager").save_balance_sheet(cid, "2026-12-31", [{"type": "cash", "amount": "1000.00"}])
+    api_as(live.url, "manager").save_statement("balance-sheets", cid, "2026-12-31", CASH)
     dialog = BatchStatements(controller_for(live.url, "manager"))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -199,13 +201,13 @@ def test_a_refusal_from_the_server_is_shown_on_the_line_it_names(qtbot, live):
     from client.views.finance_editors import PROBLEM_ROLE
     assert index.data(PROBLEM_ROLE), tab.status.text()
     assert not tab.income.cell_index("bonus").data(PROBLEM_ROLE)
-    assert api.income_statements(cid) == []
+    assert api.statements("income-statements", cid) == []
 
 
 def test_cancelling_a_batch_stops_the_job_on_the_server(qtbot, live, tmp_path: Path):
     cid = new_customer(live.url, 6)
     api = api_as(live.url, "manager")
-    api.save_balance_sheet(cid, "2026-12-31", [{"type": "cash", "amount": "1000.00"}])
+    api.save_statement("balance-sheets", cid, "2026-12-31", [{"type": "cash", "amount": "1000.00"}])
     dialog = BatchStatements(controller_for(live.url, "manager"))
     qtbot.addWidget(dialog)
     dialog.show()

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication
 
 from client.views import finance_panels
 from client.views.customer_form import CustomerProfileForm
@@ -22,6 +21,7 @@ from client.views.main_window import MainWindow
 from client.views.widgets import LazyPage
 from shared.enums import RatioCode
 from tests.client.conftest import api_as, controller_for
+from tests.desktop import print_to_file_dialog
 
 #: 2026 as the customer tells it: a year on from the demo's 2025 (amounts as staff type them)
 SHEET = {"cash": "8,000", "demand_deposits": "60,000", "time_deposits": "1,200,000", "funds": "150,000",
@@ -105,17 +105,7 @@ def test_an_account_manager_enters_a_year_compares_and_prints(qtbot, demo_server
     # the statement previewed in both languages, then printed through the (stand-in) dialog
     out = tmp_path / "printed.pdf"
 
-    class PrintDialog:  # the platform's dialog, the user choosing "print to a PDF file"
-        def __init__(self, printer: QPrinter, _parent: object) -> None:
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(str(out))
-
-        def setMinMax(self, _lo: int, _hi: int) -> None:
-            pass
-
-        def exec(self) -> QDialog.DialogCode:
-            return QDialog.DialogCode.Accepted
-    monkeypatch.setattr(finance_panels, "QPrintDialog", PrintDialog)
+    monkeypatch.setattr(finance_panels, "QPrintDialog", print_to_file_dialog(out))  # "print to a PDF file"
     assert tab.sheet is not None and tab.table is not None
     dialog = StatementDialog(tab.controller, cid, tab.sheet.as_of.isoformat(), tab.table.year, tab)
     qtbot.addWidget(dialog)
