@@ -10,9 +10,10 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import crypto, errors, security
+from server import crypto, errors, ratelimit, security
 from server.api import (
     approvals,
+    archive,
     audit,
     auth,
     customers,
@@ -33,10 +34,11 @@ from server.executor import AsyncDatabase
 from server.idempotency import IdempotencyMiddleware
 from server.keys import KeyFileError
 from server.middleware import AccessLog, BodySizeLimit, ErrorBoundary
-from server.settings import Settings
+from server.settings import BACKGROUND_CONNECTIONS, Settings
 
 #: The API's route modules, mounted under /api/v1.
-API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs, exports, finance, statements)
+API_MODULES = (auth, orgs, users, approvals, customers, audit, parameters, jobs, exports, finance, statements,
+               archive)
 
 
 def api_routes() -> list[tuple[str, str, APIRoute]]:
@@ -50,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """One background job worker per server process (`CRM_JOB_WORKER`), stopped on
     shutdown, SIGTERM included: uvicorn runs this before it re-raises the signal, which a
     `finally:` after `uvicorn.run()` would not see (TRAPS.md)."""
+    from server.services.auditchain import Sealer
     from server.services.jobs import BackgroundWorker
     # every admitted request finds a thread at once (server/dbgate.py); threads also serve
     # requests that wait for no database (password hashes queue before they take one)
@@ -57,6 +60,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter.total_tokens = max(limiter.total_tokens, app.state.db_gate.slots * 2 + 8)
     worker = BackgroundWorker(app.state.sessionmaker, app.state.settings).start() \
         if app.state.settings.job_worker else None
+    sealer = Sealer(app.state.sessionmaker, app.state.settings.audit_seal_seconds).start() \
+        if app.state.settings.audit_seal_seconds and _has_cipher(app.state.sessionmaker) else None
     if app.state.aio is not None:
         await app.state.aio.open()
     try:
@@ -66,13 +71,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await app.state.aio.close()
         if worker is not None:
             await anyio.to_thread.run_sync(worker.stop)
+        if sealer is not None:  # after the worker: its last entries are sealed too
+            await anyio.to_thread.run_sync(sealer.stop)
+
+
+def _has_cipher(factory: sessionmaker[Session]) -> bool:
+    return (factory.kw.get("info") or {}).get("field_cipher") is not None
 
 
 def _attach_cipher(factory: sessionmaker[Session], settings: Settings) -> None:
     """Sessions seal sensitive history values with the key file's data key. `serve`
     refuses to start without the key file; an app built without one (e.g. only for its
     OpenAPI document) fails the first write that needs a seal."""
-    if (factory.kw.get("info") or {}).get("field_cipher") is not None:
+    if _has_cipher(factory):
         return
     try:
         crypto.attach(factory, crypto.FieldCipher.from_key_file(settings.resolved_key_file))
@@ -86,16 +97,16 @@ def hot_reads() -> list[HotRead]:
 
 
 def server_engine(settings: Settings) -> Engine:
-    """The engine a server process uses: `db_pool_size` connections for requests and one
-    for the process's job worker (server/dbgate.py)."""
-    return make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)
+    """The engine a server process uses: `db_pool_size` connections for requests and
+    `BACKGROUND_CONNECTIONS` for its background threads."""
+    return make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + BACKGROUND_CONNECTIONS)
 
 
 def _slots(factory: sessionmaker[Session], settings: Settings) -> int:
     """As many requests at the database at once as the pool has connections for them."""
     bind = factory.kw.get("bind")
     capacity = pool_capacity(bind) if isinstance(bind, Engine) else None
-    reserve = 1 if settings.job_worker else 0
+    reserve = (1 if settings.job_worker else 0) + (1 if settings.audit_seal_seconds else 0)
     return max(1, min(settings.db_pool_size, capacity - reserve if capacity else settings.db_pool_size))
 
 
@@ -105,7 +116,7 @@ def _async_database(factory: sessionmaker[Session], settings: Settings, slots: i
     bind = factory.kw.get("bind")
     if not settings.async_reads or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return None
-    return AsyncDatabase(bind, slots, role=app_role_of(bind))
+    return AsyncDatabase(bind, slots, role=app_role_of(bind), cipher=(factory.kw.get("info") or {}).get("field_cipher"))
 
 
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
@@ -123,6 +134,7 @@ def create_app(settings: Settings, session_factory: sessionmaker[Session] | None
     _attach_cipher(app.state.sessionmaker, settings)
     app.state.db_gate = DatabaseGate(app.state.sessionmaker, _slots(app.state.sessionmaker, settings))
     app.state.aio = _async_database(app.state.sessionmaker, settings, app.state.db_gate.slots)
+    app.state.rate_limiter = ratelimit.from_settings(settings.rate_limit_per_minute, settings.rate_limit_burst)
     security.configure_from(settings)
     errors.install(app)
     app.include_router(health.router)

@@ -1,5 +1,5 @@
-"""`crm-server`: init, create-admin, serve, demo, worker, rebuild-search-keys, import
-(CONTRACT.md: command line)."""
+"""`crm-server`: init, create-admin, serve, demo, worker, rebuild-search-keys, import,
+audit verify / head, backup, restore (CONTRACT.md: command line)."""
 from __future__ import annotations
 
 import argparse
@@ -18,12 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from server import logs
 from server.db import make_engine, make_sessionmaker, prepare_app_role, use_app_role
 from server.keys import KeyFileError, create_key_file, load_key_file
-from server.settings import Settings, get_settings
+from server.settings import BACKGROUND_CONNECTIONS, Settings, get_settings
 
 # What a command needs is imported inside it: `serve --workers N`'s parent process only
 # supervises, and should not carry the application's memory (docs/PERFORMANCE.md).
@@ -40,17 +40,22 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from server.migrate import upgrade
+    from server.services import auditchain
     from server.services.orgs import ensure_head_office
     settings = _settings(args)
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as db:
-        ensure_head_office(db)
-        db.commit()
-    if prepare_app_role(engine, settings.db_app_role):
-        print(f"the server will act as the PostgreSQL role {settings.db_app_role} (no superuser powers)")
     if create_key_file(settings.resolved_key_file):
         print(f"created key file {settings.resolved_key_file} (keep it safe, outside backups of the data)")
+    engine = make_engine(settings.resolved_database_url)
+    chained_before = inspect(engine).has_table("audit_chain")
+    upgrade(engine)
+    factory = make_sessionmaker(engine, settings.resolved_key_file)
+    with factory() as db:
+        ensure_head_office(db)
+        db.commit()
+    # entries from before the audit chain existed: the upgrade that adds it vouches for them
+    auditchain.seal_all(factory, vouch_legacy=not chained_before)
+    if prepare_app_role(engine, settings.db_app_role):
+        print(f"the server will act as the PostgreSQL role {settings.db_app_role} (no superuser powers)")
     print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     return 0
 
@@ -62,18 +67,28 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     engine = make_engine(settings.resolved_database_url)
     from server.errors import Problem
+    from server.services import mfa
     from server.services.orgs import ensure_head_office
     from server.services.users import create_first_admin
-    with make_sessionmaker(engine)() as db:
+    from shared.enums import Role
+    uri = None
+    with make_sessionmaker(engine, settings.resolved_key_file)() as db:
         ho = ensure_head_office(db)
         try:
             user = create_first_admin(db, args.username, password, ho.id)
+            if Role.HEAD_OFFICE_ADMIN.value in settings.mfa_role_set:
+                # the secret the admin's first login asks a code of (sealed with the key file's key)
+                uri = mfa.otpauth_uri(mfa.ensure_pending(db, user), user.username)
             db.commit()
         except Problem as p:
             msgs = "; ".join(e.message for e in p.errors or []) or p.detail
             print(f"refused: {msgs}", file=sys.stderr)
             return 2
     print(f"created head-office admin {user.username}")
+    if uri is not None:
+        print("second factor (CRM_MFA_ROLES): add this to the admin's authenticator app; the first login asks "
+              "for its code")
+        print(uri)
     return 0
 
 
@@ -98,19 +113,17 @@ def check_database_safety(engine) -> None:  # type: ignore[no-untyped-def]
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, behind_tls_proxy=True if args.behind_tls_proxy else None,
-                         backlog=args.backlog)
+                         backlog=args.backlog, tls_cert=args.tls_cert, tls_key=args.tls_key)
     try:
         load_key_file(settings.resolved_key_file)
     except KeyFileError as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
-    if not _is_loopback(args.host) and not settings.behind_tls_proxy and not args.tls_cert:
-        print(f"refusing to serve plain HTTP on {args.host}: use --tls-cert/--tls-key, a loopback host, "
-              "or --behind-tls-proxy when a TLS-terminating proxy stands in front", file=sys.stderr)
+    tls_refusal, mode = _tls_mode(settings, args.host, args.port)
+    if tls_refusal:
+        print(tls_refusal, file=sys.stderr)
         return 2
-    if settings.behind_tls_proxy:
-        log.warning("serving plain HTTP behind a TLS-terminating proxy (CRM_BEHIND_TLS_PROXY)")
-    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + 1)  # as the app's
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size + BACKGROUND_CONNECTIONS)
     check_database_safety(engine)
     from server.migrate import schema_refusal
     refusal = schema_refusal(engine) or connections_refusal(engine, args.workers, settings)
@@ -119,8 +132,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if use_app_role(engine, settings.db_app_role):
         log.info("acting as PostgreSQL role %s", settings.db_app_role)
-    _run(settings, engine, args.host, args.port, args.workers, args.tls_cert, args.tls_key)
+    for level, line in mode:  # once nothing refuses: a refusal stays one line
+        log.log(level, "%s", line)
+    _run(settings, engine, args.host, args.port, args.workers,
+         str(settings.tls_cert) if settings.tls_cert else None, str(settings.tls_key) if settings.tls_key else None)
     return 0
+
+
+def _tls_mode(settings: Settings, host: str, port: int) -> tuple[str | None, list[tuple[int, str]]]:
+    """Why `serve` may not start as configured (one line), else None and the lines that
+    log the mode at start: TLS (the certificate and key checked up front), plain HTTP on
+    loopback, or plain HTTP behind a TLS-terminating proxy."""
+    from server.tls import MINIMUM_VERSION, TLSConfigError, check_pair
+    cert, key = settings.tls_cert, settings.tls_key
+    if bool(cert) != bool(key):
+        given, missing = ("--tls-cert", "--tls-key") if cert else ("--tls-key", "--tls-cert")
+        return (f"refusing to start: {given} needs {missing} as well (or CRM_{given[2:].upper().replace('-', '_')} "
+                f"needs CRM_{missing[2:].upper().replace('-', '_')})"), []
+    if cert and key:
+        try:
+            served = check_pair(cert, key)
+        except TLSConfigError as exc:
+            return f"refusing to start: {exc}", []
+        version = MINIMUM_VERSION.name.removeprefix("TLSv").replace("_", ".")
+        lines = [(logging.INFO, f"serving HTTPS on {host}:{port} (TLS {version} or newer); "
+                                f"certificate {served.describe()}")]
+        if (dates := served.validity_problem()) is not None:
+            lines.append((logging.WARNING, dates))
+        return None, lines
+    if settings.behind_tls_proxy:
+        return None, [(logging.WARNING, f"serving plain HTTP on {host}:{port} behind a TLS-terminating proxy "
+                                        "(CRM_BEHIND_TLS_PROXY): the proxy must be the only way in")]
+    if not _is_loopback(host):
+        return (f"refusing to serve plain HTTP on {host}: use --tls-cert/--tls-key, a loopback host, "
+                "or --behind-tls-proxy when a TLS-terminating proxy stands in front"), []
+    return None, [(logging.WARNING, f"serving plain HTTP on loopback {host}:{port}: not encrypted, for clients "
+                                    "on this machine only")]
 
 
 def connections_refusal(engine, workers: int, settings: Settings) -> str | None:  # type: ignore[no-untyped-def]
@@ -130,13 +177,14 @@ def connections_refusal(engine, workers: int, settings: Settings) -> str | None:
     with engine.connect() as conn:
         limit = int(conn.execute(text("SHOW max_connections")).scalar() or 0)
         reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar() or 0)
-    per_worker = settings.db_pool_size * (2 if settings.async_reads else 1) + 1
+    per_worker = settings.db_pool_size * (2 if settings.async_reads else 1) + BACKGROUND_CONNECTIONS
     need = workers * per_worker
     room = limit - reserved - settings.db_spare_connections
     if need > room:
         pools = f"2 x CRM_DB_POOL_SIZE {settings.db_pool_size} (CRM_ASYNC_READS)" if settings.async_reads \
             else f"CRM_DB_POOL_SIZE {settings.db_pool_size}"
-        return (f"{workers} worker(s) x ({pools} + 1 for the job worker) = "
+        return (f"{workers} worker(s) x ({pools} + {BACKGROUND_CONNECTIONS} for the job worker and the audit "
+                f"sealer) = "
                 f"{need} connections, but PostgreSQL's max_connections {limit} leaves {room} after "
                 f"{reserved} reserved and CRM_DB_SPARE_CONNECTIONS {settings.db_spare_connections}: "
                 "lower --workers or CRM_DB_POOL_SIZE, or raise max_connections")
@@ -148,6 +196,7 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
     import uvicorn
 
     from server.app import create_app
+    # TLS 1.2 or newer (server/tls.py); with --workers N the supervisor adds the same factory
     ssl = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
     # keep-alive above the staff's think time (TRAPS.md), so idle clients do not reconnect;
     # a backlog for a morning's simultaneous connects; requests in flight get a grace period
@@ -174,7 +223,9 @@ def _run(settings: Settings, engine, host: str, port: int, workers: int = 1,  # 
         sys.stderr.flush()
         os.execv(sys.executable, [sys.executable, "-m", "server.supervise"])
     else:
-        uvicorn.run(create_app(settings, make_sessionmaker(engine)), **common)
+        from server.tls import uvicorn_context
+        uvicorn.run(create_app(settings, make_sessionmaker(engine)), **common,
+                    ssl_context_factory=uvicorn_context if tls_cert else None)
 
 
 def _has(module: str) -> bool:
@@ -213,9 +264,53 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(f"refusing to start: {refusal}", file=sys.stderr)
         return 2
     stop = _stop_on_signals()
-    jobs.run_worker(make_sessionmaker(engine), stop, settings.job_poll_seconds,
+    jobs.run_worker(make_sessionmaker(engine, settings.resolved_key_file), stop, settings.job_poll_seconds,
                     options=jobs.WorkerOptions.from_settings(settings))
     engine.dispose()
+    return 0
+
+
+def _audit_factory(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    settings = _settings(args)
+    load_key_file(settings.resolved_key_file)  # a clear error, not a traceback
+    engine = make_engine(settings.resolved_database_url)
+    use_app_role(engine, settings.db_app_role)
+    return make_sessionmaker(engine, settings.resolved_key_file)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when the chain and every entry are intact; 1 with the first break printed."""
+    from server.services import auditchain
+    try:
+        factory = _audit_factory(args)
+    except KeyFileError as exc:
+        print(f"cannot verify: {exc}", file=sys.stderr)
+        return 2
+    with factory() as db:
+        report = auditchain.verify(db, expect_head=args.expect_head)
+    if not report.intact:
+        print(f"BROKEN: {report.breaks[0]}")
+        for more in report.breaks[1:]:
+            print(f"  also: {more}")
+        return 1
+    print(f"intact: {report.sealed} entries sealed, {report.pending} not yet sealed; head {report.head or '-'}")
+    return 0
+
+
+def cmd_audit_head(args: argparse.Namespace) -> int:
+    """Seal what is final, then print `<seq>:<link>` (one line) to keep elsewhere."""
+    from server.services import auditchain
+    try:
+        factory = _audit_factory(args)
+    except KeyFileError as exc:
+        print(f"cannot read the chain: {exc}", file=sys.stderr)
+        return 2
+    auditchain.seal_all(factory)
+    with factory() as db:
+        head = auditchain.head_token(db)
+    if head is None:
+        print("the audit trail is empty", file=sys.stderr)
+    print(head or auditchain.EMPTY_HEAD)
     return 0
 
 
@@ -231,7 +326,7 @@ def cmd_rebuild_search_keys(args: argparse.Namespace) -> int:
     from server.services.customers import REBUILD_SEARCH_KEYS
     settings = _settings(args)
     engine = _server_engine(settings)
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(engine, settings.resolved_key_file)
     with factory() as db:
         job = jobs.enqueue(db, REBUILD_SEARCH_KEYS, {"batch_size": args.batch_size})
         db.commit()
@@ -341,6 +436,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if outcome.status in (APPLIED, ALREADY_IMPORTED) else 1
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """The whole database in one snapshot, to FILE (server/backup.py); holds no keys."""
+    from server.backup import run_backup
+    settings = _settings(args)
+    return run_backup(settings.resolved_database_url, Path(args.file), settings.resolved_key_file,
+                      out=lambda line: print(line, flush=True), err=lambda line: print(line, file=sys.stderr))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """FILE into an empty database (SQLite: a new file), with the key file that wrote it."""
+    from server.backup import run_restore
+    settings = _settings(args)
+    return run_restore(settings.resolved_database_url, Path(args.file), settings.resolved_key_file,
+                       settings.db_app_role, out=lambda line: print(line, flush=True),
+                       err=lambda line: print(line, file=sys.stderr))
+
+
 def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -426,8 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="server processes (each with CRM_DB_POOL_SIZE connections; default 1)")
     sp.add_argument("--backlog", type=_positive_int,
                     help="listen backlog (default CRM_BACKLOG, 8192; the kernel caps it at somaxconn)")
-    sp.add_argument("--tls-cert")
-    sp.add_argument("--tls-key")
+    sp.add_argument("--tls-cert", help="serve HTTPS (TLS 1.2+) with this certificate, PEM with its chain "
+                                       "(default: CRM_TLS_CERT)")
+    sp.add_argument("--tls-key", help="the certificate's unencrypted private key, PEM (default: CRM_TLS_KEY)")
     sp.add_argument("--behind-tls-proxy", action="store_true")
     sp.set_defaults(fn=cmd_serve)
     sp = sub.add_parser("worker", help="run background jobs until SIGTERM/SIGINT (serve runs one as well)")
@@ -447,6 +560,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the file's number within its kind and business date (default 1)")
     db_opt(sp)
     sp.set_defaults(fn=cmd_import)
+    sp = sub.add_parser("audit", help="the audit trail's chain: verify it, or print its head for safekeeping")
+    audit_sub = sp.add_subparsers(dest="audit_command", required=True)
+    ap = audit_sub.add_parser("verify", help="check every entry and link; exit 1 with the first break printed")
+    ap.add_argument("--expect-head", metavar="SEQ:LINK", help="a head printed earlier by `audit head` (kept "
+                                                               "elsewhere): also shows the newest entries cut off")
+    db_opt(ap)
+    ap.set_defaults(fn=cmd_audit_verify)
+    ap = audit_sub.add_parser("head", help="seal what is final and print the chain's head")
+    db_opt(ap)
+    ap.set_defaults(fn=cmd_audit_head)
+    sp = sub.add_parser("backup", help="write the whole database, in one snapshot, to FILE (holds no keys)")
+    sp.add_argument("file", help="the backup to write (gzip-compressed JSON lines; replaced atomically, mode 0600)")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_backup)
+    sp = sub.add_parser("restore", help="restore FILE into an empty database, with the key file that wrote it")
+    sp.add_argument("file", help="a backup written by `crm-server backup`")
+    db_opt(sp)
+    sp.set_defaults(fn=cmd_restore)
     sp = sub.add_parser("demo", help="a throwaway embedded database with demo data, served on loopback")
     sp.add_argument("--port", type=int, default=8765)
     sp.add_argument("--customers", type=int, default=360, help="how many demo customers (default 360)")

@@ -79,7 +79,7 @@ def make_sessionmaker(engine: Engine, key_file: Path | None = None) -> sessionma
 
 
 #: Tables the application may only ever append to (no UPDATE, DELETE or TRUNCATE).
-APPEND_ONLY_TABLES = ("audit_log",)
+APPEND_ONLY_TABLES = ("audit_log", "audit_chain")
 
 
 def _is_superuser(conn) -> bool:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ over an `Executor`, with the same SQLAlchemy Core statements the rest of the ser
 Rows come back with attribute access by the statement's column labels (either a
 SQLAlchemy Row or, from psycopg, a named tuple), which the schema mappers read alike.
 Only SELECT, and INSERT/UPDATE of explicit values: Python-side column defaults are not
-applied here (`audit.insert` gives every column), nor is the ORM unit of work.
+applied here (`audit.append` gives every column), nor is the ORM unit of work.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from starlette.concurrency import run_in_threadpool
 
+from server.crypto import FieldCipher, cipher_of
+
 #: Values for a statement's unvalued `bindparam()`s, as `Session.execute` takes them.
 Params = dict[str, Any] | None
 
@@ -43,6 +45,11 @@ class Executor(Protocol):
 
     #: Identifies the database (the process-wide caches are keyed by it).
     database: Any
+
+    @property
+    def cipher(self) -> FieldCipher:
+        """The key file's cipher (audit rows carry a MAC)."""
+        ...
 
     async def all(self, stmt: Executable, params: Params = None) -> Sequence[Any]: ...
 
@@ -65,6 +72,10 @@ class SessionExecutor:
         self.session = session
         bind = session.get_bind()
         self.database = bind.engine.url
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return cipher_of(self.session)
 
     async def all(self, stmt: Executable, params: Params = None) -> Sequence[Any]:
         return await run_in_threadpool(lambda: self.session.execute(stmt, params).all())
@@ -191,10 +202,17 @@ class StatementCache:
 class PsycopgExecutor:
     """The statements on one psycopg AsyncConnection (autocommit), in the event loop."""
 
-    def __init__(self, connection: Any, cache: StatementCache, database: Any) -> None:
+    def __init__(self, connection: Any, cache: StatementCache, database: Any, cipher: FieldCipher | None) -> None:
         self.connection = connection
         self.cache = cache
         self.database = database
+        self._cipher = cipher
+
+    @property
+    def cipher(self) -> FieldCipher:
+        if self._cipher is None:
+            raise RuntimeError("no field cipher: give the AsyncDatabase the key file's cipher")
+        return self._cipher
 
     async def _execute(self, stmt: Executable, values: Params) -> tuple[_Prepared, Any]:
         prepared, extracted = self.cache.prepare(stmt)
@@ -232,10 +250,12 @@ class AsyncDatabase:
     on each new connection, as the engine's are (server/db.py `use_app_role`). Opened in
     the event loop that serves the requests (the app's lifespan), closed on shutdown."""
 
-    def __init__(self, engine: Engine, size: int, role: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, engine: Engine, size: int, role: str | None = None, timeout: float = 30.0,
+                 cipher: FieldCipher | None = None) -> None:
         #: `role`: the application role, already quoted (server/db.py `app_role_of`);
         #: `timeout`: how long a request waits for a connection (the database down: 503)
         self.engine = engine
+        self.cipher = cipher
         self.size = size
         self.timeout = timeout
         self.role = role
@@ -288,7 +308,7 @@ class AsyncDatabase:
             await self._pool.putconn(connection)
 
     def executor(self, connection: Any) -> PsycopgExecutor:
-        return PsycopgExecutor(connection, self.cache, self.database)
+        return PsycopgExecutor(connection, self.cache, self.database, self.cipher)
 
 
 def _initialise_dialect(engine: Engine) -> None:

@@ -19,6 +19,11 @@ APP_NAME = "branch-crm"
 OWASP_MIN_ARGON2_WORK = 7168 * 5
 
 
+#: Connections of a server process's pool beyond the requests': its job worker and its
+#: audit sealer (server/dbgate.py).
+BACKGROUND_CONNECTIONS = 2
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", validate_default=True)
 
@@ -27,13 +32,21 @@ class Settings(BaseSettings):
     #: Key file (created 0600 by `init`); default in the per-user config dir, never beside the data.
     key_file: Path | None = None
     profile: Literal["production", "development"] = "production"
-    #: Comma-separated roles that need a second factor (plain string: see TRAPS.md on lists).
-    mfa_roles: str = "head_office_admin,branch_manager,auditor"
+    #: Comma-separated roles whose logins need a second factor (TOTP, services/mfa.py); by
+    #: default every staff login (seed 003 §3.4.1); empty: none (plain string: see TRAPS.md
+    #: on lists).
+    mfa_roles: str = "teller,account_manager,branch_manager,head_office_admin,auditor"
     behind_tls_proxy: bool = False
+    #: `serve` over TLS (1.2 or newer): the certificate (PEM, with its chain) and its
+    #: unencrypted key; the env equivalents of `--tls-cert` / `--tls-key` (docs/API.md, "TLS").
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
     #: The bank's name on printed statements; empty: the head office's name.
     bank_name: str = ""
     #: The most customers one batch of printed statements may hold.
     statement_batch_limit: int = 2000
+    #: Days after its deletion an archived customer can still be restored (`CRM_RESTORE_DAYS`).
+    restore_days: int = Field(default=30, ge=1)
     #: PostgreSQL: the non-superuser role the server acts as when given a superuser URL.
     db_app_role: str = "crm_app"
 
@@ -103,6 +116,12 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
+    #: Authenticated requests one user may make per minute in one server process (a
+    #: token bucket that holds `rate_limit_burst`, default the same number); beyond it
+    #: 429 with Retry-After. 0: no limit (the default: a branch's staff work in bursts,
+    #: and login throttling is separate).
+    rate_limit_per_minute: int = Field(default=0, ge=0)
+    rate_limit_burst: int = Field(default=0, ge=0)
 
     # Background jobs (server/services/jobs.py). `serve` runs one worker thread per server
     # process unless `job_worker` is off; `crm-server worker` runs more, anywhere. A
@@ -113,6 +132,9 @@ class Settings(BaseSettings):
     # worker after worker. `job_batch_pause_seconds` between batches leaves the database
     # room for the day's traffic during a long job.
     job_worker: bool = True
+    #: How often a server process seals new audit entries into the chain
+    #: (server/services/auditchain.py); 0: never (another process does).
+    audit_seal_seconds: float = Field(default=1.0, ge=0)
     job_poll_seconds: float = Field(default=2.0, gt=0)
     job_heartbeat_seconds: float = Field(default=10.0, ge=0)
     job_timeout_seconds: float = Field(default=60.0, gt=0)

@@ -152,6 +152,13 @@ class AuthenticationMiddleware:
             await problem_response(Problem(403, codes.AUTH_PASSWORD_CHANGE_REQUIRED, "Password change required",
                                            "Change your password first"))(scope, receive, send)
             return
+        limiter = scope["app"].state.rate_limiter
+        if limiter is not None:
+            try:
+                limiter.check(principal.user_id)
+            except Problem as p:
+                await problem_response(p)(scope, receive, send)
+                return
         scope["state"]["principal"] = principal
         await self.app(scope, receive, send)
 
@@ -254,8 +261,8 @@ async def permit(scope: Scope, action: Action) -> Actor:
         rdb = request_db(scope)
         detail = {"needed": str(action), "path": Request(scope).url.path, "method": scope["method"]}
         if rdb.aio is not None:
-            await (await rdb.executor()).run(*audit.insert("permission.denied", who=principal, source=source,
-                                                           outcome="denied", **detail))
+            await audit.append(await rdb.executor(), "permission.denied", who=principal, source=source,
+                               outcome="denied", **detail)
         else:
             audit.refusal(await rdb.open(), "permission.denied", who=principal, source=source, **detail)
         raise forbidden()

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
 from server.context import Actor, Principal
-from server.executor import constant
+from server.crypto import FieldCipher, cipher_of
+from server.executor import Executor, constant
 from server.models import AuditLog
 from server.models.base import utcnow
 from shared.masking import mask_search_text
@@ -21,30 +22,31 @@ def record(db: Session, action: str, *, who: Actor | Principal | None = None, ac
            object_type: str | None = None, object_id: Any = None, outcome: str = "success",
            source: str | None = None, **detail: Any) -> None:
     """An audit row in the caller's unit of work: it commits (or not) with what it records."""
-    db.add(_row(action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
+    db.add(_row(cipher_of(db), action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
                 outcome=outcome, source=source, **detail))
 
 
-def insert(action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
-           object_type: str | None = None, object_id: Any = None, outcome: str = "success",
-           source: str | None = None, **detail: Any) -> tuple[Insert, dict[str, Any]]:
-    """An audit row as one INSERT and its values, every column given (server/executor.py
-    applies no column defaults): what the hot reads write, in autocommit."""
-    row = _row(action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
+async def append(x: Executor, action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
+                 object_type: str | None = None, object_id: Any = None, outcome: str = "success",
+                 source: str | None = None, **detail: Any) -> None:
+    """An audit row as one INSERT through the executor, every column given
+    (server/executor.py applies no column defaults): what the hot reads write, in autocommit."""
+    row = _row(x.cipher, action, who=who, actor_name=actor_name, object_type=object_type, object_id=object_id,
                outcome=outcome, source=source, **detail)
-    return _INSERT, {"at_": utcnow(), **{f"{c}_": getattr(row, c) for c in _INSERTED}}
+    await x.run(_INSERT, {f"{c}_": getattr(row, c) for c in _INSERTED})
 
 
-_INSERTED = ("actor_id", "actor_name", "action", "object_type", "object_id", "outcome", "source", "detail")
-_INSERT = constant(sa_insert(AuditLog).values(at=bindparam("at_"), **{c: bindparam(f"{c}_") for c in _INSERTED}))
+_INSERTED = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "outcome", "source", "detail",
+             "mac")
+_INSERT = constant(sa_insert(AuditLog).values(**{c: bindparam(f"{c}_") for c in _INSERTED}))
 
 
 def refusal(db: Session, action: str, *, who: Actor | Principal | None = None, object_type: str | None = None,
             object_id: Any = None, outcome: str = "denied", **detail: Any) -> None:
     """A refusal is on record even though the request that was refused changes nothing:
     the row is kept aside and written after the request's work is rolled back."""
-    db.info.setdefault(_REFUSALS, []).append(_row(action, who=who, object_type=object_type, object_id=object_id,
-                                                  outcome=outcome, **detail))
+    db.info.setdefault(_REFUSALS, []).append(_row(cipher_of(db), action, who=who, object_type=object_type,
+                                                  object_id=object_id, outcome=outcome, **detail))
 
 
 def flush_refusals(db: Session) -> bool:
@@ -61,13 +63,14 @@ def has_refusals(db: Session) -> bool:
 _REFUSALS = "audit_refusals"
 
 
-def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
+def _row(cipher: FieldCipher, action: str, *, who: Actor | Principal | None = None, actor_name: str | None = None,
          object_type: str | None = None, object_id: Any = None, outcome: str = "success",
          source: str | None = None, **detail: Any) -> AuditLog:
     principal = who.principal if isinstance(who, Actor) else who
     if isinstance(who, Actor) and source is None:
         source = who.source
-    return AuditLog(
+    row = AuditLog(
+        at=utcnow(),
         actor_id=principal.user_id if principal else None,
         actor_name=principal.username if principal else actor_name,
         action=action,
@@ -77,6 +80,16 @@ def _row(action: str, *, who: Actor | Principal | None = None, actor_name: str |
         source=source,
         detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
     )
+    row.mac = cipher.mac(content(row))
+    return row
+
+
+def content(row: Any) -> bytes:
+    """What an entry's MAC covers: every column it was written with, as the database
+    gives them back (the time to the microsecond, in UTC)."""
+    at = row.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if row.at is not None else None
+    return json.dumps([at, row.actor_id, row.actor_name, row.action, row.object_type, row.object_id, row.outcome,
+                       row.source, row.detail], ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def record_export(db: Session, actor: Actor, listed: str, export: ExportRecord) -> None:

@@ -105,6 +105,12 @@ def _read_as(db: Session, actor: Actor, c: Customer) -> CustomerRead:
     return r
 
 
+def read_as(db: Session, actor: Actor, c: Customer) -> CustomerRead:
+    """A loaded customer as `GET /customers/{id}` answers this reader (masked by scope; a
+    caller that hands out unmasked values audits the read): e.g. a restored customer."""
+    return _read_as(db, actor, c)
+
+
 #: The responsible account manager's name beside their id, in the same statement (one
 #: primary-key probe per row of a page: the list's and the header card's column).
 _MANAGER_NAME = select(User.display_name).where(User.id == Customer.manager_id).correlate(Customer) \
@@ -120,8 +126,8 @@ async def read(x: Executor, actor: Actor, customer_id: int) -> CustomerRead:
     masked = access.masked_customer_fields(None, actor, c)
     unmasked = [f for f in MASKED_CUSTOMER_FIELDS if getattr(c, f) is not None and f not in masked]
     if unmasked:
-        await x.run(*audit.insert("customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
-                                  fields=unmasked))
+        await audit.append(x, "customer.read_unmasked", who=actor, object_type="customer", object_id=c.id,
+                           fields=unmasked)
     return to_read(c, masked)
 
 
@@ -452,6 +458,12 @@ def _write_keys(db: Session, c: Customer, *, replace: bool) -> None:
     if keys:
         db.execute(insert(CustomerSearchKey), [{"sort_code": c.sort_code, "customer_id": c.id, "org_id": c.org_id,
                                                 "key": k} for k in keys])
+
+
+def write_search_keys(db: Session, c: Customer) -> None:
+    """A customer's search keys written afresh (`_write_keys`, the one place they are
+    written): for a customer whose rows came back another way (a restore from the archive)."""
+    _write_keys(db, c, replace=True)
 
 
 def _index_name(c: Customer) -> None:

@@ -27,7 +27,7 @@ from server.db import make_engine, make_sessionmaker
 from server.keys import create_key_file
 from server.migrate import upgrade
 from server.services import customers, orgs, users
-from server.settings import Settings, get_settings
+from server.settings import BACKGROUND_CONNECTIONS, Settings, get_settings
 from shared.enums import OrgKind, Position, Role
 from shared.permissions import Action, scope_of
 from shared.schemas import CustomerCreate, OrgCreate, UserCreate
@@ -296,7 +296,7 @@ def live_server(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-de
             url = make_url(admin).set(database=name).render_as_string(hide_password=False)
         settings = get_settings(database_url=url, key_file=str(tmp_path / "keys.json"), profile="development",
                                 mfa_roles="", **overrides)
-        engine = make_engine(url, pool_size=settings.db_pool_size + 1)  # as `serve` sizes it
+        engine = make_engine(url, pool_size=settings.db_pool_size + BACKGROUND_CONNECTIONS)  # as `serve` sizes it
         upgrade(engine)
         create_key_file(settings.resolved_key_file)
         factory = make_sessionmaker(engine, settings.resolved_key_file)

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import bindparam, func, select
 
+from server import crypto
 from server.executor import AsyncDatabase, SessionExecutor, constant
 from server.models import AuditLog, Customer, Org, UserSession
 from server.services import audit
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.postgres
 
 def _run(backend: Any, work: Any) -> Any:
     """`work(executor)` on a fresh asyncio connection of the backend's database."""
-    aio = AsyncDatabase(backend.engine, 1)
+    aio = AsyncDatabase(backend.engine, 1, cipher=crypto.FieldCipher.from_key_file(backend.settings.resolved_key_file))
 
     async def go() -> Any:
         conn = await psycopg.AsyncConnection.connect(aio.conninfo(backend.engine), autocommit=True)
@@ -69,13 +70,15 @@ def test_statements_built_per_request_get_their_own_values(postgres_backend):  #
 
 def test_an_audit_row_written_through_it_is_complete(postgres_backend):  # type: ignore[no-untyped-def]
     marker = f"test.executor.{datetime.now(UTC).timestamp()}"
-    assert _run(postgres_backend, lambda x: x.run(*audit.insert(marker, actor_name="tester", object_type="x",
-                                                                 object_id=7, source="127.0.0.1", k="v"))) == 1
+    _run(postgres_backend, lambda x: audit.append(x, marker, actor_name="tester", object_type="x", object_id=7,
+                                                  source="127.0.0.1", k="v"))
     with postgres_backend.engine.connect() as conn:  # (the audit log is append-only: the row stays)
         row = conn.execute(select(AuditLog).where(AuditLog.action == marker)).one()
     assert (row.actor_name, row.object_type, row.object_id, row.outcome, row.source) == \
         ("tester", "x", "7", "success", "127.0.0.1")
     assert row.at is not None and '"k": "v"' in row.detail
+    cipher = crypto.FieldCipher.from_key_file(postgres_backend.settings.resolved_key_file)
+    assert cipher.mac_matches(audit.content(row), row.mac)  # the chain's sealer will accept it
 
 
 def test_the_session_way_returns_the_same(postgres_backend):  # type: ignore[no-untyped-def]

@@ -83,7 +83,7 @@ def counted(backend):  # type: ignore[no-untyped-def]
     worker (its polls are no request's statements, and were counted when they fell inside
     a request's window)."""
     engine = make_engine(backend.settings.resolved_database_url, pool_size=3)
-    settings = backend.settings.model_copy(update={"job_worker": False})
+    settings = backend.settings.model_copy(update={"job_worker": False, "audit_seal_seconds": 0})
     app = create_app(settings, make_sessionmaker(engine, backend.settings.resolved_key_file))
     with TestClient(app) as client:
         yield client, engine, backend.world
@@ -212,7 +212,8 @@ def test_the_database_out_of_reach_answers_503_on_hot_reads_and_the_rest(postgre
     from server.executor import AsyncDatabase
     url = make_url(postgres_backend.settings.resolved_database_url).set(port=1)  # nothing listens there
     text = url.render_as_string(hide_password=False)
-    settings = postgres_backend.settings.model_copy(update={"database_url": text, "job_worker": False})
+    settings = postgres_backend.settings.model_copy(update={"database_url": text, "job_worker": False,
+                                                                 "audit_seal_seconds": 0})
     engine = make_engine(text, pool_size=2)
     app = create_app(settings, make_sessionmaker(engine, settings.resolved_key_file))
     app.state.aio = AsyncDatabase(engine, 1, timeout=1)
