@@ -8,6 +8,10 @@ Three layers, so that a mistake in one is caught by the next:
 3. every handler formats through `RedactingFormatter`, which masks what looks like a
    resident ID, a mobile number or a credit code anywhere in a line or a traceback
    (PostgreSQL's "Key (id_number)=(…) already exists" detail, an exception message).
+
+And one event is one line, whatever a message, a username or an exception holds
+(OWASP's log injection): line breaks and other control characters are written as
+escapes (a backslash and `n`, `x1b`), a traceback included, so no input can forge a second entry.
 """
 from __future__ import annotations
 
@@ -30,11 +34,24 @@ def redact(text: str) -> str:
     return _MOBILE.sub(lambda m: mask_phone(m.group()[-11:]) or "", text)
 
 
+#: Every character that could end a line or fool a terminal: C0 and C1 controls (tab
+#: kept), DEL, and Unicode's line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks and control characters escaped: one line, always."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                                else f"\\u{ord(m.group()):04x}"), text)
+
+
 class RedactingFormatter(logging.Formatter):
-    """The whole formatted record (message, traceback, stack) passes through `redact`."""
+    """The whole formatted record (message, traceback, stack) passes through `redact`,
+    then becomes one line (`one_line`)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return one_line(redact(super().format(record)))
 
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

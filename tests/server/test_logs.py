@@ -71,3 +71,28 @@ def test_no_line_per_request_unless_the_access_log_is_switched_on(backend, tmp_p
             assert lines == []
         else:
             assert len(lines) == 1 and "/api/v1/customers?q" in lines[0] and "110101" not in lines[0]
+
+
+@pytest.mark.parametrize("raw", ["user\nFAKE 2026-12-03 INFO crm.auth: admin logged in", "a\r\nb", "a\rb",
+                                 "\x1b[2J cleared", "line\u2028separator", "para\u2029graph", "nel\x85x", "nul\x00x",
+                                 "del\x7fx"])
+def test_one_event_is_one_line_whatever_the_message_holds(raw):
+    record = logging.LogRecord("crm", logging.WARNING, __file__, 1, "login failed for %s", (raw,), None)
+    out = RedactingFormatter("%(message)s").format(record)
+    assert len(out.splitlines()) == 1 and "\x1b" not in out and "\x00" not in out and "\x7f" not in out
+    assert out.startswith("login failed for ")
+
+
+def test_a_traceback_is_one_line_too():
+    record = logging.LogRecord("crm", logging.ERROR, __file__, 1, "unhandled", (), None)
+    try:
+        raise ValueError("first\nsecond")
+    except ValueError as exc:
+        record.exc_info = (type(exc), exc, exc.__traceback__)
+    out = RedactingFormatter("%(message)s").format(record)
+    assert len(out.splitlines()) == 1 and "Traceback" in out and "ValueError: first\\nsecond" in out
+
+
+def test_tabs_and_ordinary_text_stay_as_they_are():
+    record = logging.LogRecord("crm", logging.INFO, __file__, 1, "a\tb 张三 ok", (), None)
+    assert RedactingFormatter("%(message)s").format(record) == "a\tb 张三 ok"
