@@ -20,7 +20,8 @@ def _routes_with_ids() -> list[tuple[str, str]]:
 
 
 #: One user who may call each resource's routes (so the answer is about the id, not the role).
-CALLER = {"customers": "bm_a", "users": "admin", "orgs": "admin", "approvals": "admin", "jobs": "admin"}
+CALLER = {"customers": "bm_a", "users": "admin", "orgs": "admin", "approvals": "admin", "jobs": "admin",
+          "archive": "bm_a"}
 
 
 @pytest.mark.parametrize("method, path", _routes_with_ids())
@@ -67,7 +68,7 @@ def _string_query_parameters() -> list[tuple[str, str]]:
 
 
 STRING_QUERIES = _string_query_parameters()
-CALLER_OF = {"customers": "bm_a", "users": "admin", "audit": "auditor"}
+CALLER_OF = {"customers": "bm_a", "users": "admin", "audit": "auditor", "archive": "bm_a"}
 
 
 def test_the_string_query_parameters_are_found():
