@@ -142,6 +142,7 @@ def parse(model: type[M], data: Any) -> M:
 def install(app: FastAPI) -> None:
     """Problem handlers. Unexpected exceptions are answered by server.middleware.ErrorBoundary."""
     from server.middleware import BodyTooLarge
+    document_problems(app)
 
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
@@ -165,3 +166,54 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError, ValueError)):
             return problem_response(_invalid_json())  # not UTF-8, or nested beyond any real document
         return problem_response(Problem(exc.status_code, f"http.{exc.status_code}", str(exc.detail)))
+
+
+#: The error body every operation may answer (RFC 9457 with the contract's `code` and,
+#: for 422, `errors`), as the OpenAPI document describes it.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "code", "message", "params"],
+            "properties": {"field": {"type": "string"}, "code": {"type": "string"},
+                           "message": {"type": "string"}, "params": {"type": "object"}}}},
+    },
+    "additionalProperties": True,  # a 409 carries `current`, a 429 `retry_after`
+}
+_PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def document_problems(app: FastAPI) -> None:
+    """The OpenAPI document says what the API really answers on errors: FastAPI
+    documents 422 as its own `application/json` validation body, but every error here is
+    `application/problem+json` (`Problem`). Each operation's 422 is replaced and a
+    `default` problem response added (401, 403, 404, 409, 413, 429, 503 …)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        for item in doc.get("paths", {}).values():
+            for op in item.values():
+                responses = op.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Validation failed: the `errors` name the fields",
+                                        "content": _PROBLEM_CONTENT}
+                responses.setdefault("default", {"description": "An error (problem+json)",
+                                                 "content": _PROBLEM_CONTENT})
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = PROBLEM_SCHEMA
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
