@@ -461,7 +461,8 @@ def prepare_floor(csv_path: Path, n_tokens: int, n: int) -> int:
 # ============================================================================ servers
 def server_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update({"PYTHONPATH": str(ROOT), "CRM_KEY_FILE": str(KEY_FILE),
+    # the login bench measures password logins (a second factor would answer a challenge)
+    env.update({"PYTHONPATH": str(ROOT), "CRM_KEY_FILE": str(KEY_FILE), "CRM_MFA_ROLES": "",
                 "CRM_TOKEN_IDLE_MINUTES": str(IDLE_MINUTES)}, **extra)
     return env
 

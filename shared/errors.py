@@ -28,6 +28,12 @@ AUTH_INVALID_CREDENTIALS = "auth.invalid_credentials"
 AUTH_THROTTLED = "auth.throttled"
 AUTH_PASSWORD_CHANGE_REQUIRED = "auth.password_change_required"
 AUTH_WRONG_PASSWORD = "auth.wrong_password"
+#: An `mfa_token` unknown, expired, already used, or spent by too many wrong codes (401).
+AUTH_MFA_TOKEN_INVALID = "auth.mfa_token_invalid"
+#: A wrong second-factor code: 401 at `/auth/totp`, 403 in a re-authentication.
+AUTH_MFA_CODE_INVALID = "auth.mfa_code_invalid"
+#: `/auth/totp/enrolment/confirm` without an enrolment started (409).
+AUTH_MFA_NOT_PENDING = "auth.mfa_enrolment_not_pending"
 FORBIDDEN = "permission.denied"
 FORBIDDEN_FIELD = "permission.field_denied"
 NOT_FOUND = "resource.not_found"
@@ -36,6 +42,16 @@ CUSTOMER_DUPLICATE_ID = "customer.id_number.duplicate"
 CUSTOMER_DUPLICATE_USCC = "customer.uscc.duplicate"
 USER_DUPLICATE = "user.username.duplicate"
 ORG_DUPLICATE = "org.code.duplicate"
+#: A deletion of this customer is already waiting for a checker (409).
+CUSTOMER_DELETE_PENDING = "customer.delete.pending"
+#: The archived customer's restore window (`CRM_RESTORE_DAYS`) has passed (409).
+ARCHIVE_RESTORE_EXPIRED = "archive.restore_expired"
+#: Another customer now holds the archived customer's resident ID, credit code or core
+#: banking id: restoring it would make two records of one person (409, naming nothing).
+ARCHIVE_RESTORE_IDENTIFIER_TAKEN = "archive.restore_identifier_taken"
+#: SQLite only, which gives a deleted row's id to the next row: another customer now has
+#: the archived customer's id (409).
+ARCHIVE_RESTORE_ID_TAKEN = "archive.restore_id_taken"
 APPROVAL_SELF = "approval.own_request"
 APPROVAL_NOT_PENDING = "approval.not_pending"
 APPROVAL_STALE = "approval.stale"
@@ -44,6 +60,7 @@ APPROVAL_CHECKER_CREDENTIALS = "approval.checker_credentials_set_by_maker"
 APPROVAL_CHECKER_IS_TARGET = "approval.checker_is_target"
 SELF_ADMINISTRATION = "user.self_administration"
 PAYLOAD_TOO_LARGE = "request.too_large"
+RATE_LIMITED = "request.rate_limited"
 INTERNAL = "server.internal_error"
 UNAVAILABLE = "server.unavailable"
 

@@ -16,10 +16,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     create_model,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -204,19 +206,85 @@ class LoginRequest(_Write):
     device_token: str | None = Field(default=None, max_length=200)
 
 
+#: A second-factor code as typed: 6 digits, or a recovery code (`ABCD-EFGH-JKLM-NPQR-STUV-WXYZ`).
+MfaCode = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class PasswordChange(_Write):
     old_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
+    #: Required once the user has enrolled a second factor (a TOTP or recovery code).
+    code: MfaCode | None = None
+
+
+#: The keys only a second-factor answer has: left out of a plain login response.
+_MFA_KEYS = frozenset({"mfa_required", "mfa_enrolment_required", "mfa_token", "otpauth_uri", "recovery_codes"})
+_CHALLENGE_KEYS = frozenset({"mfa_required", "mfa_enrolment_required", "mfa_token", "otpauth_uri"})
 
 
 class LoginResponse(BaseModel):
-    access_token: str
+    """A session `{access_token, token_type, expires_at, user, ...}`; or, where the role
+    needs a second factor, only `{mfa_required: true, mfa_token}` (enrolled) or
+    `{mfa_enrolment_required: true, mfa_token, otpauth_uri}` (first time), to be sent with
+    a code to `POST /auth/totp`, whose session answer adds `recovery_codes` when it
+    completed an enrolment. Absent keys are left out, so a plain login answers exactly
+    as before the second factor existed."""
+
+    access_token: str | None = None
     token_type: str = "bearer"
-    expires_at: datetime
-    user: UserRead
+    expires_at: datetime | None = None
+    user: UserRead | None = None
     password_change_required: bool = False
     #: Opaque, per user and workstation: send it with this user's next logins from here.
     device_token: str | None = None
+    mfa_required: bool | None = None
+    mfa_enrolment_required: bool | None = None
+    #: Short-lived and single-use; only `POST /auth/totp` takes it (never as a bearer token).
+    mfa_token: str | None = None
+    otpauth_uri: str | None = None
+    #: Shown once, when `POST /auth/totp` completed an enrolment.
+    recovery_codes: list[str] | None = None
+
+    # unannotated return: the JSON schema stays the model's (an annotation would replace it)
+    @model_serializer(mode="wrap")
+    def _present_keys(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        if self.access_token is None:  # a second-factor challenge
+            return {k: v for k, v in data.items() if k in _CHALLENGE_KEYS and v is not None}
+        return {k: v for k, v in data.items() if k not in _MFA_KEYS or v is not None}
+
+
+class TotpLogin(_Write):
+    """`POST /auth/totp`: the login's second step."""
+
+    mfa_token: str = Field(max_length=200)
+    code: MfaCode
+
+
+class TotpEnrolmentStart(_Write):
+    """`POST /auth/totp/enrolment`: re-authentication (the code once enrolled)."""
+
+    password: str = Field(max_length=1024)
+    code: MfaCode | None = None
+
+
+class TotpEnrolment(BaseModel):
+    """A new pending secret: the URI for the QR code and the secret for typing in."""
+
+    otpauth_uri: str
+    secret: str
+
+
+class TotpConfirm(_Write):
+    code: MfaCode
+
+
+class RecoveryCodes(BaseModel):
+    """Shown once: each works once in place of a code."""
+
+    recovery_codes: list[str]
 
 
 class Me(BaseModel):
@@ -358,6 +426,57 @@ class HistoryEntry(BaseModel):
     #: who may not look the org or user up still sees who or where was meant.
     old_label: str | None = None
     new_label: str | None = None
+
+
+# ----------------------------------------------------------------------------- deletion, archive, restore
+def _refuse_blank(*fields: str) -> Any:
+    """These text fields, when given, must hold more than spaces (`field.required`)."""
+    def check(cls: type, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            raise PydanticCustomError("field.required", "May not be blank")
+        return v
+    return field_validator(*fields)(classmethod(check))
+
+
+class CustomerDelete(_Write):
+    """`DELETE /customers/{id}`: a request for a checker (never a direct delete)."""
+
+    version: Version
+    reason: str = Field(min_length=1, max_length=500)
+
+    _not_blank = _refuse_blank("reason")
+
+
+class ArchiveRestore(_Write):
+    """`POST /archive/customers/{id}/restore`: the body is optional, and so is the reason."""
+
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    _not_blank = _refuse_blank("reason")
+
+
+class ArchivedCustomerRead(BaseModel):
+    """A customer in the archive of deleted customers. `id` is the customer's own id (the
+    one it had and gets back on restore); identifiers come masked, opened from the sealed
+    snapshot for the page's rows only."""
+
+    id: int
+    archive_id: int
+    customer_no: str
+    type: CustomerType
+    name: str
+    org_id: int
+    manager_id: int | None
+    #: masked (`110101********4514`); null for a corporate customer
+    id_number: str | None
+    uscc: str | None = None
+    archived_at: datetime
+    #: the checker who approved the deletion, and the maker who asked for it
+    archived_by: ActorRead | None
+    requested_by: ActorRead | None
+    approval_id: int | None
+    reason: str
+    restorable_until: datetime
 
 
 class AuditEntry(_Read):

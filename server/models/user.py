@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, UtcDateTime, utcnow
@@ -82,3 +82,57 @@ class DeviceToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SecondFactor(Base):
+    """A user's TOTP second factor (services/mfa.py). The secrets are sealed with the
+    key file's field cipher, never stored in plain text. `secret` is the enrolled one;
+    `pending_secret` one shown but not yet confirmed by a code (a first enrolment at
+    login or `create-admin`, or a re-enrolment). `last_step` is the last accepted TOTP
+    time step, only ever raised by one atomic UPDATE: a code (or an older one) works once."""
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str | None] = mapped_column(String(200))
+    enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pending_secret: Mapped[str | None] = mapped_column(String(200))
+    pending_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecoveryCode(Base):
+    """One of a user's one-time recovery codes: only the SHA-256 of the normalised code
+    (80 random bits) is stored; `used_at` is set by one atomic UPDATE, so it works once."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MfaChallenge(Base):
+    """The second step of a login: a short-lived, single-use `mfa_token` (only its
+    SHA-256 stored) issued after a right password, accepted only by `POST /auth/totp`
+    (never a session token). It carries what the session needs from the password step
+    (source, device) and, for a first enrolment, a fingerprint of the pending secret it
+    confirms. Spent by its success or by too many wrong codes."""
+
+    __tablename__ = "mfa_challenge"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(default=0)
+    spent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Enrolment: SHA-256 of the sealed pending secret shown with this token.
+    secret_ref: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(100))
+    #: The login's known device (its token hash, and the token sealed to give it back).
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    device_token: Mapped[str | None] = mapped_column(String(400))

@@ -8,6 +8,7 @@ throttle (CONTRACT.md, HTTP).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from server.context import Actor, Principal
 from server.db import affected
-from server.errors import Problem, unauthorized, validation_failed
+from server.errors import Problem, conflict, unauthorized, validation_failed
 from server.executor import Executor, constant
 from server.models import DeviceToken, Org, OrgTree, User, UserSession
 from server.models.base import columns_for, utcnow
 from server.security import hash_password, needs_rehash, new_token, token_hash, verify_password
-from server.services import audit, throttle
+from server.services import audit, mfa, throttle
 from server.settings import Settings
 from shared import errors as codes
 from shared.enums import Role
@@ -112,9 +113,11 @@ def check_password(attempt: LoginAttempt, password: str) -> tuple[bool, str | No
 
 
 def finish_login(db: Session, settings: Settings, attempt: LoginAttempt, ok: bool,
-                 new_hash: str | None = None) -> tuple[str, UserSession, User, str]:
-    """(session token, session, user, device token) after a right password; otherwise
-    the failure is counted, committed, and 401. A success is the caller's to commit."""
+                 new_hash: str | None = None) -> tuple[str, UserSession, User, str] | mfa.Challenge:
+    """(session token, session, user, device token) after a right password; or, where the
+    user's role needs a second factor (`CRM_MFA_ROLES`), no session but the challenge for
+    `second_factor`. Otherwise the failure is counted, committed, and 401. A success is
+    the caller's to commit."""
     user = db.get(User, attempt.user_id) if attempt.user_id is not None else None
     device = db.get(DeviceToken, attempt.device_hash) if attempt.device_hash else None
     source, now = attempt.source, attempt.now
@@ -129,28 +132,101 @@ def finish_login(db: Session, settings: Settings, attempt: LoginAttempt, ok: boo
         _lock_after_failures(db, settings, user, attempt.failures, source)
         db.commit()
         raise _invalid()
-    throttle.reset_account(db, account)
     if new_hash is not None and user.password_hash == attempt.password_hash:
         user.password_hash = new_hash  # the same password, at today's argon2 cost
+    if mfa.required(settings, user):
+        # no session yet; the account's failures are reset only by the second factor
+        throttle.forgive_attempt(db, settings, account, now)
+        challenge = mfa.issue_challenge(db, user, source, device.token_hash if device else None,
+                                        attempt.device_token if device else None)
+        audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id,
+                     outcome="second_factor", source=source,
+                     second_factor="enrolment" if challenge.enrolment else "totp")
+        return challenge
+    throttle.reset_account(db, account)
+    return _open_login(db, settings, user, source, now, device, attempt.device_token)
+
+
+def _open_login(db: Session, settings: Settings, user: User, source: str | None, now: datetime,
+                device: DeviceToken | None, device_token: str | None,
+                **detail: Any) -> tuple[str, UserSession, User, str]:
+    """The session and device token of a login whose every factor is right (audited)."""
     token, session = _open_session(db, settings, user, source)
     if device is None:
         device_token = new_token()
         db.add(DeviceToken(token_hash=token_hash(device_token), user_id=user.id, created_at=now, last_used_at=now))
     else:
         device.last_used_at = now
-        device_token = attempt.device_token or ""
+        device_token = device_token or ""
     audit.record(db, "auth.login", actor_name=user.username, object_type="user", object_id=user.id, source=source,
-                 device="known" if device is not None else "new")
+                 device="known" if device is not None else "new", **detail)
     return token, session, user, device_token
 
 
 def login(db: Session, settings: Settings, username: str, password: str, source: str | None,
-          device_token: str | None = None) -> tuple[str, UserSession, User, str]:
+          device_token: str | None = None) -> tuple[str, UserSession, User, str] | mfa.Challenge:
     """A whole login on one session (CLI, tests, the demo); the API route runs the same
     three steps with the password check between two database slots."""
     attempt = begin_login(db, settings, username, source, device_token)
     ok, new_hash = check_password(attempt, password)
     return finish_login(db, settings, attempt, ok, new_hash)
+
+
+def _mfa_token_invalid() -> Problem:
+    return unauthorized(codes.AUTH_MFA_TOKEN_INVALID, "The login has expired or was already used: log in again")
+
+
+def second_factor(db: Session, settings: Settings, mfa_token: str, code: str,
+                  source: str | None) -> tuple[str, UserSession, User, str, list[str] | None]:
+    """`POST /auth/totp`: the code (or a recovery code) for a live `mfa_token` opens the
+    session exactly as a login without a second factor does (plus the recovery codes
+    when it completed a first enrolment). Wrong codes count against the account like
+    wrong passwords (throttle, lock-out) and against the token (`mfa.MAX_CODE_FAILURES`).
+    A success is the caller's to commit; a refusal commits what it counted."""
+    now = utcnow()
+    challenge = mfa.open_challenge(db, mfa_token, now)
+    if challenge is None:
+        audit.refusal(db, "auth.totp", outcome="failure", source=source, reason="invalid_token")
+        raise _mfa_token_invalid()
+    user = db.get(User, challenge.user_id)
+    assert user is not None  # the challenge goes with its user (ON DELETE CASCADE)
+    if user.locked or user.disabled:
+        mfa.spend(db, challenge, now)
+        audit.record(db, "auth.totp", actor_name=user.username, object_type="user", object_id=user.id,
+                     outcome="failure", source=source, reason="locked" if user.locked else "disabled")
+        db.commit()
+        raise _mfa_token_invalid()
+    account = throttle.account_key(user.username_key)
+    failures = throttle.admit_account(db, settings, account, now)
+    if failures is None:
+        audit.record(db, "auth.totp", actor_name=user.username, object_type="user", object_id=user.id,
+                     outcome="throttled", source=source)
+        db.commit()
+        raise _throttled(throttle.retry_after(db, account, now))
+    redeemed = mfa.redeem(db, challenge, code, now)
+    if redeemed is None:
+        left = mfa.count_wrong_code(db, challenge)
+        audit.record(db, "auth.totp", actor_name=user.username, object_type="user", object_id=user.id,
+                     outcome="failure", source=source, reason="wrong_code", tries_left=left)
+        _lock_after_failures(db, settings, user, failures, source)
+        db.commit()
+        raise unauthorized(codes.AUTH_MFA_CODE_INVALID, "Wrong code" if left else "Wrong code: log in again")
+    if not mfa.spend(db, challenge, now):  # the same token completed concurrently: this one rolls back
+        raise _mfa_token_invalid()
+    throttle.reset_account(db, account)
+    audit.record(db, "auth.totp", actor_name=user.username, object_type="user", object_id=user.id, source=source,
+                 method=redeemed.method)
+    if redeemed.method == "recovery_code":
+        audit.record(db, "auth.recovery_code_used", actor_name=user.username, object_type="user",
+                     object_id=user.id, source=source, left=mfa.recovery_codes_left(db, user.id))
+    if redeemed.recovery_codes is not None:
+        audit.record(db, "auth.mfa_enrolled", actor_name=user.username, object_type="user", object_id=user.id,
+                     source=source, via="login")
+    device = db.get(DeviceToken, challenge.device_hash) if challenge.device_hash else None
+    token, session, user, device_token = _open_login(
+        db, settings, user, challenge.source, now, device, mfa.device_token_of(db, challenge) if device else None,
+        second_factor=redeemed.method)
+    return token, session, user, device_token, redeemed.recovery_codes
 
 
 def _device(db: Session, settings: Settings, user: User | None, token: str | None,
@@ -265,33 +341,75 @@ def revoke_all(db: Session, user_id: int) -> int:
     return affected(res)
 
 
-def change_password(db: Session, settings: Settings, principal: Principal, old: str, new: str,
-                    source: str | None) -> tuple[str, UserSession, User]:
-    """The old password is checked under the same throttle and lock-out as a login: a
-    stolen session must not become an unlimited password oracle."""
-    user = db.get(User, principal.user_id)
-    assert user is not None
+def _reauthenticate(db: Session, settings: Settings, principal: Principal, user: User, password: str,
+                    code: str | None, action: str, source: str | None, *, password_field: str,
+                    need_code: bool, policy: Callable[[], list[FieldError]] | None = None) -> None:
+    """Before a change to one's own credentials: the password and, where enrolled
+    (`need_code`), the second factor, under the same throttle and lock-out as a login —
+    a stolen session must become neither an unlimited password oracle nor a code one.
+    `policy` (the new password's rules) is checked once the password is known right and
+    before a code is spent on it. Refusals are audited as `action` and committed."""
+    if need_code and not code:
+        raise validation_failed([FieldError("code", codes.FIELD_REQUIRED,
+                                            "Enter the code of your authenticator app (or a recovery code)")])
     now = utcnow()
     account = throttle.account_key(user.username_key)
     failures = throttle.admit_account(db, settings, account, now)
     if failures is None:
-        audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id,
-                     outcome="throttled", source=source)
+        audit.record(db, action, who=principal, object_type="user", object_id=user.id, outcome="throttled",
+                     source=source)
         db.commit()
         raise _throttled(throttle.retry_after(db, account, now))
-    if not verify_password(user.password_hash, old):
-        audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id,
-                     outcome="failure", source=source, reason="wrong_old_password")
+    if not verify_password(user.password_hash, password):
+        audit.record(db, action, who=principal, object_type="user", object_id=user.id, outcome="failure",
+                     source=source, reason=f"wrong_{password_field}")
         _lock_after_failures(db, settings, user, failures, source)
         db.commit()
         raise Problem(403, codes.AUTH_WRONG_PASSWORD, "Wrong password", "The current password is wrong")
+    errs = policy() if policy is not None else []
+    if errs or not need_code:
+        # the right password: not a failure, whatever the rest is worth
+        if need_code:
+            throttle.forgive_attempt(db, settings, account, now)
+        else:
+            throttle.reset_account(db, account)
+        db.commit()
+        if errs:
+            raise validation_failed(errs)
+        return
+    method = mfa.verify(db, user.id, code or "", now)
+    if method is None:
+        audit.record(db, action, who=principal, object_type="user", object_id=user.id, outcome="failure",
+                     source=source, reason="wrong_code")
+        _lock_after_failures(db, settings, user, failures, source)
+        db.commit()
+        raise Problem(403, codes.AUTH_MFA_CODE_INVALID, "Wrong code", "The second-factor code is wrong")
+    if method == "recovery_code":
+        audit.record(db, "auth.recovery_code_used", who=principal, object_type="user", object_id=user.id,
+                     source=source, left=mfa.recovery_codes_left(db, user.id))
     throttle.reset_account(db, account)
-    db.commit()  # the right old password: not a failure, whatever the new one is worth
-    errs = password_errors(new, user.username, field="new_password")
-    if not errs and verify_password(user.password_hash, new):
-        errs = [FieldError("new_password", "password.unchanged", "Choose a password different from the current one")]
-    if errs:
-        raise validation_failed(errs)
+    db.commit()  # the code is spent with the re-authentication it made
+
+
+def change_password(db: Session, settings: Settings, principal: Principal, old: str, new: str,
+                    source: str | None, code: str | None = None) -> tuple[str, UserSession, User]:
+    """The old password (and, where enrolled, the second factor) is checked under the
+    same throttle and lock-out as a login. A session that must change its password was
+    opened by a login with every factor a moment ago and reaches nothing else: it needs
+    the old password only."""
+    user = db.get(User, principal.user_id)
+    assert user is not None
+
+    def policy() -> list[FieldError]:
+        errs = password_errors(new, user.username, field="new_password")
+        if not errs and verify_password(user.password_hash, new):
+            errs = [FieldError("new_password", "password.unchanged",
+                               "Choose a password different from the current one")]
+        return errs
+
+    need_code = not principal.password_change_required and mfa.enrolled(db, user.id)
+    _reauthenticate(db, settings, principal, user, old, code, "auth.password_change", source,
+                    password_field="old_password", need_code=need_code, policy=policy)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
@@ -299,3 +417,33 @@ def change_password(db: Session, settings: Settings, principal: Principal, old: 
     token, session = _open_session(db, settings, user, source)
     audit.record(db, "auth.password_change", who=principal, object_type="user", object_id=user.id, source=source)
     return token, session, user
+
+
+def start_reenrolment(db: Session, settings: Settings, principal: Principal, password: str, code: str | None,
+                      source: str | None) -> tuple[str, str]:
+    """`POST /auth/totp/enrolment`: after re-authentication, a new pending secret
+    (otpauth URI, secret); the enrolled one stays in force until it is confirmed."""
+    user = db.get(User, principal.user_id)
+    assert user is not None
+    _reauthenticate(db, settings, principal, user, password, code, "auth.mfa_enrolment_started", source,
+                    password_field="password", need_code=mfa.enrolled(db, user.id))
+    secret = mfa.begin_reenrolment(db, user)
+    audit.record(db, "auth.mfa_enrolment_started", who=principal, object_type="user", object_id=user.id,
+                 source=source)
+    return mfa.otpauth_uri(secret, user.username), secret
+
+
+def confirm_reenrolment(db: Session, principal: Principal, code: str, source: str | None) -> list[str]:
+    """`POST /auth/totp/enrolment/confirm`: a code of the pending secret makes it the
+    one in force, with new recovery codes (the old secret and codes stop working)."""
+    try:
+        recovery = mfa.confirm_reenrolment(db, principal.user_id, code)
+    except LookupError:
+        raise conflict(codes.AUTH_MFA_NOT_PENDING, "Start an enrolment first") from None
+    if recovery is None:
+        audit.refusal(db, "auth.mfa_enrolled", who=principal, object_type="user", object_id=principal.user_id,
+                      outcome="failure", source=source, reason="wrong_code")
+        raise Problem(403, codes.AUTH_MFA_CODE_INVALID, "Wrong code", "The code does not match the new secret")
+    audit.record(db, "auth.mfa_enrolled", who=principal, object_type="user", object_id=principal.user_id,
+                 source=source, via="reenrolment")
+    return recovery

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, literal, or_, select
+from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -101,6 +101,17 @@ def retry_after(db: Session, key: str, now: datetime) -> float:
 def reset_account(db: Session, key: str) -> None:
     """A correct password: the account's consecutive failures start again from zero."""
     db.execute(delete(_T).where(_T.key == key))
+
+
+def forgive_attempt(db: Session, settings: Settings, key: str, now: datetime) -> None:
+    """A correct password where a second factor must follow: the attempt admitted up
+    front is not a failure, but the failures before it stay counted (and the wait they
+    set), so that wrong codes, login after login, still reach the lock-out. Only a
+    completed second factor resets the account (`reset_account`)."""
+    left = _T.failures - 1
+    db.execute(update(_T).where(_T.key == key, _T.failures > 0)
+               .values(failures=left, blocked_until=_blocked_until(settings, now, left))
+               .execution_options(synchronize_session=False))
 
 
 def address_blocked(db: Session, settings: Settings, source: str, now: datetime) -> float | None:
