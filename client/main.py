@@ -1,4 +1,4 @@
-"""`crm-client [--server URL] [--lang zh_CN|en] [--wait-for-server]`."""
+"""`crm-client [--server URL] [--ca-file PEM] [--lang zh_CN|en] [--wait-for-server]`."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +14,10 @@ from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
 from client.app import (
     Controller,
+    Opened,
+    PendingLogin,
     keyring_available,
+    open_session,
     remember_device_token,
     remember_token,
     remembered_device_token,
@@ -24,28 +27,36 @@ from client.i18n import error_message, tr
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from client.views.password_dialog import ChangePasswordDialog
+from client.views.second_factor import RecoveryCodesDialog
 from client.watchdog import UiWatchdog
+from shared.schemas import LoginResponse
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 
 
 class Application(QObject):
     """Login, then the main window; logs in again when the session ends. `transport` goes
-    to every API client it makes (tests watch or delay requests with it)."""
+    to every API client it makes (tests watch or delay requests with it). `ca_file`: the
+    CA certificates an https:// server must chain to (else the `ca_file` setting, else
+    the system's trust store; docs/API.md, "TLS")."""
 
     def __init__(self, qapp: QApplication, server: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, ca_file: str | None = None) -> None:
         super().__init__()
         self.qapp = qapp
         self.transport = transport
         self.settings = QSettings("BranchCRM", "client")
         self.server = server or str(self.settings.value("server", DEFAULT_SERVER))
+        self.ca_file = str(self.settings.value("ca_file", "") if ca_file is None else ca_file) or None
         self.tasks = TaskRunner(self)
         self.api: ApiClient | None = None
         self.window: MainWindow | None = None
         self.controller: Controller | None = None
         self.login_dialog: LoginDialog | None = None
         self.password_dialog: ChangePasswordDialog | None = None
+        self.recovery_dialog: RecoveryCodesDialog | None = None
+        #: a login whose password was right, waiting for its second factor
+        self._pending: PendingLogin | None = None
         self._relogin = False
 
     # ------------------------------------------------------------------ login
@@ -61,7 +72,7 @@ class Application(QObject):
             self.show_login()
 
     def _api(self, server: str) -> ApiClient:
-        return ApiClient(server, transport=self.transport)
+        return ApiClient(server, transport=self.transport, ca_file=self.ca_file)
 
     def show_login(self, message: str = "", username: str | None = None) -> LoginDialog:
         """`username`: who is asked to log in again (else the one remembered, if any)."""
@@ -69,6 +80,7 @@ class Application(QObject):
             username = str(self.settings.value("username", ""))
         d = LoginDialog(self.server, username, keyring_available())
         d.submitted.connect(self._submit)
+        d.code_submitted.connect(self._send_code)
         if message:
             d.show_error(message)
         d.show()
@@ -79,32 +91,66 @@ class Application(QObject):
         api = self.api if self._relogin and self.api and self.api.base_url == server.rstrip("/") \
             else self._api(server)
         device_token = remembered_device_token(self.settings, api.base_url, username)
+        login = PendingLogin(api, server, username, password, remember, device_token, "")
+        self._pending = None
 
-        def work():  # type: ignore[no-untyped-def]
-            res = api.login(username, password, device_token)
-            if res.password_change_required:
-                return res.device_token, None  # nothing else is reachable until the password is changed
-            return res.device_token, (api.me(), api.orgs())
-
-        def ok(answer) -> None:  # type: ignore[no-untyped-def]
-            issued, result = answer
-            if issued and issued != device_token:  # first login here, or the old one was no longer valid
-                remember_device_token(self.settings, api.base_url, username, issued)
-            if result is None:
-                self._forced_password_change(api, server, username, password, remember)
-            else:
-                self._accepted(api, server, username, remember, result)
-
-        def failed(e: ApiError) -> None:
+        def ok(answer: Opened | LoginResponse) -> None:
+            if isinstance(answer, Opened):
+                self._opened(login, answer)
+                return
+            # the password was right: the second factor follows, in the same dialog
+            self._pending = PendingLogin(api, server, username, password, remember, device_token,
+                                         answer.mfa_token or "")
             if self.login_dialog is not None:
-                self.login_dialog.show_problem(e)
+                if answer.mfa_enrolment_required:
+                    self.login_dialog.ask_enrolment(answer.otpauth_uri or "")
+                else:
+                    self.login_dialog.ask_code()
 
-        self.tasks.run(work, ok, failed)
+        self.tasks.run(lambda: open_session(api, api.login(username, password, device_token)), ok,
+                       self._login_failed)
+
+    def _send_code(self, code: str) -> None:
+        """The second step: the code (or a recovery code) with the challenge's token."""
+        login = self._pending
+        if login is None:
+            return
+
+        def ok(answer: Opened | LoginResponse) -> None:
+            assert isinstance(answer, Opened)  # /auth/totp answers a session or an error
+            self._pending = None
+            self._opened(login, answer)
+
+        api = login.api
+        self.tasks.run(lambda: open_session(api, api.totp(login.mfa_token, code)), ok, self._login_failed)
+
+    def _login_failed(self, e: ApiError) -> None:
+        if self.login_dialog is not None:
+            self.login_dialog.show_problem(e)
+
+    def _opened(self, login: PendingLogin, opened: Opened) -> None:
+        """A login's session: the device token kept; a first enrolment's recovery codes
+        shown (the user must say they stored them); then the main window, or the forced
+        password change first."""
+        issued = opened.device_token
+        if issued and issued != login.device_token:  # first login here, or the old one was no longer valid
+            remember_device_token(self.settings, login.api.base_url, login.username, issued)
+        if opened.recovery_codes:
+            d = RecoveryCodesDialog(opened.recovery_codes, login.username, login.api.base_url, self.login_dialog)
+            d.accepted.connect(lambda: self._opened(login, Opened(None, opened.result)))  # (the token is kept)
+            self.recovery_dialog = d
+            d.open()
+            return
+        if opened.result is None:  # nothing else is reachable until the password is changed
+            self._forced_password_change(login.api, login.server, login.username, login.password, login.remember)
+        else:
+            self._accepted(login.api, login.server, login.username, login.remember, opened.result)
 
     def _accepted(self, api: ApiClient, server: str, username: str, remember: bool, result) -> None:  # type: ignore[no-untyped-def]
         d = self.login_dialog
         assert d is not None
         self.settings.setValue("server", server)
+        self.settings.setValue("ca_file", self.ca_file or "")  # with the server it vouched for
         self.settings.setValue("username", username if d.remember_username.isChecked() else "")
         if remember and keyring_available():
             remember_token(server, username, api.token)
@@ -124,7 +170,7 @@ class Application(QObject):
             d.accept()
             self._accepted(api, server, username, remember, result)
 
-        d.submitted.connect(lambda _old, new: self.tasks.run(lambda: work(new), ok, d.failed))
+        d.submitted.connect(lambda _old, new, _code: self.tasks.run(lambda: work(new), ok, d.failed))
         def cancelled() -> None:
             if self.login_dialog is not None:
                 self.login_dialog.show_error(tr("Change your password first"))
@@ -139,7 +185,8 @@ class Application(QObject):
             return None
         controller = self.controller
         username = controller.me.user.username
-        d = ChangePasswordDialog(username, parent=self.window)
+        # the second factor's code is asked up front where this session was opened with one
+        d = ChangePasswordDialog(username, parent=self.window, ask_code=controller.api.second_factor)
 
         def ok(_result) -> None:  # type: ignore[no-untyped-def]
             d.accept()
@@ -148,8 +195,8 @@ class Application(QObject):
             if self.window is not None:
                 self.window.statusBar().showMessage(tr("Your password has been changed."), 10000)
 
-        d.submitted.connect(lambda old, new: controller.call(lambda api: api.change_password(old, new), ok,
-                                                             d.failed, owner=d))
+        d.submitted.connect(lambda old, new, code: controller.call(
+            lambda api: api.change_password(old, new, code or None), ok, d.failed, owner=d))
         self.password_dialog = d
         d.open()
         return d
@@ -229,8 +276,8 @@ class Application(QObject):
         old.deleteLater()
 
 
-def wait_for_server(url: str, seconds: float = 30) -> bool:
-    api = ApiClient(url)
+def wait_for_server(url: str, seconds: float = 30, ca_file: str | None = None) -> bool:
+    api = ApiClient(url, ca_file=ca_file)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if api.healthy():
@@ -252,13 +299,17 @@ def make_qapp(lang: str | None = None) -> QApplication:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="crm-client", description="Branch CRM desktop client")
     p.add_argument("--server", help=f"server address (default: the last used, else {DEFAULT_SERVER})")
+    p.add_argument("--ca-file", help="CA certificates (PEM) the https:// server's certificate must chain to, "
+                                     "instead of the system's trust store (default: the last used; \"\": the "
+                                     "system's)")
     p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="interface language")
     p.add_argument("--wait-for-server", action="store_true", help="wait up to 30 s for the server to answer")
     args = p.parse_args(argv)
     if args.wait_for_server and args.server:
-        wait_for_server(args.server)
+        wait_for_server(args.server, ca_file=args.ca_file if args.ca_file is not None
+                        else str(QSettings("BranchCRM", "client").value("ca_file", "")) or None)
     qapp = make_qapp(args.lang)
-    app = Application(qapp, args.server)
+    app = Application(qapp, args.server, ca_file=args.ca_file)
     # a stall staff would feel lands in the log (where IT looks when someone says "it froze")
     watchdog = UiWatchdog(interval_ms=50, report_over_ms=250, parent=qapp)
     watchdog.start()

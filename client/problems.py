@@ -11,6 +11,7 @@ asked, decided here once, so that no view looks at HTTP status codes.
 | 422 | INVALID | each error on its field; anything no field shows, listed |
 | 429, 503 with a wait | WAIT | a countdown; then the same request may be sent again |
 | no answer, 5xx | UNAVAILABLE | input kept; a retry sends the same request with the same key |
+| no connection (`tls.*`) | FAILED | says why the server is not trusted, or why http:// is refused; nothing was sent |
 
 Pure: no Qt widgets, no HTTP (client/api turns answers into `ApiError`)."""
 from __future__ import annotations
@@ -94,9 +95,32 @@ def problem_of(err: ApiError, shown: Collection[str] = ()) -> Problem:
     if s == 429 or (s == 503 and wait):
         wait = wait or 5
         return Problem(Kind.WAIT, waiting(code, wait), code, retry_after=wait, same_key=True)
+    if s == 0 and code.startswith("tls."):
+        # refused before the request left (the handshake, or the client itself): the same
+        # request, key and all, may go again once IT has fixed the certificate or the address
+        return Problem(Kind.FAILED, tls_message(code), code, same_key=True)
     if s == 0 and code != "network.unreachable":
         return Problem(Kind.FAILED, text, code)
     return Problem(Kind.UNAVAILABLE, text + " " + tr("(your input is kept: try again)"), code, same_key=True)
+
+
+def tls_message(code: str) -> str:
+    """Why there is no trustworthy connection to the server (client/api/client.py, `tls.*`)."""
+    messages = {
+        "tls.unknown_ca": tr("The server's certificate is not signed by a trusted authority: the connection was "
+                             "refused. Ask IT to check the server's certificate or this computer's CA file."),
+        "tls.hostname_mismatch": tr("The server's certificate is for another host name than the server address "
+                                    "entered: the connection was refused. Check the address."),
+        "tls.certificate_expired": tr("The server's certificate has expired or is not yet valid: the connection "
+                                      "was refused. Check this computer's date and time, or ask IT."),
+        "tls.certificate_invalid": tr("The server's certificate could not be verified: the connection was refused."),
+        "tls.handshake_failed": tr("No secure connection to the server could be made (TLS 1.2 or newer is needed): "
+                                   "check the address."),
+        "tls.plain_http_remote": tr("Refused: http:// is not encrypted and is allowed only to a server on this "
+                                    "computer. Use the server's https:// address."),
+        "tls.ca_file_unreadable": tr("The CA file set for this client cannot be read or holds no certificate."),
+    }
+    return messages.get(code, messages["tls.certificate_invalid"])
 
 
 def waiting(code: str, seconds: int) -> str:

@@ -22,6 +22,10 @@ def main() -> None:
     from server import logs
     logs.configure()
     options = json.loads(os.environ.pop(OPTIONS))
+    if options.get("ssl_certfile"):
+        # a function does not travel as JSON: TLS 1.2 or newer in every worker (server/tls.py)
+        from server.tls import uvicorn_context
+        options["ssl_context_factory"] = uvicorn_context
     uvicorn.run("server.app:create_app_from_env", factory=True, **options)
 
 

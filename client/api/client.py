@@ -2,7 +2,9 @@
 on worker threads and delivers results as Qt signals, so the UI thread never waits."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import ipaddress
+import ssl
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import httpx
@@ -26,6 +28,8 @@ from shared.schemas import (
     Me,
     OrgRead,
     Page,
+    RecoveryCodes,
+    TotpEnrolment,
     UserRead,
 )
 
@@ -56,13 +60,124 @@ class ApiError(Exception):
         return self.status == 0
 
 
-class ApiClient:
-    """One server, one token. `transport` is injectable (tests, TLS settings later)."""
+# ---------------------------------------------------------------------------- TLS
+# How the server is trusted (docs/API.md, "TLS"). An https:// server's certificate is
+# checked, always (never `verify=False`): against the operating system's trust store
+# (truststore: Windows' and macOS's own verifier, so a bank CA that IT installs there
+# is trusted; OpenSSL's default paths on Linux), or, when the client is given a CA file
+# (`--ca-file`, the `ca_file` setting), against that file alone. TLS 1.2 at least.
+# Plain http:// only to a loopback address: anything else is refused before a byte
+# is sent. A failure becomes an ApiError with a `tls.*` code (client/problems.py
+# has the user's words).
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None) -> None:
+#: OpenSSL's X509_V_ERR_* verify codes, and Windows' (CERT_E_*) and macOS's (errSec*)
+#: as truststore reports them, by what they mean to the user.
+_UNKNOWN_CA = {2, 18, 19, 20, 21, 27, 0x800B0109, 0x800B010A, 0x800B010D, -67843}
+_HOST_MISMATCH = {62, 64, 0x800B010F, -67602}
+_EXPIRED = {9, 10, 0x800B0101, -67818, -67819}
+#: a TLS connection that ended, rather than one refused
+_DROPPED = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+#: the words in a verifier's message when its code is one not listed above
+_MESSAGE_WORDS = (("tls.hostname_mismatch", ("hostname", "host name", "ip address mismatch", "doesn't match")),
+                  ("tls.certificate_expired", ("expired", "not yet valid", "validity period")),
+                  ("tls.unknown_ca", ("unable to get local issuer", "self-signed", "self signed", "untrusted",
+                                      "not trusted", "unknown ca", "unable to get issuer")))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (plain HTTP is allowed there and nowhere else)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """The context an https:// server's certificate and host name are checked with.
+    An unreadable or empty CA file raises OSError or ssl.SSLError."""
+    if ca_file:
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    else:
+        try:
+            import truststore
+            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        except ImportError:  # not installed: OpenSSL's default trust store
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error under httpx's and httpcore's wrappers, if any."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def tls_error(exc: ssl.SSLError) -> ApiError:
+    """What a failed TLS handshake means: an unknown CA, another host's certificate, an
+    expired (or not yet valid) one, or no secure connection at all."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        verify_code = getattr(exc, "verify_code", None)
+        message = str(getattr(exc, "verify_message", "") or exc)
+        code = "tls.certificate_invalid"
+        if verify_code in _HOST_MISMATCH:
+            code = "tls.hostname_mismatch"
+        elif verify_code in _EXPIRED:
+            code = "tls.certificate_expired"
+        elif verify_code in _UNKNOWN_CA:
+            code = "tls.unknown_ca"
+        else:
+            lowered = message.lower()
+            code = next((c for c, words in _MESSAGE_WORDS if any(w in lowered for w in words)), code)
+        return ApiError(0, code, "Server certificate not accepted", message)
+    return ApiError(0, "tls.handshake_failed", "No secure connection", str(exc.reason or exc))
+
+
+class ApiClient:
+    """One server, one token. `transport` is injectable (tests); `ca_file`: the CA
+    certificates (PEM) an https:// server's certificate must chain to, instead of the
+    system's trust store."""
+
+    #: Whether this client's user is known to have a second factor enrolled: its session
+    #: was opened by `/auth/totp`, or it enrolled one. Re-authentication then asks for a
+    #: code up front (otherwise the server's 422 at `code` says it is needed).
+    second_factor: bool = False
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+                 ca_file: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token: str | None = None
-        self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout, transport=transport)
+        self.ca_file = ca_file or None
+        #: why nothing may be sent to this server, decided before anything is
+        self.refusal: ApiError | None = None
+        url = httpx.URL(self.base_url)
+        verify: ssl.SSLContext | bool = True
+        if url.scheme == "http" and not is_loopback(url.host) and not isinstance(transport, httpx.MockTransport):
+            # (a MockTransport answers in this process: nothing of it travels over a network)
+            self.refusal = ApiError(0, "tls.plain_http_remote", "Not encrypted",
+                                    f"{self.base_url}: plain HTTP is allowed to this computer (loopback) only")
+        if url.scheme == "https":
+            try:
+                verify = tls_context(self.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                self.refusal = ApiError(0, "tls.ca_file_unreadable", "CA file unreadable", f"{self.ca_file}: {exc}")
+        self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout, transport=transport,
+                                  verify=verify)
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the connection is TLS (https://): plain http:// is only ever to loopback."""
+        return httpx.URL(self.base_url).scheme == "https"
 
     def close(self) -> None:
         self._http.close()
@@ -70,12 +185,19 @@ class ApiClient:
     # ------------------------------------------------------------------ plumbing
     def _request(self, method: str, path: str, *, raw: bool = False, **kw: Any) -> Any:
         """The answer's JSON, or with `raw` its bytes (a PDF); an error answer raises."""
+        if self.refusal is not None:
+            raise replace(self.refusal)
         headers = kw.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             r = self._http.request(method, path, headers=headers, **kw)
         except httpx.HTTPError as exc:
+            cause = _ssl_cause(exc)
+            # the certificate refused, or the handshake failed (a connection merely dropped is "unreachable")
+            if cause is not None and (isinstance(cause, ssl.SSLCertVerificationError) or (
+                    isinstance(exc, httpx.ConnectError) and not isinstance(cause, _DROPPED))):
+                raise tls_error(cause) from None
             raise ApiError(0, "network.unreachable", "Server unreachable", str(exc)) from None
         if r.status_code >= 400:
             try:
@@ -95,8 +217,11 @@ class ApiClient:
         return r.json() if r.content else None
 
     def healthy(self) -> bool:
+        """Whether the server answers (over the same checked connection as every request)."""
+        if self.refusal is not None:
+            return False
         try:
-            return httpx.get(self.base_url + "/healthz", timeout=2).status_code == 200
+            return self._http.get(self.base_url + "/healthz", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -121,10 +246,35 @@ class ApiClient:
         finally:
             self.token = None
 
-    def change_password(self, old: str, new: str) -> LoginResponse:
-        res = LoginResponse.model_validate(self._request("POST", "/auth/password",
-                                                         json={"old_password": old, "new_password": new}))
+    def change_password(self, old: str, new: str, code: str | None = None) -> LoginResponse:
+        """`code`: the second factor's (or a recovery code), needed once one is enrolled."""
+        body = {"old_password": old, "new_password": new, **({"code": code} if code else {})}
+        res = LoginResponse.model_validate(self._request("POST", "/auth/password", json=body))
         self.token = res.access_token
+        return res
+
+    def totp(self, mfa_token: str, code: str) -> LoginResponse:
+        """The login's second step: the `mfa_token` of `login`'s challenge with the code of
+        the authenticator app (or a recovery code) → the session, as `login` gives it, plus
+        `recovery_codes` when it completed a first enrolment."""
+        res = LoginResponse.model_validate(self._request("POST", "/auth/totp",
+                                                         json={"mfa_token": mfa_token, "code": code}))
+        self.token = res.access_token
+        self.second_factor = True
+        return res
+
+    def start_totp_enrolment(self, password: str, code: str | None = None) -> TotpEnrolment:
+        """A new second-factor secret for oneself, after the password (and, once enrolled,
+        the current code): pending until `confirm_totp_enrolment` gets a code of it."""
+        body = {"password": password, **({"code": code} if code else {})}
+        return TotpEnrolment.model_validate(self._request("POST", "/auth/totp/enrolment", json=body))
+
+    def confirm_totp_enrolment(self, code: str) -> RecoveryCodes:
+        """A code of the new secret puts it in force (the old one stops working): its ten
+        recovery codes, shown once."""
+        res = RecoveryCodes.model_validate(self._request("POST", "/auth/totp/enrolment/confirm",
+                                                         json={"code": code}))
+        self.second_factor = True
         return res
 
     # ------------------------------------------------------------------ orgs and users

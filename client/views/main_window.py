@@ -22,6 +22,7 @@ from shared.enums import ExportFormat
 
 if TYPE_CHECKING:
     from client.app import Controller
+    from client.views.second_factor import AuthenticatorDialog
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +76,9 @@ class MainWindow(QMainWindow):
         change = QAction(tr("Change password..."), self)
         change.triggered.connect(self.password_change_requested)
         menu.addAction(change)
+        authenticator = QAction(tr("Set up a new authenticator..."), self)
+        authenticator.triggered.connect(self.set_up_authenticator)
+        menu.addAction(authenticator)
         logout = QAction(tr("Log out"), self)
         logout.triggered.connect(self.request_logout)
         menu.addAction(logout)
@@ -135,8 +139,18 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"{me.user.display_name} · {label('role', me.user.role)}")
         self.org_label = QLabel(me.org.name)
         self.server_label = QLabel(controller.api.base_url)
-        for w in (self.user_label, self.org_label, self.server_label):
-            self.statusBar().addPermanentWidget(w)
+        #: plain http:// (the client allows it to this computer only): said for as long as it lasts
+        self.unencrypted_label: QLabel | None = None
+        if not controller.api.encrypted:
+            self.unencrypted_label = QLabel(tr("Not encrypted"))
+            self.unencrypted_label.setObjectName("unencrypted")
+            self.unencrypted_label.setStyleSheet("color: #b00020; font-weight: bold")
+            self.unencrypted_label.setToolTip(tr(
+                "The connection to the server is plain HTTP: what is sent and received is not encrypted. The client "
+                "allows this only to a server on this computer; any other server needs its https:// address."))
+        for w in (self.unencrypted_label, self.user_label, self.org_label, self.server_label):
+            if w is not None:
+                self.statusBar().addPermanentWidget(w)
         controller.session_ended.connect(self.session_ended)
 
     def tab_titles(self) -> list[str]:
@@ -210,6 +224,16 @@ class MainWindow(QMainWindow):
         """A batch of financial statements, printed by the server, saved into a folder."""
         from client.views.finances import BatchStatements
         BatchStatements(self.controller, self).open()
+
+    def set_up_authenticator(self) -> AuthenticatorDialog:
+        """Session menu: a new second factor (after the password and the current code),
+        its recovery codes shown once; the outcome in the status bar."""
+        from client.views.second_factor import AuthenticatorDialog
+        bar = self.statusBar()  # (not the window: the dialog it keeps would keep it in turn)
+        d = AuthenticatorDialog(self.controller, lambda text: bar.showMessage(text, 15000), self)
+        self.authenticator_dialog = d
+        d.open()
+        return d
 
     def show_shortcuts(self) -> QMessageBox:
         rows = "".join(f"<tr><td style='padding-right:16px'><b>{html.escape(keys)}</b></td>"
