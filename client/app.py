@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import keyring
@@ -15,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from client.api.client import ApiClient, ApiError
 from client.api.tasks import TaskRunner
-from shared.schemas import ApprovalPending, CustomerQuery, Me, OrgRead
+from shared.schemas import ApprovalPending, CustomerQuery, LoginResponse, Me, OrgRead
 
 log = logging.getLogger(__name__)
 KEYRING_SERVICE = "branch-crm"
@@ -90,6 +91,43 @@ def remembered_device_token(settings: QSettings, server: str, username: str) -> 
                 return token
     value = settings.value(_device_setting(server, username))
     return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A login between its two steps (client/main.py): the right password was answered
+    with a second-factor challenge, whose `mfa_token` goes with the code."""
+
+    api: ApiClient
+    server: str
+    username: str
+    password: str
+    remember: bool
+    #: the device token the password step sent (the code step's answer may bring another)
+    device_token: str | None
+    mfa_token: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A login's session as the worker thread fetched it: the device token the server
+    issued, the user and orgs (None while the password must be changed first: nothing
+    else is reachable), and the recovery codes when the login completed a first
+    enrolment of the second factor (shown once, before anything else)."""
+
+    device_token: str | None
+    result: tuple[Me, list[OrgRead]] | None
+    recovery_codes: list[str] | None = None
+
+
+def open_session(api: ApiClient, res: LoginResponse) -> Opened | LoginResponse:
+    """On the worker thread, after `/auth/login` or `/auth/totp`: the session's first
+    reads, or `res` itself when it is a second-factor challenge (no session yet)."""
+    if res.access_token is None:
+        return res
+    if res.password_change_required:
+        return Opened(res.device_token, None, res.recovery_codes)
+    return Opened(res.device_token, (api.me(), api.orgs()), res.recovery_codes)
 
 
 class Controller(QObject):

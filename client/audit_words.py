@@ -24,10 +24,19 @@ ACTIONS: Words = {
     "auth.login": lambda: tr("Log in"),
     "auth.logout": lambda: tr("Log out"),
     "auth.password_change": lambda: tr("Change own password"),
+    "auth.totp": lambda: tr("Log in: second-factor code"),
+    "auth.recovery_code_used": lambda: tr("Use a recovery code"),
+    "auth.mfa_enrolment_started": lambda: tr("Start setting up an authenticator"),
+    "auth.mfa_enrolled": lambda: tr("Set up an authenticator"),
     "customer.create": lambda: tr("Create customer"),
     "customer.update": lambda: tr("Change customer"),
     "customer.read_unmasked": lambda: tr("Read customer unmasked"),
     "customer.reassign": lambda: tr("Reassign customer"),
+    "customer.delete_request": lambda: tr("Ask to delete customer"),
+    "customer.delete": lambda: tr("Delete customer (archived)"),
+    "customer.restore": lambda: tr("Bring customer back from the archive"),
+    "customer.archive_read": lambda: tr("Search deleted customers"),
+    "user.mfa_reset": lambda: tr("Reset user's second factor"),
     "user.create": lambda: tr("Create user"),
     "user.update": lambda: tr("Change user"),
     "user.lock": lambda: tr("Lock user"),
@@ -93,6 +102,7 @@ OUTCOMES: Words = {
     "refused": lambda: tr("File refused"),
     "failed": lambda: tr("Failed"),
     "already_imported": lambda: tr("Already imported"),
+    "second_factor": lambda: tr("Password right, second factor to follow"),
 }
 
 OBJECTS: Words = {
@@ -122,6 +132,8 @@ REASONS: Words = {
     "own_request": lambda: tr("one's own request"),
     "credentials_set_by_maker": lambda: tr("the requester set the credentials"),
     "checker_is_target": lambda: tr("the checker is the one it concerns"),
+    "wrong_code": lambda: tr("wrong code"),
+    "invalid_token": lambda: tr("the login step had expired or was already used"),
 }
 
 #: detail keys -> their words; keys not listed are not shown (ids, versions, hashes)
@@ -148,6 +160,10 @@ DETAILS: Words = {
     "rows": lambda: tr("Rows"),
     "columns": lambda: tr("Columns"),
     "filters": lambda: tr("Filters"),
+    "second_factor": lambda: tr("Second factor"),
+    "method": lambda: tr("Method"),
+    "left": lambda: tr("Recovery codes left"),
+    "tries_left": lambda: tr("Tries left"),
 }
 
 #: an export's filters (the list's query parameters) -> their words
@@ -169,6 +185,11 @@ VALUES: Words = {
     "create-admin": lambda: tr("the create-admin command"),
     "known": lambda: tr("a device seen before"),
     "new": lambda: tr("a new device"),
+    "login": lambda: tr("the first login"),
+    "reenrolment": lambda: tr("a new authenticator from the Session menu"),
+    "enrolment": lambda: tr("first-time setup"),
+    "totp": lambda: tr("authenticator app code"),
+    "recovery_code": lambda: tr("recovery code"),
 }
 #: who, where no staff member acted
 ACTORS: Words = {
@@ -244,7 +265,7 @@ def _value(key: str, value: Any) -> str:
         return action_text(value)
     if key == "error_code" and isinstance(value, str):
         return error_message(value, value)
-    if key in ("via", "device") and isinstance(value, str):
+    if key in ("via", "device", "second_factor", "method") and isinstance(value, str):
         words = VALUES.get(value)
         return words() if words else value
     if key == "filters" and isinstance(value, dict):

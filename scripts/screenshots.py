@@ -3,9 +3,13 @@
 Simplified Chinese and English, against a real embedded server with demo data.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --only second-factor
+
+`--only second-factor`: just the second factor's screens (a small server: quick).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -27,11 +31,23 @@ from client.views.finances import BatchStatements, FinancesTab, StatementDialog
 from client.views.login_dialog import LoginDialog
 from client.views.main_window import MainWindow
 from client.views.password_dialog import ChangePasswordDialog
+from client.views.second_factor import AuthenticatorDialog, RecoveryCodesDialog
 from client.views.widgets import LazyPage
 from server.demo import DEMO_PASSWORD
 from server.embedded import start_embedded
+from server.services.mfa import otpauth_uri
+from shared.schemas import TotpEnrolment
 
 OUT = ROOT / "docs" / "screenshots"
+#: A made-up secret and recovery codes for the second factor's screens (none of a real user).
+DEMO_SECRET = "JBSWY3DPEHPK3PXPMFRGGZDFMZTWQ2LK"
+DEMO_RECOVERY_CODES = [
+    "UJZD-EGXD-NCF3-2EPF-3DHO-DZDO", "CIS2-JHTL-GMXG-EDN7-3U55-XTPL",
+    "PFT7-V4SE-H2KV-J72C-EUVW-75EF", "R6ED-T4SY-WB5W-KH7D-NSIP-ZZ7F",
+    "K4ZR-I3R2-WYOJ-FLJO-OA7L-QSAJ", "2XUI-D5ZZ-ZZG6-ZDME-N4KH-VDGA",
+    "JGXB-ENYJ-QWX6-HH75-66TF-JGVQ", "6KBN-XJBT-FQXK-WOVO-MPZO-M7WB",
+    "BR6Q-MW4W-XFOG-O6MV-N6A6-WFHY", "M6L3-VFZ5-ZFKK-IBJ5-J6WJ-IBAG",
+]
 
 
 def settle(ms: int = 600) -> None:
@@ -105,9 +121,64 @@ def finance_screens(window: MainWindow, form: CustomerProfileForm, lang: str) ->
     batch.close()
 
 
-def main() -> None:
+def second_factor_screens(server_url: str, lang: str) -> None:
+    """The login's second step (a wrong code said; the recovery code instead), the first
+    login's enrolment with its QR code, the recovery codes shown once, and "Set up a new
+    authenticator" from the Session menu (the demo server asks for no second factor: the
+    secret shown is made up)."""
+    login = LoginDialog(server_url, "manager")
+    login.show()
+    login.ask_enrolment(otpauth_uri(DEMO_SECRET, "manager"))
+    settle(100)
+    login.grab().save(str(OUT / f"login_enrolment_{lang}.png"))
+    login.back_to_password()
+    login.ask_code()
+    login.code_step.show_error(i18n.error_message("auth.mfa_code_invalid"))
+    settle(100)
+    login.grab().save(str(OUT / f"login_code_{lang}.png"))
+    login.code_step.toggle_recovery()
+    login.code_step.code.setText(DEMO_RECOVERY_CODES[0][:9])
+    settle(100)
+    login.grab().save(str(OUT / f"login_recovery_code_{lang}.png"))
+    codes = RecoveryCodesDialog(DEMO_RECOVERY_CODES, "manager", server_url, login)
+    codes.show()
+    settle(100)
+    codes.grab().save(str(OUT / f"recovery_codes_{lang}.png"))
+    codes.stored.setChecked(True)
+    codes.accept()
+    login.close()
+    window = MainWindow(controller_for(server_url, "manager"))
+    window.resize(1366, 768)
+    window.show()
+    dialog = AuthenticatorDialog(window.controller, None, window)
+    dialog.ask_code(True)
+    dialog.show()
+    settle(100)
+    dialog.grab().save(str(OUT / f"authenticator_confirm_{lang}.png"))
+    dialog.show_enrolment(TotpEnrolment(otpauth_uri=otpauth_uri(DEMO_SECRET, "manager"), secret=DEMO_SECRET))
+    settle(100)
+    dialog.grab().save(str(OUT / f"authenticator_new_{lang}.png"))
+    dialog.close()
+    window.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Render the client's screens to docs/screenshots")
+    p.add_argument("--only", choices=["second-factor"], help="just these screens")
+    args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     qapp = make_qapp("en")
+    if args.only == "second-factor":
+        small = start_embedded(Path(tempfile.mkdtemp()), customers=20)
+        try:
+            for lang in ("zh_CN", "en"):
+                i18n.set_language(qapp, lang)
+                second_factor_screens(small.url, lang)
+        finally:
+            small.stop()
+        print("wrote", sorted(p.name for p in OUT.glob("*.png")
+                              if p.name.startswith(("login_", "recovery_", "authenticator_"))))
+        return
     server = start_embedded(Path(tempfile.mkdtemp()), customers=120)
     try:
         for lang in ("zh_CN", "en"):
@@ -122,6 +193,7 @@ def main() -> None:
             settle(100)
             login.grab().save(str(OUT / f"login_throttled_{lang}.png"))
             login.close()
+            second_factor_screens(server.url, lang)
 
             window = searched(server.url, "manager", "zh")
             assert window.search is not None

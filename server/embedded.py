@@ -30,11 +30,13 @@ class EmbeddedServer:
         self.thread.join(10)
 
 
-def start_embedded(directory: Path, customers: int = 80) -> EmbeddedServer:
+def start_embedded(directory: Path, customers: int = 80, mfa_roles: str = "") -> EmbeddedServer:
+    """`mfa_roles`: the roles whose logins need a second factor (`CRM_MFA_ROLES`); none by
+    default, so that the demo's users log in with the password alone."""
     from server.demo import demo_settings, seed_demo
     url = f"sqlite:///{directory / 'embedded.sqlite3'}"
     settings = get_settings(database_url=url, key_file=str(directory / "keys.json"), profile="development",
-                            mfa_roles="", **demo_settings())
+                            mfa_roles=mfa_roles, **demo_settings())
     engine = make_engine(url)
     upgrade(engine)
     create_key_file(settings.resolved_key_file)

@@ -16,6 +16,22 @@
       <translation>修改本人密码</translation>
     </message>
     <message>
+      <source>Log in: second-factor code</source>
+      <translation>登录：双重验证码</translation>
+    </message>
+    <message>
+      <source>Use a recovery code</source>
+      <translation>使用恢复码</translation>
+    </message>
+    <message>
+      <source>Start setting up an authenticator</source>
+      <translation>开始设置身份验证器</translation>
+    </message>
+    <message>
+      <source>Set up an authenticator</source>
+      <translation>设置身份验证器</translation>
+    </message>
+    <message>
       <source>Create customer</source>
       <translation>新建客户</translation>
     </message>
@@ -30,6 +46,26 @@
     <message>
       <source>Reassign customer</source>
       <translation>调整客户归属</translation>
+    </message>
+    <message>
+      <source>Ask to delete customer</source>
+      <translation>申请删除客户</translation>
+    </message>
+    <message>
+      <source>Delete customer (archived)</source>
+      <translation>删除客户（已归档）</translation>
+    </message>
+    <message>
+      <source>Bring customer back from the archive</source>
+      <translation>从归档中恢复客户</translation>
+    </message>
+    <message>
+      <source>Search deleted customers</source>
+      <translation>查询已删除客户</translation>
+    </message>
+    <message>
+      <source>Reset user's second factor</source>
+      <translation>重置用户的双重验证</translation>
     </message>
     <message>
       <source>Create user</source>
@@ -268,6 +304,10 @@
       <translation>此前已导入</translation>
     </message>
     <message>
+      <source>Password right, second factor to follow</source>
+      <translation>密码正确，待双重验证</translation>
+    </message>
+    <message>
       <source>Customer</source>
       <translation>客户</translation>
     </message>
@@ -356,6 +396,14 @@
       <translation>审批人即被操作的对象</translation>
     </message>
     <message>
+      <source>wrong code</source>
+      <translation>验证码错误</translation>
+    </message>
+    <message>
+      <source>the login step had expired or was already used</source>
+      <translation>登录步骤已过期或已被使用</translation>
+    </message>
+    <message>
       <source>Fields</source>
       <translation>字段</translation>
     </message>
@@ -440,6 +488,22 @@
       <translation>筛选条件</translation>
     </message>
     <message>
+      <source>Second factor</source>
+      <translation>双重验证</translation>
+    </message>
+    <message>
+      <source>Method</source>
+      <translation>验证方式</translation>
+    </message>
+    <message>
+      <source>Recovery codes left</source>
+      <translation>剩余恢复码</translation>
+    </message>
+    <message>
+      <source>Tries left</source>
+      <translation>剩余尝试次数</translation>
+    </message>
+    <message>
       <source>Search text</source>
       <translation>搜索内容</translation>
     </message>
@@ -478,6 +542,26 @@
     <message>
       <source>a new device</source>
       <translation>新设备</translation>
+    </message>
+    <message>
+      <source>the first login</source>
+      <translation>首次登录</translation>
+    </message>
+    <message>
+      <source>a new authenticator from the Session menu</source>
+      <translation>从“会话”菜单更换身份验证器</translation>
+    </message>
+    <message>
+      <source>first-time setup</source>
+      <translation>首次设置</translation>
+    </message>
+    <message>
+      <source>authenticator app code</source>
+      <translation>身份验证器验证码</translation>
+    </message>
+    <message>
+      <source>recovery code</source>
+      <translation>恢复码</translation>
     </message>
     <message>
       <source>System</source>
@@ -792,6 +876,18 @@
       <translation>当前密码错误</translation>
     </message>
     <message>
+      <source>Wrong code: check the code your app shows now and try again</source>
+      <translation>验证码错误：请核对应用当前显示的验证码后重试</translation>
+    </message>
+    <message>
+      <source>The login took too long or was already used: enter your password again</source>
+      <translation>登录已超时或已被使用：请重新输入密码</translation>
+    </message>
+    <message>
+      <source>No new authenticator is being set up: start again</source>
+      <translation>当前没有正在设置的新身份验证器：请重新开始</translation>
+    </message>
+    <message>
       <source>Change your password first</source>
       <translation>请先修改密码</translation>
     </message>
@@ -834,6 +930,26 @@
     <message>
       <source>You cannot decide a request about your own account</source>
       <translation>不能审批与您本人账户有关的申请</translation>
+    </message>
+    <message>
+      <source>A request to delete this customer is already waiting for a checker</source>
+      <translation>删除该客户的申请已在等待复核</translation>
+    </message>
+    <message>
+      <source>The time allowed for bringing this customer back has passed</source>
+      <translation>该客户的可恢复期限已过</translation>
+    </message>
+    <message>
+      <source>Another customer now holds this customer's ID or number: the archived one cannot come back</source>
+      <translation>该客户的证件号码或编号现已属于另一位客户：无法恢复已归档的客户</translation>
+    </message>
+    <message>
+      <source>This customer's record number is in use again: ask IT to restore it</source>
+      <translation>该客户的记录编号已被重新使用：请联系信息技术部门恢复</translation>
+    </message>
+    <message>
+      <source>Too many requests in a short time: wait a moment and try again</source>
+      <translation>短时间内请求过多：请稍候再试</translation>
     </message>
     <message>
       <source>Nobody changes their own role, branch, lock or password here</source>
@@ -1153,6 +1269,14 @@
       <translation>调整客户归属</translation>
     </message>
     <message>
+      <source>Delete a customer</source>
+      <translation>删除客户</translation>
+    </message>
+    <message>
+      <source>Reset a second factor</source>
+      <translation>重置双重验证</translation>
+    </message>
+    <message>
       <source>Personal</source>
       <translation>个人</translation>
     </message>
@@ -1231,6 +1355,34 @@
     <message>
       <source>Phone</source>
       <translation>电话</translation>
+    </message>
+    <message>
+      <source>The server's certificate is not signed by a trusted authority: the connection was refused. Ask IT to check the server's certificate or this computer's CA file.</source>
+      <translation>服务器的证书不是由受信任的机构签发的：已拒绝连接。请联系信息技术部门检查服务器证书或本机的 CA 文件。</translation>
+    </message>
+    <message>
+      <source>The server's certificate is for another host name than the server address entered: the connection was refused. Check the address.</source>
+      <translation>服务器证书的主机名与输入的服务器地址不符：已拒绝连接。请检查地址。</translation>
+    </message>
+    <message>
+      <source>The server's certificate has expired or is not yet valid: the connection was refused. Check this computer's date and time, or ask IT.</source>
+      <translation>服务器的证书已过期或尚未生效：已拒绝连接。请检查本机的日期和时间，或联系信息技术部门。</translation>
+    </message>
+    <message>
+      <source>The server's certificate could not be verified: the connection was refused.</source>
+      <translation>无法验证服务器的证书：已拒绝连接。</translation>
+    </message>
+    <message>
+      <source>No secure connection to the server could be made (TLS 1.2 or newer is needed): check the address.</source>
+      <translation>无法与服务器建立安全连接（需要 TLS 1.2 或更高版本）：请检查地址。</translation>
+    </message>
+    <message>
+      <source>Refused: http:// is not encrypted and is allowed only to a server on this computer. Use the server's https:// address.</source>
+      <translation>已拒绝：http:// 不加密，只允许用于本机上的服务器。请使用服务器的 https:// 地址。</translation>
+    </message>
+    <message>
+      <source>The CA file set for this client cannot be read or holds no certificate.</source>
+      <translation>为本客户端设置的 CA 文件无法读取或不含证书。</translation>
     </message>
     <message>
       <source>(your input is kept: try again)</source>
@@ -1973,6 +2125,18 @@
       <translation>密码</translation>
     </message>
     <message>
+      <source>Set up two-step verification</source>
+      <translation>设置两步验证</translation>
+    </message>
+    <message>
+      <source>Your role logs in with a second factor: besides your password, a code from an authenticator app on your phone. Set it up once, now.</source>
+      <translation>您的角色登录时需要双重验证：除密码外，还需输入手机上身份验证器应用生成的验证码。现在请完成一次性设置。</translation>
+    </message>
+    <message>
+      <source>Back</source>
+      <translation>返回</translation>
+    </message>
+    <message>
       <source>Enter your username and password</source>
       <translation>请输入用户名和密码</translation>
     </message>
@@ -1987,6 +2151,10 @@
     <message>
       <source>Change password...</source>
       <translation>修改密码...</translation>
+    </message>
+    <message>
+      <source>Set up a new authenticator...</source>
+      <translation>设置新的身份验证器...</translation>
     </message>
     <message>
       <source>Quit</source>
@@ -2035,6 +2203,14 @@
     <message>
       <source>Print statements for my customers...</source>
       <translation>批量打印我的客户的财务报告...</translation>
+    </message>
+    <message>
+      <source>Not encrypted</source>
+      <translation>未加密</translation>
+    </message>
+    <message>
+      <source>The connection to the server is plain HTTP: what is sent and received is not encrypted. The client allows this only to a server on this computer; any other server needs its https:// address.</source>
+      <translation>与服务器的连接是明文 HTTP：收发的内容均未加密。客户端只允许对本机上的服务器这样连接；其他服务器须使用其 https:// 地址。</translation>
     </message>
     <message>
       <source>This tab holds no list to export</source>
@@ -2118,6 +2294,10 @@
       <translation>修改密码</translation>
     </message>
     <message>
+      <source>Authenticator code</source>
+      <translation>身份验证器验证码</translation>
+    </message>
+    <message>
       <source>Current password</source>
       <translation>当前密码</translation>
     </message>
@@ -2128,6 +2308,190 @@
     <message>
       <source>At least 12 characters; a phrase of several words is easy to remember.</source>
       <translation>至少 12 个字符；由几个词组成的短语更容易记住。</translation>
+    </message>
+    <message>
+      <source>The 6-digit code of your app, or a recovery code</source>
+      <translation>应用中的 6 位验证码，或一个恢复码</translation>
+    </message>
+    <message>
+      <source>Your account has a second factor: enter the code of your authenticator app (or a recovery code)</source>
+      <translation>您的账户已启用双重验证：请输入身份验证器应用中的验证码（或一个恢复码）</translation>
+    </message>
+    <message>
+      <source>Enter the 6 digits your authenticator app shows</source>
+      <translation>请输入身份验证器应用显示的 6 位数字</translation>
+    </message>
+    <message>
+      <source>QR code for the authenticator app</source>
+      <translation>供身份验证器应用扫描的二维码</translation>
+    </message>
+    <message>
+      <source>Verify</source>
+      <translation>验证</translation>
+    </message>
+    <message>
+      <source>Two-step verification</source>
+      <translation>两步验证</translation>
+    </message>
+    <message>
+      <source>Enter the whole recovery code, as it is on your list</source>
+      <translation>请按清单所列输入完整的恢复码</translation>
+    </message>
+    <message>
+      <source>Key for entering by hand</source>
+      <translation>手动输入用的密钥</translation>
+    </message>
+    <message>
+      <source>Copy key</source>
+      <translation>复制密钥</translation>
+    </message>
+    <message>
+      <source>Cannot scan it? Add the account by hand, time-based, with this key:</source>
+      <translation>无法扫描？请手动添加账户（选择“基于时间”），并输入以下密钥：</translation>
+    </message>
+    <message>
+      <source>Copied</source>
+      <translation>已复制</translation>
+    </message>
+    <message>
+      <source>Your recovery codes</source>
+      <translation>您的恢复码</translation>
+    </message>
+    <message>
+      <source>If you lose your phone, each of these codes lets you log in once instead of a code from the app. Store them now somewhere safe and apart from your phone, in a password manager or on paper. They are shown only this once.</source>
+      <translation>如果手机丢失，每个恢复码可代替应用中的验证码登录一次。请立即将它们保存在安全且与手机分开的地方，例如密码管理器或纸上。恢复码仅显示这一次。</translation>
+    </message>
+    <message>
+      <source>Copy</source>
+      <translation>复制</translation>
+    </message>
+    <message>
+      <source>Save to file...</source>
+      <translation>保存到文件...</translation>
+    </message>
+    <message>
+      <source>I have stored these codes in a safe place</source>
+      <translation>我已将这些恢复码保存在安全的地方</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>继续</translation>
+    </message>
+    <message>
+      <source>The codes are on the clipboard: paste them into your password manager.</source>
+      <translation>恢复码已复制到剪贴板，请粘贴到您的密码管理器中。</translation>
+    </message>
+    <message>
+      <source>Branch CRM recovery codes</source>
+      <translation>网点客户关系管理恢复码</translation>
+    </message>
+    <message>
+      <source>Sent to the printer.</source>
+      <translation>已发送到打印机。</translation>
+    </message>
+    <message>
+      <source>Set up a new authenticator</source>
+      <translation>设置新的身份验证器</translation>
+    </message>
+    <message>
+      <source>Current code</source>
+      <translation>当前验证码</translation>
+    </message>
+    <message>
+      <source>Scan the new QR code</source>
+      <translation>扫描新的二维码</translation>
+    </message>
+    <message>
+      <source>6-digit code</source>
+      <translation>6 位验证码</translation>
+    </message>
+    <message>
+      <source>Checking the code...</source>
+      <translation>正在核验验证码…</translation>
+    </message>
+    <message>
+      <source>Enter one of the recovery codes you stored when you set up your authenticator. Each code works once.</source>
+      <translation>请输入设置身份验证器时保存的恢复码之一。每个恢复码只能使用一次。</translation>
+    </message>
+    <message>
+      <source>Use the code from the authenticator app instead</source>
+      <translation>改用身份验证器应用的验证码</translation>
+    </message>
+    <message>
+      <source>Enter the 6-digit code your authenticator app shows for Branch CRM.</source>
+      <translation>请输入身份验证器应用中“Branch CRM”显示的 6 位验证码。</translation>
+    </message>
+    <message>
+      <source>Use a recovery code instead</source>
+      <translation>改用恢复码</translation>
+    </message>
+    <message>
+      <source>1. Install an authenticator app on your phone, such as Microsoft Authenticator, Google Authenticator or FreeOTP.</source>
+      <translation>1. 在手机上安装身份验证器应用，例如 Microsoft Authenticator、Google Authenticator 或 FreeOTP。</translation>
+    </message>
+    <message>
+      <source>2. In the app, add an account and scan the QR code.</source>
+      <translation>2. 在应用中添加账户并扫描二维码。</translation>
+    </message>
+    <message>
+      <source>Account</source>
+      <translation>账户</translation>
+    </message>
+    <message>
+      <source>Key</source>
+      <translation>密钥</translation>
+    </message>
+    <message>
+      <source>3. Enter the 6-digit code the app now shows:</source>
+      <translation>3. 输入应用当前显示的 6 位验证码：</translation>
+    </message>
+    <message>
+      <source>Store your recovery codes</source>
+      <translation>请保存您的恢复码</translation>
+    </message>
+    <message>
+      <source>Each code works once.</source>
+      <translation>每个恢复码只能使用一次。</translation>
+    </message>
+    <message>
+      <source>Save recovery codes</source>
+      <translation>保存恢复码</translation>
+    </message>
+    <message>
+      <source>Text file (*.txt)</source>
+      <translation>文本文件 (*.txt)</translation>
+    </message>
+    <message>
+      <source>Store the codes first, then tick the box.</source>
+      <translation>请先保存恢复码，再勾选确认框。</translation>
+    </message>
+    <message>
+      <source>Confirm it is you</source>
+      <translation>确认是您本人</translation>
+    </message>
+    <message>
+      <source>Enter your password and, if you already use an authenticator app, a code from it (or a recovery code). The one you use now keeps working until the new one is confirmed.</source>
+      <translation>请输入密码；如果您已在使用身份验证器应用，还需输入其中的验证码（或一个恢复码）。在新的验证器确认之前，当前使用的验证器仍然有效。</translation>
+    </message>
+    <message>
+      <source>Recovery code</source>
+      <translation>恢复码</translation>
+    </message>
+    <message>
+      <source>Code or recovery code</source>
+      <translation>验证码或恢复码</translation>
+    </message>
+    <message>
+      <source>Saved to %1</source>
+      <translation>已保存到 %1</translation>
+    </message>
+    <message>
+      <source>Issued on</source>
+      <translation>生成日期</translation>
+    </message>
+    <message>
+      <source>Your new authenticator is set up: log in with its codes from now on. The old one no longer works.</source>
+      <translation>新的身份验证器已设置完成：今后请使用它的验证码登录。旧的验证器已失效。</translation>
     </message>
     <message>
       <source>Active</source>

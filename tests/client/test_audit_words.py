@@ -51,13 +51,23 @@ def _constants(keyword: str) -> set[str]:
                 for k in call.keywords:  # type: ignore[attr-defined]
                     if k.arg != keyword:
                         continue
-                    if not isinstance(k.value, ast.Name):  # a string, or strings chosen between
+                    if isinstance(k.value, ast.JoinedStr) and ast.unparse(k.value) == "f'wrong_{password_field}'":
+                        # services/auth.py's re-authentication: "wrong_" and the field its callers name
+                        found |= {f"wrong_{f}" for f in _keyword_strings("password_field")}
+                    elif not isinstance(k.value, ast.Name):  # a string, or strings chosen between
                         found |= _strings(k.value)
                     elif not isinstance(fn, ast.Module):
                         found |= {s for n in ast.walk(fn) if isinstance(n, ast.Assign)
                                   and any(isinstance(t, ast.Name) and t.id == k.value.id for t in n.targets)
                                   for s in _strings(n.value)}
     return found
+
+
+def _keyword_strings(keyword: str) -> set[str]:
+    """The strings given as `keyword=` to any call in the server."""
+    return {k.value.value for tree in _trees() for n in ast.walk(tree) if isinstance(n, ast.Call)
+            for k in n.keywords if k.arg == keyword and isinstance(k.value, ast.Constant)
+            and isinstance(k.value.value, str)}
 
 
 def written_actions() -> set[str]:
