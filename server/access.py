@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from server.context import Actor, Principal
 from server.errors import Problem, forbidden, not_found
 from server.executor import Executor, constant
-from server.models import ApprovalRequest, Customer, CustomerSearchKey, Job, Org, User
+from server.models import ApprovalRequest, Customer, CustomerArchive, CustomerSearchKey, Job, Org, User
 from server.services import audit
 from shared import errors as codes
 from shared.enums import Role
@@ -276,6 +276,30 @@ def _book_keys(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return CustomerSearchKey.customer_id.in_(select(Customer.id).where(condition))
 
 
+#: Archived customers (`customer_archive`) carry the customer's org and manager: the
+#: customers' rule applies to them exactly as to the live rows (the archive's actions,
+#: `customer.archive_read` and `customer.restore`, are customer actions of the table).
+_ARCHIVE_COLUMNS = ScopeColumns(CustomerArchive, org=CustomerArchive.org_id, owner=CustomerArchive.manager_id)
+
+
+def archive_filter(db: Session | None, actor: Actor, action: Action | None = None) -> ColumnElement[bool]:
+    """SQL: the archived customers the actor reaches under `action` (default: the one in force)."""
+    return scope_filter(db, actor, Resource.CUSTOMER, action, columns=_ARCHIVE_COLUMNS)
+
+
+def load_archived(db: Session, actor: Actor, customer_id: int, *, for_update: bool = False) -> CustomerArchive:
+    """The archive of customer `customer_id` not yet restored, if the actor reaches it;
+    otherwise 404, as for a customer never archived (or restored already)."""
+    if not 1 <= customer_id <= MAX_ID:
+        raise not_found()
+    stmt = select(CustomerArchive).where(CustomerArchive.customer_id == customer_id,
+                                         CustomerArchive.restored_at.is_(None), archive_filter(db, actor))
+    row = db.scalar(stmt.with_for_update() if for_update else stmt)
+    if row is None:
+        raise not_found()
+    return row
+
+
 def acting_as(user: User, action: Action, source: str) -> Actor | None:
     """`user` acting under `action` outside a request (a background job, the demo's
     seeding): None when their role may not. No session stands behind it."""
@@ -391,6 +415,8 @@ def needs_approval(db: Session, actor: Actor, action: Action, *, privileged_targ
     if grant is None:
         return False
     for condition in grant.approval_when:
+        if condition == Condition.ALWAYS:
+            return True
         if condition == Condition.PRIVILEGED_TARGET and privileged_target:
             return True
         if condition == Condition.USER_ADMIN_FOUR_EYES and actor.settings is not None \

@@ -52,6 +52,8 @@ class Action(StrEnum):
     USER_LOCK = "user.lock"
     USER_UNLOCK = "user.unlock"
     USER_RESET_PASSWORD = "user.reset_password"
+    #: clear someone's second factor (TOTP, recovery codes): they enrol afresh at their next login
+    USER_MFA_RESET = "user.mfa_reset"
     USER_REVOKE_SESSIONS = "user.revoke_sessions"
     USER_HISTORY = "user.history"
     APPROVAL_READ = "approval.read"
@@ -62,6 +64,13 @@ class Action(StrEnum):
     CUSTOMER_EDIT_CONTACT = "customer.edit_contact"
     CUSTOMER_EDIT = "customer.edit"
     CUSTOMER_REASSIGN = "customer.reassign"
+    #: request a customer's deletion (always four eyes): once approved the customer is
+    #: archived whole as one sealed snapshot and removed (server/services/archive.py)
+    CUSTOMER_DELETE = "customer.delete"
+    #: the archive of deleted customers (`customer_archive`, scoped by the customer's org)
+    CUSTOMER_ARCHIVE_READ = "customer.archive_read"
+    #: bring an archived customer back, within CRM_RESTORE_DAYS of its deletion
+    CUSTOMER_RESTORE = "customer.restore"
     CUSTOMER_HISTORY = "customer.history"
     #: household finances: members, balance sheets, income tables, their analysis
     CUSTOMER_FINANCE_READ = "customer.finance_read"
@@ -92,6 +101,8 @@ class Condition(StrEnum):
     USER_ADMIN_FOUR_EYES = "user_admin_four_eyes"
     #: more customers move than the `reassignment-threshold` parameter allows
     ABOVE_REASSIGNMENT_THRESHOLD = "above_reassignment_threshold"
+    #: every time: the matrix's plain "request (A)" (deleting a customer, resetting a second factor)
+    ALWAYS = "always"
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,9 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.USER_LOCK: {_A: _BANK},
     Action.USER_UNLOCK: {_A: _USER_ADMIN},
     Action.USER_RESET_PASSWORD: {_A: _USER_ADMIN},
+    # A second factor reset lets whoever holds the password enrol a new one: never without
+    # a second head-office admin.
+    Action.USER_MFA_RESET: {_A: _g(Scope.BANK, Condition.ALWAYS)},
     Action.USER_REVOKE_SESSIONS: {_A: _BANK},
     Action.USER_HISTORY: {_BM: _SUBTREE, _AU: _BANK},
     # Checkers see the requests whose object is in their scope, makers their own (account
@@ -143,6 +157,13 @@ PERMISSIONS: dict[Action, dict[Role, Grant]] = {
     Action.CUSTOMER_EDIT_CONTACT: {_T: _SUBTREE, _AM: _BOOK, _BM: _SUBTREE},
     Action.CUSTOMER_EDIT: {_AM: _BOOK, _BM: _SUBTREE},
     Action.CUSTOMER_REASSIGN: {_BM: _g(Scope.ORG_SUBTREE, Condition.ABOVE_REASSIGNMENT_THRESHOLD)},
+    # "delete customer: account manager request (A); branch manager request (A), checker":
+    # a request every time (the checker is whoever decides `customer.delete` approvals);
+    # the archive is read by branch managers in their subtree and auditors bank-wide, and
+    # a branch manager restores (the contract's "a branch manager, within the restore window").
+    Action.CUSTOMER_DELETE: {_AM: _g(Scope.OWN_BOOK, Condition.ALWAYS), _BM: _g(Scope.ORG_SUBTREE, Condition.ALWAYS)},
+    Action.CUSTOMER_ARCHIVE_READ: {_BM: _SUBTREE, _AU: _BANK},
+    Action.CUSTOMER_RESTORE: {_BM: _SUBTREE},
     Action.CUSTOMER_HISTORY: {_AM: _BOOK, _BM: _SUBTREE, _AU: _BANK},
     # "household finances: view / edit": the assigned account manager and the branch's managers
     Action.CUSTOMER_FINANCE_READ: {_AM: _BOOK, _BM: _SUBTREE},
@@ -199,7 +220,8 @@ def actions_for_fields(resource: Resource, changed: set[str]) -> list[tuple[Acti
 
 
 #: What nobody does to their own account, not even with a checker (roles-and-permissions.md).
-NOT_ON_ONESELF = frozenset({Action.USER_ASSIGN, Action.USER_LOCK, Action.USER_UNLOCK, Action.USER_RESET_PASSWORD})
+NOT_ON_ONESELF = frozenset({Action.USER_ASSIGN, Action.USER_LOCK, Action.USER_UNLOCK, Action.USER_RESET_PASSWORD,
+                            Action.USER_MFA_RESET})
 
 # ----------------------------------------------------------------------------- masking
 #: Customer fields shown masked unless the reader holds CUSTOMER_READ_FULL in scope. The
@@ -233,7 +255,9 @@ APPROVAL_KINDS: dict[str, ApprovalKind] = {k.code: k for k in (
     ApprovalKind("user.update", Resource.USER, Action.USER_UPDATE),
     ApprovalKind("user.unlock", Resource.USER, Action.USER_UNLOCK),
     ApprovalKind("user.password_reset", Resource.USER, Action.USER_RESET_PASSWORD),
+    ApprovalKind("user.mfa_reset", Resource.USER, Action.USER_MFA_RESET),
     ApprovalKind("customer.reassign", Resource.CUSTOMER, None, branch_checked=True),
+    ApprovalKind("customer.delete", Resource.CUSTOMER, None, branch_checked=True),
 )}
 
 

@@ -20,12 +20,13 @@ from server.api.deps import (
 from server.api.hot import HotRead, IntParam, page_params
 from server.context import Actor
 from server.executor import Executor
-from server.services import customers
+from server.services import archive, customers
 from server.settings import Settings
 from shared.permissions import Action
 from shared.schemas import (
     ApprovalPending,
     CustomerCreate,
+    CustomerDelete,
     CustomerPage,
     CustomerQuery,
     CustomerRead,
@@ -87,6 +88,16 @@ def update_customer(customer_id: PathId, body: CustomerUpdate,
     beyond the reassignment threshold answers 202 and waits for a checker."""
     result = customers.update_customer(db, actor, customer_id, body)
     return result if isinstance(result, CustomerRead) else pending(result)
+
+
+@router.delete("/{customer_id}", status_code=202, response_model=ApprovalPending)
+def delete_customer(customer_id: PathId, body: CustomerDelete, actor: Annotated[Actor, require(Action.CUSTOMER_DELETE)],
+                    db: DbSession) -> JSONResponse:
+    """Never a direct delete: `{version, reason}` → 202, a `customer.delete` request for a
+    checker. Once approved the customer is archived whole and gone from reads and
+    searches (`/archive/customers`); a second request while one waits → 409
+    `customer.delete.pending`; a stale `version` → 409 with `current`."""
+    return pending(archive.request_deletion(db, actor, customer_id, body))
 
 
 @router.get("/{customer_id}/history", response_model=Page[HistoryEntry])

@@ -74,6 +74,14 @@ def reset_password(user_id: PathId, body: PasswordReset, actor: Annotated[Actor,
     return _created_or_pending(users.reset_password(db, actor, user_id, body), 200)
 
 
+@router.post("/{user_id}/second-factor/reset", status_code=202, response_model=ApprovalPending)
+def reset_second_factor(user_id: PathId, actor: Annotated[Actor, require(Action.USER_MFA_RESET)],
+                        db: DbSession) -> JSONResponse | UserRead:
+    """Clears the user's TOTP and recovery codes (their next login enrols afresh) and ends
+    their sessions once a second head-office admin approves → 202; never one's own."""
+    return _created_or_pending(users.reset_second_factor(db, actor, user_id), 200)
+
+
 @router.post("/{user_id}/revoke-sessions", status_code=204)
 def revoke_sessions(user_id: PathId, actor: Annotated[Actor, require(Action.USER_REVOKE_SESSIONS)],
                     db: DbSession) -> Response:

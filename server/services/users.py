@@ -1,5 +1,5 @@
 """Staff accounts (R-1202): create, change name, position, role or org, lock, unlock,
-reset password, revoke sessions.
+reset password, reset the second factor, revoke sessions.
 
 Four eyes without loopholes (roles-and-permissions.md; the conditions are data in
 shared.permissions): whatever touches a privileged user — creating one, granting a
@@ -23,7 +23,7 @@ from server.errors import conflict, validation_failed
 from server.models import ApprovalRequest, LoginThrottle, Org, User
 from server.models.base import utcnow
 from server.security import hash_password
-from server.services import approvals, audit, auth, history, throttle
+from server.services import approvals, audit, auth, history, mfa, throttle
 from shared import errors as codes
 from shared.enums import PRIVILEGED_ROLES, Role
 from shared.errors import FieldError
@@ -286,6 +286,37 @@ def _set_password(db: Session, actor: Actor, user: User, password_hash: str, *, 
     auth.revoke_all(db, user.id)
     db.flush()
     audit.record(db, "user.password_reset", who=actor, object_type="user", object_id=user.id,
+                 approval_id=approval.id if approval else None)
+
+
+def reset_second_factor(db: Session, actor: Actor, user_id: int) -> Outcome:
+    """Clear a user's second factor (a lost phone): their next login enrols afresh, and
+    their sessions end. Whoever knows the password could enrol a new one, so it waits for
+    a second head-office admin (the table's `approval_when`); never one's own (one's own
+    is re-enrolled with `POST /auth/totp/enrolment`)."""
+    user = get_user(db, actor, user_id)
+    access.refuse_on_oneself(db, actor, Action.USER_MFA_RESET, user.id)
+    if access.needs_approval(db, actor, Action.USER_MFA_RESET, privileged_target=user.role in PRIVILEGED_ROLES):
+        return approvals.submit(db, actor, "user.mfa_reset", {"user_id": user.id, "version": user.version},
+                                f"Reset the second factor of {user.username}", org_id=user.org_id,
+                                object_type="user", object_id=user.id, details=_details(user))
+    _reset_second_factor(db, actor, user)
+    return user
+
+
+@approvals.executor("user.mfa_reset")
+def _mfa_reset_approved(db: Session, checker: Actor, req: ApprovalRequest, payload: dict[str, Any]) -> User:
+    user = _approved_target(db, checker, req, payload)
+    _reset_second_factor(db, checker, user, approval=req)
+    return user
+
+
+def _reset_second_factor(db: Session, actor: Actor, user: User, approval: ApprovalRequest | None = None) -> None:
+    _history(user, "mfa_reset", {"second_factor": (None, None)}, actor, approval, db)
+    mfa.reset_second_factor(db, user.id)
+    n = auth.revoke_all(db, user.id)
+    db.flush()
+    audit.record(db, "user.mfa_reset", who=actor, object_type="user", object_id=user.id, sessions=n,
                  approval_id=approval.id if approval else None)
 
 

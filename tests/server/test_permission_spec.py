@@ -6,7 +6,8 @@ specification instead — `shared/domain/roles-and-permissions.md` (it wins) and
 `shared/CONTRACT.md` (routes, statuses, "Four-eyes approvals") — with the team's reading
 of it:
 
-- anonymous (no token): 401 on every route but `POST /auth/login`;
+- anonymous (no token): 401 on every route but `POST /auth/login` and `POST /auth/totp`
+  (open: their own credentials answer 401 with their own codes);
 - an action a role may never do (not listed for it: deny by default): 403
   `permission.denied`, whatever the target, a missing id included;
 - an object outside the caller's data scope: 404 `resource.not_found`, exactly as a
@@ -119,6 +120,12 @@ SPEC: list[Route] = [
     R("POST /auth/logout", "self", {r: (NO_CONTENT,) for r in ROLES}),
     R("GET /auth/me", "self", {r: (OK,) for r in ROLES}),
     R("POST /auth/password", "self", {r: (OK,) for r in ROLES}),
+    # the login's second step (open: an unknown mfa_token is 401 auth.mfa_token_invalid);
+    # one's own second factor, re-enrolled after re-authentication (every role)
+    R("POST /auth/totp", "self", {r: (OK,) for r in ROLES},
+      anonymous=Expect(401, "auth.mfa_token_invalid")),
+    R("POST /auth/totp/enrolment", "self", {r: (OK,) for r in ROLES}),
+    R("POST /auth/totp/enrolment/confirm", "self", {r: (OK,) for r in ROLES}),
 
     # ------------------------------------------------------------------ orgs
     # Every role reads the whole org tree (the bank's structure, for pickers); only
@@ -264,6 +271,16 @@ SPEC: list[Route] = [
         "admin":   (NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, NOT_FOUND),
         "auditor": (DENIED, DENIED, DENIED, DENIED, DENIED),
     }),
+    # resetting someone's second factor: a head-office admin, bank-wide, always approved by
+    # another admin (202, kind user.mfa_reset); never one's own (one's own second factor is
+    # re-enrolled with /auth/totp/enrolment)
+    R("POST /users/{user_id}/second-factor/reset", "self branch other privileged missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED, DENIED),
+        "am":      (DENIED, DENIED, DENIED, DENIED, DENIED),
+        "bm":      (DENIED, DENIED, DENIED, DENIED, DENIED),
+        "admin":   (SELF_ADMIN, PENDING, PENDING, PENDING, NOT_FOUND),
+        "auditor": (DENIED, DENIED, DENIED, DENIED, DENIED),
+    }),
 
     # ------------------------------------------------------------------ approvals
     # Checkers: bm in subtree (customer items); admin: user items, cross-branch items,
@@ -373,6 +390,34 @@ SPEC: list[Route] = [
         "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
         "admin":   (DENIED, DENIED, DENIED, DENIED),
         "auditor": (OK, OK, OK, NOT_FOUND),
+    }),
+    # "delete customer: account manager request (A); branch manager request (A), checker";
+    # CONTRACT: `{version, reason}` → 202, never a direct delete. The am may look `a_other`
+    # up but it is not in their book: 403, as for editing it.
+    R("DELETE /customers/{customer_id}", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (PENDING, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+        "bm":      (PENDING, PENDING, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
+    }),
+    # CONTRACT: the archive is read by "auditors, branch managers in scope", and "a branch
+    # manager" restores. The list: `a_other` (A) and `b` (B1) deleted through their
+    # branches' four eyes. Restore targets: own = `main`, branch = `a_other`, other = `b`,
+    # each deleted first; missing = nothing archived under the id.
+    R("GET /archive/customers", "list", {
+        "teller":  (DENIED,),
+        "am":      (DENIED,),
+        "bm":      (listed(1, "a_other", "b"),),
+        "admin":   (DENIED,),
+        "auditor": (listed(2, "a_other b"),),
+    }),
+    R("POST /archive/customers/{customer_id}/restore", "own branch other missing", {
+        "teller":  (DENIED, DENIED, DENIED, DENIED),
+        "am":      (DENIED, DENIED, DENIED, DENIED),
+        "bm":      (OK, OK, NOT_FOUND, NOT_FOUND),
+        "admin":   (DENIED, DENIED, DENIED, DENIED),
+        "auditor": (DENIED, DENIED, DENIED, DENIED),
     }),
 
     # ------------------------------------------------------------------ audit log (CONTRACT: auditors)
@@ -769,6 +814,31 @@ def _password(c: Ctx, t: str) -> Req:
     return Req("POST", "/auth/password", {"old_password": PASSWORD, "new_password": "Spec-Changed-Pass-2026"})
 
 
+@builds("POST /auth/totp")
+def _totp(c: Ctx, t: str) -> Req:
+    """The acting user's first enrolment, as a login for a role in CRM_MFA_ROLES starts it."""
+    import pyotp
+
+    from server.services import mfa
+    user = c.db.get(User, c.world.users[c.me])
+    secret = mfa.ensure_pending(c.db, user)
+    challenge = mfa.issue_challenge(c.db, user, "spec", None, None)
+    c.db.commit()
+    return Req("POST", "/auth/totp", {"mfa_token": challenge.token, "code": pyotp.TOTP(secret).now()}, headers={})
+
+
+@builds("POST /auth/totp/enrolment")
+def _totp_enrolment(c: Ctx, t: str) -> Req:
+    return Req("POST", "/auth/totp/enrolment", {"password": PASSWORD})
+
+
+@builds("POST /auth/totp/enrolment/confirm")
+def _totp_confirm(c: Ctx, t: str) -> Req:
+    import pyotp
+    secret = c.ok(200, "POST", "/auth/totp/enrolment", user=c.me, json={"password": PASSWORD})["secret"]
+    return Req("POST", "/auth/totp/enrolment/confirm", {"code": pyotp.TOTP(secret).now()})
+
+
 # --- orgs
 @builds("GET /orgs")
 def _orgs(c: Ctx, t: str) -> Req:
@@ -872,6 +942,11 @@ def _revoke(c: Ctx, t: str) -> Req:
     return Req("POST", f"/users/{c.user(t)}/revoke-sessions")
 
 
+@builds("POST /users/{user_id}/second-factor/reset")
+def _mfa_reset(c: Ctx, t: str) -> Req:
+    return Req("POST", f"/users/{c.user(t)}/second-factor/reset")
+
+
 # --- approvals
 @builds("GET /approvals")
 def _approvals(c: Ctx, t: str) -> Req:
@@ -941,6 +1016,40 @@ def _customer_reassign_approval(c: Ctx, t: str) -> Req:
 @builds("GET /customers/{customer_id}/history")
 def _history(c: Ctx, t: str) -> Req:
     return Req("GET", f"/customers/{c.customer(t)}/history")
+
+
+@builds("DELETE /customers/{customer_id}")
+def _customer_delete(c: Ctx, t: str) -> Req:
+    cid = c.customer(t)
+    return Req("DELETE", f"/customers/{cid}", {"version": c.version(Customer, cid), "reason": "规格测试删除"})
+
+
+#: who deletes each target's customer, through its branch's four eyes (the setup, not the cell)
+ARCHIVED_BY = {"own": ("am_a", "bm_a"), "branch": ("am_a2", "bm_a"), "other": ("am_b", "bm_b")}
+
+
+def _archived(c: Ctx, t: str) -> int:
+    """The target's customer deleted (requested and approved), or a missing id."""
+    if t == "missing":
+        return MISSING
+    cid = c.customer(t)
+    maker, checker = ARCHIVED_BY[t]
+    aid = c.ok(202, "DELETE", f"/customers/{cid}", user=maker,
+               json={"version": c.version(Customer, cid), "reason": "规格测试删除"})["approval_id"]
+    c.ok(200, "POST", f"/approvals/{aid}/approve", user=checker,
+         json={"version": c.version(ApprovalRequest, aid), "reason": "规格测试"})
+    return cid
+
+
+@builds("GET /archive/customers")
+def _archive(c: Ctx, t: str) -> Req:
+    ids = {"a_other": _archived(c, "branch"), "b": _archived(c, "other")}
+    return Req("GET", "/archive/customers?page_size=200", ids=ids)
+
+
+@builds("POST /archive/customers/{customer_id}/restore")
+def _restore(c: Ctx, t: str) -> Req:
+    return Req("POST", f"/archive/customers/{_archived(c, t)}/restore", {"reason": "规格测试恢复"})
 
 
 # --- audit, parameters, jobs
@@ -1127,6 +1236,8 @@ def anonymous_request(route: Route, world: Any) -> Req:
     if route.key == "POST /auth/login":
         return Req("POST", "/auth/login", {"username": "nobody.at.all", "password": "Wrong-Password-0000"},
                    headers={})
+    if route.key == "POST /auth/totp":
+        return Req("POST", "/auth/totp", {"mfa_token": "n" * 43, "code": "123456"}, headers={})
     ids = {"org_id": world.orgs["A1"], "user_id": world.users["am_a2"], "customer_id": world.customers["main"],
            "statement_id": 1, "output_id": 1,
            "approval_id": world.approval_id, "name": "reassignment-threshold", "job_id": world.job_id}
