@@ -5,7 +5,8 @@ Simplified Chinese and English, against a real embedded server with demo data.
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py --only second-factor
 
-`--only second-factor`: just the second factor's screens (a small server: quick).
+`--only second-factor`: just the second factor's screens (a small server: quick);
+`--only four-eyes`: just a customer's deletion, the approvals inbox and the deleted customers.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from client.views.widgets import LazyPage
 from server.demo import DEMO_PASSWORD
 from server.embedded import start_embedded
 from server.services.mfa import otpauth_uri
-from shared.schemas import TotpEnrolment
+from shared.schemas import CustomerQuery, TotpEnrolment
 
 OUT = ROOT / "docs" / "screenshots"
 #: A made-up secret and recovery codes for the second factor's screens (none of a real user).
@@ -162,12 +163,81 @@ def second_factor_screens(server_url: str, lang: str) -> None:
     window.close()
 
 
+def four_eyes_screens(server_url: str, lang: str) -> None:
+    """A customer's deletion (issue 15): the two confirmations, the checker's "To decide"
+    with the request as a diff and its count in the tab title, the maker's "My
+    requests", and the deleted customers a branch manager may bring back. Leaves the
+    demo as it was (the request rejected, the customer brought back)."""
+    maker = ApiClient(server_url)
+    maker.login("manager", DEMO_PASSWORD)
+    customer = maker.search_customers(CustomerQuery(manager_id=maker.me().user.id)).items[-1]
+    window = MainWindow(controller_for(server_url, "manager"))
+    window.resize(1366, 768)
+    window.show()
+    form = window.open_customer(customer.id)
+    settle()
+    first = form.request_delete()
+    assert first is not None
+    first.reason_edit.setText("客户已销户并迁出本行" if lang == "zh_CN" else "The customer closed all accounts")
+    settle(100)
+    first.grab().save(str(OUT / f"delete_reason_{lang}.png"))
+    first.accept()
+    settle(100)
+    assert form.delete_confirm is not None
+    form.delete_confirm.grab().save(str(OUT / f"delete_confirm_{lang}.png"))
+    form.delete_confirm.done(0)
+    form.delete_confirm.close()
+    form._send_delete(first.reason())
+    settle()
+    window.grab().save(str(OUT / f"delete_requested_{lang}.png"))
+    assert window.approvals is not None
+    window.tabs.setCurrentWidget(window.approvals)
+    settle()
+    window.grab().save(str(OUT / f"my_requests_{lang}.png"))
+    window.close()
+    checker = MainWindow(controller_for(server_url, "president"))
+    checker.resize(1366, 768)
+    checker.show()
+    assert checker.approvals is not None
+    checker.tabs.setCurrentWidget(checker.approvals)
+    settle()
+    request = next(a for a in checker.approvals.model.rows() if a.object_id == str(customer.id))
+    checker.approvals.select_request(request.id)
+    settle(100)
+    checker.grab().save(str(OUT / f"approvals_delete_{lang}.png"))
+    checker.approvals.decide(True)
+    settle()
+    archive = checker.open_archive()
+    assert archive is not None
+    settle()
+    archive.select_customer(customer.id)
+    checker.grab().save(str(OUT / f"deleted_customers_{lang}.png"))
+    box = archive.confirm_restore()
+    assert box is not None
+    settle(100)
+    box.grab().save(str(OUT / f"restore_confirm_{lang}.png"))
+    box.close()
+    checker.controller.api.restore_customer(customer.id)  # leave the demo as it was
+    checker.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Render the client's screens to docs/screenshots")
-    p.add_argument("--only", choices=["second-factor"], help="just these screens")
+    p.add_argument("--only", choices=["second-factor", "four-eyes"], help="just these screens")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     qapp = make_qapp("en")
+    if args.only == "four-eyes":
+        small = start_embedded(Path(tempfile.mkdtemp()), customers=20)
+        try:
+            for lang in ("zh_CN", "en"):
+                i18n.set_language(qapp, lang)
+                four_eyes_screens(small.url, lang)
+        finally:
+            small.stop()
+        print("wrote", sorted(p.name for p in OUT.glob("*.png") if p.name.startswith(
+            ("delete_", "my_requests_", "approvals_delete_", "deleted_customers_", "restore_confirm_"))))
+        return
     if args.only == "second-factor":
         small = start_embedded(Path(tempfile.mkdtemp()), customers=20)
         try:
@@ -194,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             login.grab().save(str(OUT / f"login_throttled_{lang}.png"))
             login.close()
             second_factor_screens(server.url, lang)
+            four_eyes_screens(server.url, lang)
 
             window = searched(server.url, "manager", "zh")
             assert window.search is not None
@@ -328,6 +399,7 @@ def main(argv: list[str] | None = None) -> None:
             checker.tabs.setCurrentWidget(checker.approvals)
             settle()
             checker.grab().save(str(OUT / f"approvals_{lang}.png"))
+            checker.approvals.reason.setText("demo")  # a rejection needs a reason
             checker.approvals.decide(False)  # leave the demo as it was
             settle()
             change = ChangePasswordDialog("manager")

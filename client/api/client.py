@@ -12,6 +12,7 @@ import httpx
 from shared.schemas import (
     ApprovalPending,
     ApprovalRead,
+    ArchivedCustomerRead,
     AuditEntry,
     BalanceSheetRead,
     CustomerPage,
@@ -320,11 +321,14 @@ class ApiClient:
     def revoke_sessions(self, user_id: int) -> None:
         self._request("POST", f"/users/{user_id}/revoke-sessions")
 
-    def approvals(self, status: str | None = "pending") -> list[ApprovalRead]:
-        return self.approvals_page(status, 1, 200).items
+    def approvals(self, status: str | None = "pending", mine: bool = False, page: int = 1) -> list[ApprovalRead]:
+        return self.approvals_page(status, page, 200, mine=mine).items
 
-    def approvals_page(self, status: str | None = "pending", page: int = 1, page_size: int = 50) -> Page[ApprovalRead]:
-        params: dict[str, Any] = {"page": page, "page_size": page_size, **({"status": status} if status else {})}
+    def approvals_page(self, status: str | None = "pending", page: int = 1, page_size: int = 50,
+                       mine: bool = False) -> Page[ApprovalRead]:
+        """`mine`: only the requests the user made (any status unless `status` says)."""
+        params: dict[str, Any] = {"page": page, "page_size": page_size, **({"status": status} if status else {}),
+                                  **({"mine": "true"} if mine else {})}
         return Page[ApprovalRead].model_validate(self._request("GET", "/approvals", params=params))
 
     def decide_approval(self, approval_id: int, version: int, approve: bool, reason: str | None = None) -> ApprovalRead:
@@ -364,6 +368,20 @@ class ApiClient:
         body = self._request("PATCH", f"/customers/{customer_id}", json={**changes, "version": version},
                              headers=headers)
         return ApprovalPending.model_validate(body) if "approval_id" in body else CustomerRead.model_validate(body)
+
+    def delete_customer(self, customer_id: int, version: int, reason: str) -> ApprovalPending:
+        """A request for a checker (202), never a direct delete: once approved the customer
+        is archived (and may be restored for a while by a branch manager)."""
+        return ApprovalPending.model_validate(self._request(
+            "DELETE", f"/customers/{customer_id}", json={"version": version, "reason": reason}))
+
+    def archived_customers(self, q: str = "", page: int = 1, page_size: int = 50) -> Page[ArchivedCustomerRead]:
+        params: dict[str, Any] = {"page": page, "page_size": page_size, **({"q": q} if q else {})}
+        return Page[ArchivedCustomerRead].model_validate(self._request("GET", "/archive/customers", params=params))
+
+    def restore_customer(self, customer_id: int, reason: str | None = None) -> CustomerRead:
+        return CustomerRead.model_validate(self._request(
+            "POST", f"/archive/customers/{customer_id}/restore", json={"reason": reason} if reason else {}))
 
     def history(self, customer_id: int) -> list[HistoryEntry]:
         return Page[HistoryEntry].model_validate(

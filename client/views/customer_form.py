@@ -129,6 +129,42 @@ class ConflictDialog(QDialog):
         self.differing_fields = diffs
 
 
+class DeleteReasonDialog(QDialog):
+    """The first of the two confirmations of a deletion: what happens, and a reason
+    (required: the checker reads it)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Delete customer"))
+        text = QLabel(tr("The deletion goes to a checker first. Once approved, the customer is archived and no "
+                         "longer found by searches; a branch manager can bring them back within the restore "
+                         "period."))
+        text.setWordWrap(True)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setMaxLength(500)
+        self.reason_edit.setPlaceholderText(tr("Why this customer should be deleted (required)"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.next_button = self.buttons.addButton(tr("Continue..."), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.next_button.setEnabled(False)
+        self.reason_edit.textChanged.connect(lambda t: self.next_button.setEnabled(bool(t.strip())))
+        self.buttons.accepted.connect(self._accept_if_reason)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        form = QFormLayout()
+        form.addRow(tr("Reason"), self.reason_edit)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.resize(480, 180)
+
+    def reason(self) -> str:
+        return self.reason_edit.text().strip()
+
+    def _accept_if_reason(self) -> None:
+        if self.reason():
+            self.accept()
+
+
 class CustomerHeader(QFrame):
     """Who the customer is at a glance (Dynamics' form header, Salesforce's highlights
     panel): the name with its type and lifecycle stage, then the facts staff ask for
@@ -318,6 +354,15 @@ class CustomerProfileForm(QWidget):
         self.reload_action.setToolTip(tr("Load the customer again (F5)"))
         self.reload_action.triggered.connect(lambda _c=False: self.reload_if_unchanged())
         self.reload_action.setEnabled(customer_id is not None)
+        #: four eyes (issue 15): a request for a checker, confirmed twice (`request_delete`)
+        self.delete_action = self.toolbar.addAction(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon),
+                                                    tr("Delete customer..."))
+        self.delete_action.setToolTip(tr("Ask a checker to delete this customer"))
+        self.delete_action.triggered.connect(lambda _c=False: self.request_delete())
+        self.delete_action.setVisible(customer_id is not None and controller.may(Action.CUSTOMER_DELETE))
+        self.delete_action.setEnabled(False)  # once the customer (and its version) is loaded
+        self.delete_dialog: DeleteReasonDialog | None = None
+        self.delete_confirm: QMessageBox | None = None
         self.save_button = self.toolbar.widgetForAction(self.save_action)
         assert isinstance(self.save_button, QToolButton)
         # one Ctrl+S for the workspace: it saves what the current tab shows (two shortcuts
@@ -638,6 +683,8 @@ class CustomerProfileForm(QWidget):
         self.loaded = self.values()
         self.header.show_customer(c, self.controller.org_names)
         self.reload_action.setEnabled(True)
+        self.delete_action.setEnabled(True)
+        self.delete_action.setVisible(self.controller.may(Action.CUSTOMER_DELETE))
         self._focus_first_field()
         self.status.setText("")
         self.title_changed.emit(f"{c.name} ({c.customer_no})")
@@ -753,6 +800,58 @@ class CustomerProfileForm(QWidget):
     def _failed(self, err: ApiError) -> None:
         self.status.setText(problem_of(err).message)
 
+    # ------------------------------------------------------------------ deletion (four eyes)
+    def request_delete(self) -> DeleteReasonDialog | None:
+        """"Delete customer...": the first confirmation (what will happen, and why: the
+        reason is required); `_confirm_delete` follows. Nothing is sent before both."""
+        if self.customer_id is None or self.version is None or not self.controller.may(Action.CUSTOMER_DELETE):
+            return None
+        d = DeleteReasonDialog(self)
+        d.accepted.connect(lambda: self._confirm_delete(d.reason()))
+        self.delete_dialog = d
+        d.open()
+        return d
+
+    def _confirm_delete(self, reason: str) -> QMessageBox:
+        """The second confirmation, naming the customer; Cancel is the default button."""
+        name, number = self.header.title.text(), self.header.facts["customer_no"].text()
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("Delete this customer?"),
+                          tr("Request the deletion of %1 (customer no. %2)?").replace("%1", name).replace("%2", number),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(tr("Reason: %1").replace("%1", reason))
+        delete = box.addButton(tr("Request deletion"), QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("destructive")
+        delete.setStyleSheet("QPushButton#destructive { background: #b00020; color: white; padding: 4px 12px; }")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.finished.connect(lambda _r: self._send_delete(reason) if box.clickedButton() is delete else None)
+        self.delete_confirm = box
+        box.open()
+        return box
+
+    def _send_delete(self, reason: str) -> None:
+        assert self.customer_id is not None and self.version is not None
+        customer_id, version = self.customer_id, self.version
+        self.delete_action.setEnabled(False)
+        self.status.setText(tr("Sending the deletion request..."))
+        self.controller.call(lambda api: api.delete_customer(customer_id, version, reason), self._delete_requested,
+                             self._delete_failed, owner=self)
+
+    def _delete_requested(self, _pending: ApprovalPending) -> None:
+        self.delete_action.setEnabled(True)
+        self.status.setText(tr("Deletion requested: waiting for a checker"))
+
+    def _delete_failed(self, err: ApiError) -> None:
+        """The one error path: a deletion already waiting, a stale version (the customer
+        changed: reload and ask again), a refusal."""
+        self.delete_action.setEnabled(True)
+        p = problem_of(err)
+        if p.kind is Kind.CONFLICT:
+            self.status.setText(p.message + " " + tr("Reload the customer and ask again."))
+        else:
+            self.status.setText(p.message)
+
     def _save_current(self) -> None:
         current = self.tabs.currentWidget()
         page = current.page if isinstance(current, LazyPage) else current
@@ -783,4 +882,4 @@ class CustomerProfileForm(QWidget):
         return answer == QMessageBox.StandardButton.Discard
 
 
-__all__ = ["ConflictDialog", "CustomerProfileForm", "Qt"]
+__all__ = ["ConflictDialog", "CustomerProfileForm", "DeleteReasonDialog", "Qt"]

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QStyle, Q
 
 from client.i18n import LANGUAGES, current_language, label, tr
 from client.views.approvals_view import ApprovalsView
+from client.views.archive_view import ArchiveView
 from client.views.audit_view import AuditView
 from client.views.customer_form import CustomerProfileForm
 from client.views.customer_search import CustomerSearchView
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.approvals: ApprovalsView | None = None
         self.audit: AuditView | None = None
         self.org_tree: OrgTreeView | None = None
+        self.archive: ArchiveView | None = None
         if controller.may("org.manage") or not controller.may("customer.lookup"):
             self.org_tree = OrgTreeView(controller)
             self.tabs.addTab(self.org_tree, tr("Organisations"))
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
             self.approvals = ApprovalsView(controller)
             self.tabs.addTab(self.approvals, tr("Approvals"))
             controller.approval_submitted.connect(self.approvals.refresh)
+            # the count of pending requests in the navigation ("Approvals (3)")
+            self.approvals.counts_changed.connect(self._approvals_counted)
         if controller.may("audit.read"):
             self.audit = AuditView(controller)
             self.tabs.addTab(self.audit, tr("Audit trail"))
@@ -115,6 +119,10 @@ class MainWindow(QMainWindow):
             action(view, tr("Find a customer"), "Ctrl+F", self.find_customer, pixmap.SP_FileDialogContentsView)
             if controller.may("customer.create"):
                 action(view, tr("New customer"), "Ctrl+N", lambda: self.open_customer(None), pixmap.SP_FileIcon)
+        if controller.may("customer.archive_read"):
+            self.archive_action = QAction(tr("Deleted customers"), self)
+            self.archive_action.triggered.connect(lambda _c=False: self.open_archive())
+            view.addAction(self.archive_action)
         action(view, tr("Refresh"), "F5", self.refresh_current, pixmap.SP_BrowserReload)
         self.export_action = action(view, tr("Export list..."), "Ctrl+E", self.export_current, pixmap.SP_ArrowDown)
         # offered where the tab holds a list
@@ -153,6 +161,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().addPermanentWidget(w)
         controller.session_ended.connect(self.session_ended)
 
+    def _approvals_counted(self) -> None:
+        if self.approvals is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.approvals), self.approvals.title())
+
     def tab_titles(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
 
@@ -168,11 +180,24 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         return form
 
+    def open_archive(self) -> ArchiveView | None:
+        """View menu: the deleted customers, in a tab of their own (closed like a customer's)."""
+        if not self.controller.may("customer.archive_read"):
+            return None
+        if self.archive is None or self.tabs.indexOf(self.archive) < 0:
+            self.archive = ArchiveView(self.controller)
+            self.tabs.addTab(self.archive, tr("Deleted customers"))
+        self.tabs.setCurrentWidget(self.archive)
+        return self.archive
+
     def forms(self) -> list[CustomerProfileForm]:
         return [w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), CustomerProfileForm)]
 
     def close_tab(self, index: int) -> None:
         w = self.tabs.widget(index)
+        if isinstance(w, ArchiveView):
+            self.tabs.removeTab(index)
+            return
         if not isinstance(w, CustomerProfileForm):  # the home tabs stay
             return
         if not w.confirm_close():
@@ -193,7 +218,7 @@ class MainWindow(QMainWindow):
             w.search_now()
         elif isinstance(w, CustomerProfileForm):
             w.reload_if_unchanged()
-        elif isinstance(w, (StaffView, ApprovalsView, AuditView)):
+        elif isinstance(w, (StaffView, ApprovalsView, AuditView, ArchiveView)):
             w.refresh()
 
     def export_current(self, target: tuple[Path, ExportFormat] | None = None) -> ExportRun | None:

@@ -1401,12 +1401,24 @@
       <translation>您的角色不能修改：%1</translation>
     </message>
     <message>
+      <source>(none)</source>
+      <translation>（无）</translation>
+    </message>
+    <message>
+      <source>Display name</source>
+      <translation>显示名称</translation>
+    </message>
+    <message>
       <source>a new account manager</source>
       <translation>更换客户经理</translation>
     </message>
     <message>
-      <source>Reason (shown to the requester)</source>
-      <translation>理由（申请人可见）</translation>
+      <source>My requests</source>
+      <translation>我的申请</translation>
+    </message>
+    <message>
+      <source>Reason (shown to the requester; required to reject)</source>
+      <translation>原因（申请人可见；驳回时必填）</translation>
     </message>
     <message>
       <source>Approve</source>
@@ -1425,8 +1437,12 @@
       <translation>审批</translation>
     </message>
     <message>
-      <source>Waiting for a decision</source>
-      <translation>待审批</translation>
+      <source>To decide</source>
+      <translation>待我审批</translation>
+    </message>
+    <message>
+      <source>Give a reason for rejecting: the requester reads it</source>
+      <translation>请填写驳回原因：申请人会看到</translation>
     </message>
     <message>
       <source>role: %1</source>
@@ -1435,6 +1451,22 @@
     <message>
       <source>to %1</source>
       <translation>调往 %1</translation>
+    </message>
+    <message>
+      <source> — reason: %1</source>
+      <translation>——原因：%1</translation>
+    </message>
+    <message>
+      <source>Approvals (%1)</source>
+      <translation>审批（%1）</translation>
+    </message>
+    <message>
+      <source>Reassign customer %1</source>
+      <translation>调整客户 %1 的归属</translation>
+    </message>
+    <message>
+      <source>%1 by %2</source>
+      <translation>%1（审批人：%2）</translation>
     </message>
     <message>
       <source>Requested</source>
@@ -1461,12 +1493,64 @@
       <translation>已驳回：%1</translation>
     </message>
     <message>
-      <source>All actions</source>
-      <translation>全部操作</translation>
+      <source>Delete customer %1 (%2, %3)</source>
+      <translation>删除客户 %1（%2，%3）</translation>
+    </message>
+    <message>
+      <source>Customer no., resident ID, credit code or part of the name</source>
+      <translation>客户号、身份证号、统一社会信用代码或部分名称</translation>
     </message>
     <message>
       <source>Search</source>
       <translation>查询</translation>
+    </message>
+    <message>
+      <source>Bring back...</source>
+      <translation>恢复...</translation>
+    </message>
+    <message>
+      <source>Bring back this customer?</source>
+      <translation>恢复该客户？</translation>
+    </message>
+    <message>
+      <source>Bring back</source>
+      <translation>恢复</translation>
+    </message>
+    <message>
+      <source>Bringing back...</source>
+      <translation>正在恢复...</translation>
+    </message>
+    <message>
+      <source>No deleted customer found</source>
+      <translation>未找到已删除的客户</translation>
+    </message>
+    <message>
+      <source>ID / credit code</source>
+      <translation>证件号 / 统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>Deleted</source>
+      <translation>删除时间</translation>
+    </message>
+    <message>
+      <source>Approved by</source>
+      <translation>批准人</translation>
+    </message>
+    <message>
+      <source>Can be brought back until</source>
+      <translation>可恢复截止日期</translation>
+    </message>
+    <message>
+      <source>Bring back %1 (customer no. %2)? They are found by searches again, with their finances and history.</source>
+      <translation>恢复 %1（客户号 %2）？恢复后可再次被搜索到，其财务信息和变更历史一并恢复。</translation>
+    </message>
+    <message>
+      <source>Brought back: %1 (%2)</source>
+      <translation>已恢复：%1（%2）</translation>
+    </message>
+    <message>
+      <source>All actions</source>
+      <translation>全部操作</translation>
     </message>
     <message>
       <source>Change history of customer %1</source>
@@ -1537,6 +1621,22 @@
       <translation>保留我的修改继续编辑</translation>
     </message>
     <message>
+      <source>Delete customer</source>
+      <translation>删除客户</translation>
+    </message>
+    <message>
+      <source>The deletion goes to a checker first. Once approved, the customer is archived and no longer found by searches; a branch manager can bring them back within the restore period.</source>
+      <translation>删除申请须先经复核人审批。批准后，该客户将被归档，搜索中不再出现；在恢复期限内，支行行长可将其恢复。</translation>
+    </message>
+    <message>
+      <source>Why this customer should be deleted (required)</source>
+      <translation>删除该客户的原因（必填）</translation>
+    </message>
+    <message>
+      <source>Continue...</source>
+      <translation>继续...</translation>
+    </message>
+    <message>
       <source>New customer</source>
       <translation>新建客户</translation>
     </message>
@@ -1561,8 +1661,12 @@
       <translation>重新加载该客户 (F5)</translation>
     </message>
     <message>
-      <source>(none)</source>
-      <translation>（无）</translation>
+      <source>Delete customer...</source>
+      <translation>删除客户...</translation>
+    </message>
+    <message>
+      <source>Ask a checker to delete this customer</source>
+      <translation>申请复核人删除该客户</translation>
     </message>
     <message>
       <source>Loading...</source>
@@ -1575,6 +1679,22 @@
     <message>
       <source>Saved</source>
       <translation>已保存</translation>
+    </message>
+    <message>
+      <source>Delete this customer?</source>
+      <translation>删除该客户？</translation>
+    </message>
+    <message>
+      <source>Request deletion</source>
+      <translation>申请删除</translation>
+    </message>
+    <message>
+      <source>Sending the deletion request...</source>
+      <translation>正在提交删除申请...</translation>
+    </message>
+    <message>
+      <source>Deletion requested: waiting for a checker</source>
+      <translation>已申请删除：等待复核人审批</translation>
     </message>
     <message>
       <source>This customer has unsaved changes. Discard them?</source>
@@ -1605,8 +1725,20 @@
       <translation>已遮蔽：输入新值即可替换</translation>
     </message>
     <message>
+      <source>Reason: %1</source>
+      <translation>原因：%1</translation>
+    </message>
+    <message>
+      <source>Reload the customer and ask again.</source>
+      <translation>请重新加载该客户后再申请。</translation>
+    </message>
+    <message>
       <source>Sent for approval (request %1): a checker must approve the move.</source>
       <translation>已提交审批（申请 %1）：须经复核人批准后才会调整归属。</translation>
+    </message>
+    <message>
+      <source>Request the deletion of %1 (customer no. %2)?</source>
+      <translation>确定申请删除 %1（客户号 %2）吗？</translation>
     </message>
     <message>
       <source>Age %1 (masked)</source>
@@ -2201,6 +2333,10 @@
       <translation>查找客户</translation>
     </message>
     <message>
+      <source>Deleted customers</source>
+      <translation>已删除客户</translation>
+    </message>
+    <message>
       <source>Print statements for my customers...</source>
       <translation>批量打印我的客户的财务报告...</translation>
     </message>
@@ -2314,10 +2450,6 @@
       <translation>应用中的 6 位验证码，或一个恢复码</translation>
     </message>
     <message>
-      <source>Your account has a second factor: enter the code of your authenticator app (or a recovery code)</source>
-      <translation>您的账户已启用双重验证：请输入身份验证器应用中的验证码（或一个恢复码）</translation>
-    </message>
-    <message>
       <source>Enter the 6 digits your authenticator app shows</source>
       <translation>请输入身份验证器应用显示的 6 位数字</translation>
     </message>
@@ -2400,6 +2532,10 @@
     <message>
       <source>Scan the new QR code</source>
       <translation>扫描新的二维码</translation>
+    </message>
+    <message>
+      <source>Your account has a second factor: enter the code of your authenticator app (or a recovery code)</source>
+      <translation>您的账户已启用双重验证：请输入身份验证器应用中的验证码（或一个恢复码）</translation>
     </message>
     <message>
       <source>6-digit code</source>

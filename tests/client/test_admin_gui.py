@@ -101,11 +101,15 @@ def test_granting_a_privileged_role_waits_for_a_second_admin(qtbot, live):
     qtbot.waitUntil(lambda: "Sent for approval" in view.status.text(), timeout=10000)
     assert api_as(live.url, "admin").users(username)[0].role == "teller"  # not yet
 
-    mine = MainWindow(view.controller)  # the maker cannot approve their own request
+    mine = MainWindow(view.controller)  # the maker cannot approve their own request: it is under "My requests"
     qtbot.addWidget(mine)
     assert mine.approvals is not None
-    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in mine.approvals.model.rows()), timeout=10000)
-    assert not mine.approvals.approve_button.isEnabled()
+    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in mine.approvals.mine_model.rows()),
+                    timeout=10000)
+    assert not any(a.summary.endswith(username) for a in mine.approvals.model.rows())
+    mine.approvals.lists.setCurrentWidget(mine.approvals.mine_table)
+    own = next(a for a in mine.approvals.mine_model.rows() if a.summary.endswith(username))
+    assert mine.approvals.select_request(own.id) and not mine.approvals.approve_button.isEnabled()
 
     checker = MainWindow(controller_for(live.url, "admin2"))
     qtbot.addWidget(checker)
@@ -453,15 +457,16 @@ def test_the_approvals_tab_shows_a_request_as_soon_as_it_is_sent(qtbot, live):
     qtbot.addWidget(w)
     assert w.staff is not None and w.approvals is not None
     qtbot.waitUntil(lambda: w.staff.model.rowCount() > 0, timeout=10000)
-    shown_before = w.approvals.model.rowCount()
+    shown_before = w.approvals.mine_model.rowCount()
     select(qtbot, w.staff, username)
     d = w.staff.edit_selected()
     assert d is not None
     choose(d.role, "auditor")
     d.submit()
     qtbot.waitUntil(lambda: "Sent for approval" in w.staff.status.text(), timeout=10000)
-    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in w.approvals.model.rows()), timeout=10000)
-    assert w.approvals.model.rowCount() >= shown_before
+    qtbot.waitUntil(lambda: any(a.summary.endswith(username) for a in w.approvals.mine_model.rows()),
+                    timeout=10000)
+    assert w.approvals.mine_model.rowCount() >= shown_before
 
 
 def test_an_approval_reads_in_the_checkers_language(qtbot, qapp, live):
