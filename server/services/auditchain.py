@@ -16,11 +16,11 @@ the request rate. The sealer is the log's single sequencer (as in Trillian: writ
 entries, one sequencer integrates them); it seals only entries that are *final*, so a
 transaction committing late can never leave an entry behind the sealed part:
 * PostgreSQL: each entry carries the id of the transaction that wrote it (`txid`, a
-  column default). Once no transaction of this database that writes entries and is older
-  than some id is still running (`_final_below`, from the lock table), the entries below
-  that id are all there is and ever will be of those transactions; they are sealed in
-  (txid, id) order. One sealer at a time (an advisory lock). (The snapshot's `xmin` would
-  also do, but any long transaction in the cluster, in any database, would hold it back.)
+  column default). Once no transaction of this database older than some id is still
+  running (`_final_below`, from the lock table), the entries below that id are all there
+  is and ever will be of those transactions; they are sealed in (txid, id) order. One
+  sealer at a time (an advisory lock). (The snapshot's `xmin` would also do, but any
+  long transaction in the cluster, in any database, would hold it back.)
 * SQLite: one writer at a time, so entries commit in id order; all visible are final.
 
 Entries written before the chain existed (migration 0017 marks them `txid = 0`) have no
@@ -67,26 +67,31 @@ def _head(db: Session) -> AuditChain | None:
     return db.scalars(select(AuditChain).order_by(AuditChain.seq.desc()).limit(1)).first()
 
 
-#: The transactions (top-level ids, 32 bits) that are writing to the audit log now: each
-#: holds a RowExclusiveLock on it until it ends, and its own transaction-id lock. One
-#: read of the lock table (`pg_locks` is open to every role).
-_WRITERS = text("""
-WITH l AS MATERIALIZED (SELECT locktype, database, relation, transactionid, pid, mode, granted FROM pg_locks)
-SELECT min(t.transactionid::text::bigint) FROM l AS t JOIN l AS r ON r.pid = t.pid
-WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted
-  AND r.locktype = 'relation' AND r.mode = 'RowExclusiveLock' AND r.relation = 'audit_log'::regclass
-  AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-GROUP BY t.pid""")
+#: The transactions of this database that hold a transaction id now (each holds an
+#: ExclusiveLock on its own id until it ends): any of them may still write an entry, even
+#: one that has not touched the log yet (it took its id writing a customer first). A
+#: transaction whose backend the activity view does not show (it began after the view
+#: was read, or is a prepared transaction) counts too: counting one too many only delays.
+#: `pg_locks` and the activity view's `pid` and `datid` are open to every role.
+_RUNNING = text("""
+WITH l AS MATERIALIZED (SELECT transactionid, pid FROM pg_locks
+                        WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted),
+     a AS MATERIALIZED (SELECT pid, datid FROM pg_stat_activity)
+SELECT min(l.transactionid::text::bigint) FROM l LEFT JOIN a ON a.pid = l.pid
+WHERE l.pid IS DISTINCT FROM pg_backend_pid()
+  AND (a.datid IS NULL OR a.datid = (SELECT oid FROM pg_database WHERE datname = current_database()))
+GROUP BY l.pid""")
 
 
 def _final_below(db: Session) -> int:
     """PostgreSQL: a transaction id below which every entry is final — no transaction of
-    this database that writes entries and started earlier is still running. The next id
-    is read first, so a writer that gets its id after the lock table was read gets one at
-    or above it. Other databases' and read-only transactions do not hold sealing back."""
+    this database that started earlier and holds an id is still running. The next id is
+    read first, so a transaction that gets its id after the lock table was read gets one
+    at or above it. Other databases' transactions, and read-only ones (no id), do not
+    hold sealing back."""
     next_id = int(db.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")))
     below = next_id
-    for (xid32,) in db.execute(_WRITERS):
+    for (xid32,) in db.execute(_RUNNING):
         # 32-bit ids from the lock table, widened against the next id (wraparound-safe)
         below = min(below, next_id - ((next_id - int(xid32)) % 2**32))
     return below

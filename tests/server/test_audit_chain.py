@@ -434,3 +434,23 @@ def test_an_entry_in_flight_holds_later_ones_back_until_it_commits(pg_admin_url_
         first = db.scalars(select(AuditChain.audit_id).order_by(AuditChain.seq).limit(1)).one()
         assert db.get(AuditLog, first).action == "test.slow"  # type: ignore[union-attr]
     assert verify(f).intact
+
+
+@pytest.mark.postgres
+def test_an_entry_written_late_by_a_transaction_that_began_early_is_sealed(pg_admin_url_fresh):
+    """A transaction takes its id writing something else (a customer) before another's
+    entry is sealed, and writes its own entry afterwards: it must not fall behind the
+    chain's head (found under load by the kill -9 test: 121 of 41,266 entries)."""
+    f = pg_admin_url_fresh
+    early, late = f.factory(), f.factory()
+    early.execute(text("SELECT pg_current_xact_id()"))  # its id, as a first write would take it
+    audit.record(late, "test.late", actor_name="late")
+    late.commit()
+    assert auditchain.seal_all(f.factory) == 0  # the early transaction may still write an entry
+    audit.record(early, "test.early", actor_name="early")
+    early.commit()
+    early.close()
+    late.close()
+    assert auditchain.seal_all(f.factory) == 2
+    r = verify(f)
+    assert r.intact and r.sealed == 2 and r.pending == 0
