@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPush
 from client.i18n import label, tr
 from client.models.rows import Column, RowsModel
 from client.problems import problem_of
-from client.views.widgets import Pager, record_table
+from client.views.widgets import Pager, confirm, record_table
 from shared.schemas import ArchivedCustomerRead, CustomerRead, Page
 
 if TYPE_CHECKING:
@@ -98,17 +98,11 @@ class ArchiveView(QWidget):
         c = self.selected()
         if c is None or not self.controller.may("customer.restore"):
             return None
-        box = QMessageBox(QMessageBox.Icon.Question, tr("Bring back this customer?"),
-                          tr("Bring back %1 (customer no. %2)? They are found by searches again, with their "
-                             "finances and history.").replace("%1", c.name).replace("%2", c.customer_no),
-                          QMessageBox.StandardButton.NoButton, self)
-        restore = box.addButton(tr("Bring back"), QMessageBox.ButtonRole.AcceptRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.finished.connect(lambda _r: self._restore(c) if box.clickedButton() is restore else None)
+        box, _yes = confirm(self, QMessageBox.Icon.Question, tr("Bring back this customer?"),
+                            tr("Bring back %1 (customer no. %2)? They are found by searches again, with their "
+                               "finances and history.").replace("%1", c.name).replace("%2", c.customer_no),
+                            tr("Bring back"), QMessageBox.ButtonRole.AcceptRole, lambda: self._restore(c))
         self.restore_confirm = box
-        box.open()
         return box
 
     def _restore(self, c: ArchivedCustomerRead) -> None:

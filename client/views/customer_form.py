@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from client.i18n import enum_labels, error_message, field_labels, label, tr
 from client.problems import Kind, problem_of
 from client.views.history import HistoryTable, display_value, value_text
-from client.views.widgets import Countdown, LazyPage
+from client.views.widgets import Countdown, LazyPage, confirm
 from shared.enums import CustomerType
 from shared.masking import mask_id_number, mask_phone
 from shared.permissions import Action, Resource, actions_for_fields
@@ -815,19 +815,14 @@ class CustomerProfileForm(QWidget):
     def _confirm_delete(self, reason: str) -> QMessageBox:
         """The second confirmation, naming the customer; Cancel is the default button."""
         name, number = self.header.title.text(), self.header.facts["customer_no"].text()
-        box = QMessageBox(QMessageBox.Icon.Warning, tr("Delete this customer?"),
-                          tr("Request the deletion of %1 (customer no. %2)?").replace("%1", name).replace("%2", number),
-                          QMessageBox.StandardButton.NoButton, self)
+        box, delete = confirm(self, QMessageBox.Icon.Warning, tr("Delete this customer?"),
+                              tr("Request the deletion of %1 (customer no. %2)?").replace("%1", name)
+                              .replace("%2", number), tr("Request deletion"),
+                              QMessageBox.ButtonRole.DestructiveRole, lambda: self._send_delete(reason))
         box.setInformativeText(tr("Reason: %1").replace("%1", reason))
-        delete = box.addButton(tr("Request deletion"), QMessageBox.ButtonRole.DestructiveRole)
         delete.setObjectName("destructive")
         delete.setStyleSheet("QPushButton#destructive { background: #b00020; color: white; padding: 4px 12px; }")
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.finished.connect(lambda _r: self._send_delete(reason) if box.clickedButton() is delete else None)
         self.delete_confirm = box
-        box.open()
         return box
 
     def _send_delete(self, reason: str) -> None:

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -277,3 +279,18 @@ class LazyPage(QWidget):
             assert layout is not None
             layout.addWidget(self.page)
         super().showEvent(event)
+
+
+def confirm(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, action: str,
+            role: QMessageBox.ButtonRole, on_yes: Callable[[], None]) -> tuple[QMessageBox, QPushButton]:
+    """A window-modal question whose default and Escape button is Cancel: `on_yes` runs
+    only when `action` was clicked (a deletion, a restore). Returns the box and its
+    action button (to style it); the box is opened."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    yes = box.addButton(action, role)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.finished.connect(lambda _r: on_yes() if box.clickedButton() is yes else None)
+    box.open()
+    return box, yes
