@@ -270,9 +270,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_factory(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _audit_factory(args: argparse.Namespace, doing: str):  # type: ignore[no-untyped-def]
+    """Sessions with the key file's cipher, or None with one line on stderr (no key file)."""
     settings = _settings(args)
-    load_key_file(settings.resolved_key_file)  # a clear error, not a traceback
+    try:
+        load_key_file(settings.resolved_key_file)  # a clear error, not a traceback
+    except KeyFileError as exc:
+        print(f"cannot {doing}: {exc}", file=sys.stderr)
+        return None
     engine = make_engine(settings.resolved_database_url)
     use_app_role(engine, settings.db_app_role)
     return make_sessionmaker(engine, settings.resolved_key_file)
@@ -281,10 +286,8 @@ def _audit_factory(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Exit 0 when the chain and every entry are intact; 1 with the first break printed."""
     from server.services import auditchain
-    try:
-        factory = _audit_factory(args)
-    except KeyFileError as exc:
-        print(f"cannot verify: {exc}", file=sys.stderr)
+    factory = _audit_factory(args, "verify")
+    if factory is None:
         return 2
     with factory() as db:
         report = auditchain.verify(db, expect_head=args.expect_head)
@@ -300,10 +303,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_head(args: argparse.Namespace) -> int:
     """Seal what is final, then print `<seq>:<link>` (one line) to keep elsewhere."""
     from server.services import auditchain
-    try:
-        factory = _audit_factory(args)
-    except KeyFileError as exc:
-        print(f"cannot read the chain: {exc}", file=sys.stderr)
+    factory = _audit_factory(args, "read the chain")
+    if factory is None:
         return 2
     auditchain.seal_all(factory)
     with factory() as db:
