@@ -76,7 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _has_cipher(factory: sessionmaker[Session]) -> bool:
-    return (factory.kw.get("info") or {}).get("field_cipher") is not None
+    return crypto.factory_cipher(factory) is not None
 
 
 def _attach_cipher(factory: sessionmaker[Session], settings: Settings) -> None:
@@ -116,7 +116,7 @@ def _async_database(factory: sessionmaker[Session], settings: Settings, slots: i
     bind = factory.kw.get("bind")
     if not settings.async_reads or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return None
-    return AsyncDatabase(bind, slots, role=app_role_of(bind), cipher=(factory.kw.get("info") or {}).get("field_cipher"))
+    return AsyncDatabase(bind, slots, role=app_role_of(bind), cipher=crypto.factory_cipher(factory))
 
 
 def create_app(settings: Settings, session_factory: sessionmaker[Session] | None = None) -> FastAPI:

@@ -109,6 +109,12 @@ def attach(factory: Any, cipher: FieldCipher) -> None:
     factory.configure(info=info)
 
 
+def factory_cipher(factory: Any) -> FieldCipher | None:
+    """The cipher a sessionmaker gives its sessions (`attach`), if any."""
+    cipher = (factory.kw.get("info") or {}).get(_INFO_KEY)
+    return cipher if isinstance(cipher, FieldCipher) else None
+
+
 def cipher_of(db: Session) -> FieldCipher:
     cipher = db.info.get(_INFO_KEY)
     if cipher is None:
